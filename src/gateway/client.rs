@@ -1,0 +1,228 @@
+//! [`Bridge`]: the LLBBridge client over stdio.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tonic::transport::{Channel, Endpoint, Uri};
+
+use crate::proto::fstypes::Stat;
+use crate::proto::gw::{self, llb_bridge_client::LlbBridgeClient};
+use crate::proto::pb;
+
+use super::caps::Caps;
+use super::status::{ReturnError, RpcError};
+
+/// buildkitd's gRPC limit for one message in either direction
+/// (containerd's default, which the gateway server uses).
+pub const MAX_MESSAGE: usize = 16 << 20;
+
+/// How long to wait for the first Ping. BuildKit's Go client uses 15 s too.
+const PING_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A result BuildKit solved for us. An empty id is the empty filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SolvedRef {
+    /// Ref id, valid for this frontend run only.
+    pub id: String,
+}
+
+/// A byte range of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileRange {
+    /// First byte.
+    pub offset: u64,
+    /// Number of bytes.
+    pub length: u64,
+}
+
+/// A connected gateway. Not `Clone`: the two `return_*` methods take it by
+/// value, so `Return` can only ever be sent once.
+#[derive(Debug)]
+pub struct Bridge {
+    client: LlbBridgeClient<Channel>,
+    caps: Caps,
+}
+
+fn rpc(name: &'static str) -> impl FnOnce(tonic::Status) -> RpcError {
+    move |status| RpcError { rpc: name, status }
+}
+
+impl Bridge {
+    /// Connects over this process's stdin (server to us) and stdout (us to
+    /// server).
+    pub async fn connect_stdio() -> anyhow::Result<Bridge> {
+        Bridge::connect(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
+    }
+
+    /// Connects over `io`, speaking HTTP/2 with prior knowledge, and pings
+    /// for caps.
+    pub async fn connect<IO>(io: IO) -> anyhow::Result<Bridge>
+    where
+        IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        // One-shot: the pipe is one connection for the life of the process.
+        // A reconnect would write a second HTTP/2 preface into the same
+        // stream, so any later connect attempt fails instead.
+        let slot = Arc::new(Mutex::new(Some(io)));
+        let connector = tower::service_fn(move |_: Uri| {
+            let io = slot.lock().ok().and_then(|mut s| s.take());
+            async move {
+                io.map(TokioIo::new).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "the stdio connection to buildkitd is closed",
+                    )
+                })
+            }
+        });
+        // Large windows: Go's server allows 1 MiB frames and we read files in
+        // multi-MiB ranges; h2's 64 KiB defaults would stall every read.
+        let channel = Endpoint::from_static("http://buildkitd.stdio")
+            .initial_stream_window_size(Some(8 << 20))
+            .initial_connection_window_size(Some(64 << 20))
+            .connect_with_connector(connector)
+            .await
+            .context("connecting to buildkitd over stdio")?;
+        let mut client = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE);
+        let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(gw::PingRequest {}))
+            .await
+            .context("buildkitd did not answer Ping within 15s")?
+            .map_err(rpc("Ping"))?
+            .into_inner();
+        let caps = Caps::from_pong(&pong.frontend_api_caps, &pong.llb_caps);
+        Ok(Bridge { client, caps })
+    }
+
+    /// The daemon's caps.
+    pub fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    /// Definitions the caller passed as frontend inputs; none on daemons
+    /// without the `frontend.inputs` cap.
+    pub async fn inputs(&self) -> anyhow::Result<BTreeMap<String, pb::Definition>> {
+        if !self.caps.has_gateway("frontend.inputs") {
+            return Ok(BTreeMap::new());
+        }
+        let resp = self
+            .client
+            .clone()
+            .inputs(gw::InputsRequest {})
+            .await
+            .map_err(rpc("Inputs"))?;
+        Ok(resp.into_inner().definitions)
+    }
+
+    /// Solves `def` and returns its single result. Solving is lazy on the
+    /// daemon side: errors in the graph may surface on the first read.
+    pub async fn solve(&self, def: pb::Definition) -> anyhow::Result<SolvedRef> {
+        let req = gw::SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .solve(req)
+            .await
+            .map_err(rpc("Solve"))?
+            .into_inner();
+        match resp.result.and_then(|r| r.result) {
+            Some(gw::result::Result::Ref(r)) => Ok(SolvedRef { id: r.id }),
+            Some(gw::result::Result::RefDeprecated(id)) => Ok(SolvedRef { id }),
+            Some(gw::result::Result::Refs(_) | gw::result::Result::RefsDeprecated(_)) => {
+                anyhow::bail!("Solve returned several results where one was expected")
+            }
+            None => Ok(SolvedRef { id: resp.r#ref }),
+        }
+    }
+
+    /// Stats `path` inside `r`. BuildKit resolves symlinks within the ref's
+    /// root, so the stat describes what the path points to.
+    pub async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
+        let req = gw::StatFileRequest {
+            r#ref: r.id.clone(),
+            path: path.to_string(),
+        };
+        let resp = self
+            .client
+            .clone()
+            .stat_file(req)
+            .await
+            .map_err(rpc("StatFile"))?;
+        Ok(resp.into_inner().stat.unwrap_or_default())
+    }
+
+    /// Reads `path` (or a range of it) from `r`. Whole-file reads above
+    /// 16 MiB fail on the daemon: read big files in ranges.
+    pub async fn read_file(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        range: Option<FileRange>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let req = gw::ReadFileRequest {
+            r#ref: r.id.clone(),
+            file_path: path.to_string(),
+            range: range.map(|r| gw::FileRange {
+                offset: r.offset as i64,
+                length: r.length as i64,
+            }),
+        };
+        let resp = self
+            .client
+            .clone()
+            .read_file(req)
+            .await
+            .map_err(rpc("ReadFile"))?;
+        Ok(resp.into_inner().data)
+    }
+
+    /// Finishes the build with `r` as its result.
+    pub async fn return_result(
+        self,
+        r: SolvedRef,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), RpcError> {
+        // Daemons without `proto.refarray` only understand the old
+        // string-typed ref.
+        let result = if self.caps.has_gateway("proto.refarray") {
+            gw::result::Result::Ref(gw::Ref {
+                id: r.id,
+                def: None,
+            })
+        } else {
+            gw::result::Result::RefDeprecated(r.id)
+        };
+        let req = gw::ReturnRequest {
+            result: Some(gw::Result {
+                result: Some(result),
+                metadata,
+            }),
+            error: None,
+        };
+        self.send_return(req).await
+    }
+
+    /// Finishes the build with an error.
+    pub async fn return_error(self, err: &ReturnError) -> Result<(), RpcError> {
+        let req = gw::ReturnRequest {
+            result: None,
+            error: Some(err.to_status()),
+        };
+        self.send_return(req).await
+    }
+
+    async fn send_return(mut self, req: gw::ReturnRequest) -> Result<(), RpcError> {
+        self.client.r#return(req).await.map_err(rpc("Return"))?;
+        Ok(())
+    }
+}

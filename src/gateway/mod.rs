@@ -1,0 +1,17 @@
+//! The gateway client: how this program talks to buildkitd.
+//!
+//! buildkitd starts the frontend with its options in the environment and
+//! serves the `LLBBridge` gRPC service over the frontend's stdin/stdout.
+//! This module parses those options, connects over stdio, negotiates
+//! capabilities with `Ping`, wraps the RPCs the frontend uses, and makes
+//! sure `Return` is sent exactly once.
+
+mod caps;
+mod client;
+mod options;
+mod status;
+
+pub use caps::{Caps, MissingCap};
+pub use client::{Bridge, FileRange, SolvedRef};
+pub use options::{Options, from_env};
+pub use status::{CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError};

@@ -1,0 +1,20 @@
+//! `artifact.v0` as an external BuildKit frontend.
+//!
+//! buildkitd runs this program from an image and serves its gateway API
+//! (`LLBBridge`) over our stdin/stdout. We read artifact metadata from the
+//! frontend options and the files of a build result, and return LLB that
+//! assembles an OCI image layout of those files as an artifact.
+//!
+//! Modules depend one way, top to bottom:
+//! - [`proto`]: generated protocol types.
+//! - [`llb`]: a typed, deterministic LLB builder (no I/O).
+//! - [`oci`]: OCI descriptors, manifests and the layout, serialized with the
+//!   same bytes as Go's `encoding/json`.
+//! - [`gateway`]: the stdio gRPC client, options, caps and `Return`.
+//! - [`artifact`]: the frontend's logic.
+
+pub mod artifact;
+pub mod gateway;
+pub mod llb;
+pub mod oci;
+pub mod proto;

@@ -1,0 +1,61 @@
+//! Entry point: buildkitd runs this binary as a gateway frontend.
+//!
+//! stdout is the gRPC wire to buildkitd, so nothing here may print to it;
+//! logs go to stderr (the daemon's log). The one rule this file enforces:
+//! `Return` is sent exactly once, with a result or an error, and then the
+//! process exits 0. buildkitd waits for the process to exit, so lingering
+//! after `Return` would hang the build.
+
+use artifact_frontend::artifact;
+use artifact_frontend::gateway::{self, Bridge};
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ARTIFACT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(serve());
+    // Exit without waiting for the runtime: tokio's stdin reader sits on a
+    // blocking thread that would keep shutdown waiting for input that never
+    // comes.
+    std::process::exit(code);
+}
+
+async fn serve() -> i32 {
+    // vars_os: a non-UTF-8 variable must not panic before we can Return.
+    let opts = gateway::from_env(std::env::vars_os().map(|(k, v)| {
+        (
+            k.to_string_lossy().into_owned(),
+            v.to_string_lossy().into_owned(),
+        )
+    }));
+    let bridge = match Bridge::connect_stdio().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            return 1;
+        }
+    };
+    let sent = artifact::serve(bridge, &opts).await;
+    match sent {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("{e}");
+            1
+        }
+    }
+}

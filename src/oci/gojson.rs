@@ -1,0 +1,209 @@
+//! Go `encoding/json` compatible serialization of image-spec documents.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, Platform};
+
+/// Appends `s` as a JSON string exactly as Go's `json.Marshal` does:
+/// `<`, `>` and `&` as `\u003c` `\u003e` `\u0026`, U+2028 and U+2029
+/// escaped, `\b \f \n \r \t` short forms, other control characters as
+/// `\u00xx` with lowercase hex.
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON object being written field by field, in the caller's order.
+struct Object<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Object<'a> {
+    fn begin(out: &'a mut String) -> Object<'a> {
+        out.push('{');
+        Object { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_string(self.out, k);
+        self.out.push(':');
+        self.out
+    }
+
+    fn str(&mut self, k: &str, v: &str) {
+        let out = self.key(k);
+        write_string(out, v);
+    }
+
+    /// `omitempty` string.
+    fn str_opt(&mut self, k: &str, v: Option<&str>) {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            self.str(k, v);
+        }
+    }
+
+    fn num(&mut self, k: &str, v: u64) {
+        let out = self.key(k);
+        out.push_str(&v.to_string());
+    }
+
+    fn str_list(&mut self, k: &str, v: &[String]) {
+        let out = self.key(k);
+        out.push('[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(out, s);
+        }
+        out.push(']');
+    }
+
+    /// `omitempty` map: Go writes map keys sorted.
+    fn map_opt(&mut self, k: &str, v: Option<&HashMap<String, String>>) {
+        let Some(v) = v.filter(|v| !v.is_empty()) else {
+            return;
+        };
+        let sorted: BTreeMap<&String, &String> = v.iter().collect();
+        let out = self.key(k);
+        let mut m = Object::begin(out);
+        for (k, v) in sorted {
+            m.str(k, v);
+        }
+        m.end();
+    }
+
+    fn end(self) {
+        self.out.push('}');
+    }
+}
+
+/// Go's `v1.Platform`.
+fn write_platform(out: &mut String, p: &Platform) {
+    let mut o = Object::begin(out);
+    o.str("architecture", &p.architecture().to_string());
+    o.str("os", &p.os().to_string());
+    o.str_opt("os.version", p.os_version().as_deref());
+    if let Some(f) = p.os_features().as_ref().filter(|f| !f.is_empty()) {
+        o.str_list("os.features", f);
+    }
+    o.str_opt("variant", p.variant().as_deref());
+    o.end();
+}
+
+/// Go's `v1.Descriptor`: mediaType, digest, size, urls, annotations, data,
+/// platform, artifactType.
+pub fn write_descriptor(out: &mut String, d: &Descriptor) {
+    let mut o = Object::begin(out);
+    o.str("mediaType", d.media_type().as_ref());
+    o.str("digest", d.digest().as_ref());
+    o.num("size", d.size());
+    if let Some(urls) = d.urls().as_ref().filter(|u| !u.is_empty()) {
+        o.str_list("urls", urls);
+    }
+    o.map_opt("annotations", d.annotations().as_ref());
+    o.str_opt("data", d.data().as_deref());
+    if let Some(p) = d.platform() {
+        write_platform(o.key("platform"), p);
+    }
+    let artifact_type = d.artifact_type().as_ref().map(|t| t.to_string());
+    o.str_opt("artifactType", artifact_type.as_deref());
+    o.end();
+}
+
+fn write_descriptors(out: &mut String, ds: &[Descriptor]) {
+    out.push('[');
+    for (i, d) in ds.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_descriptor(out, d);
+    }
+    out.push(']');
+}
+
+/// Go's `v1.Manifest`: schemaVersion, mediaType, artifactType, config,
+/// layers (always present), subject, annotations.
+pub fn manifest(m: &ImageManifest) -> Vec<u8> {
+    let mut out = String::new();
+    let mut o = Object::begin(&mut out);
+    o.num("schemaVersion", u64::from(m.schema_version()));
+    let media_type = m.media_type().as_ref().map(|t| t.to_string());
+    o.str_opt("mediaType", media_type.as_deref());
+    let artifact_type = m.artifact_type().as_ref().map(|t| t.to_string());
+    o.str_opt("artifactType", artifact_type.as_deref());
+    write_descriptor(o.key("config"), m.config());
+    write_descriptors(o.key("layers"), m.layers());
+    if let Some(s) = m.subject() {
+        write_descriptor(o.key("subject"), s);
+    }
+    o.map_opt("annotations", m.annotations().as_ref());
+    o.end();
+    out.into_bytes()
+}
+
+/// Go's `v1.Index`: schemaVersion, mediaType, artifactType, manifests,
+/// subject, annotations.
+pub fn index(i: &ImageIndex) -> Vec<u8> {
+    let mut out = String::new();
+    let mut o = Object::begin(&mut out);
+    o.num("schemaVersion", u64::from(i.schema_version()));
+    let media_type = i.media_type().as_ref().map(|t| t.to_string());
+    o.str_opt("mediaType", media_type.as_deref());
+    let artifact_type = i.artifact_type().as_ref().map(|t| t.to_string());
+    o.str_opt("artifactType", artifact_type.as_deref());
+    write_descriptors(o.key("manifests"), i.manifests());
+    if let Some(s) = i.subject() {
+        write_descriptor(o.key("subject"), s);
+    }
+    o.map_opt("annotations", i.annotations().as_ref());
+    o.end();
+    out.into_bytes()
+}
+
+/// Go's `v1.ImageLayout`.
+pub fn oci_layout() -> Vec<u8> {
+    br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        write_string(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn escapes_like_go() {
+        assert_eq!(enc("a<b>&c"), r#""a\u003cb\u003e\u0026c""#);
+        assert_eq!(enc("x\u{2028}y\u{2029}"), r#""x\u2028y\u2029""#);
+        assert_eq!(enc("q\"\\\n\r\t\u{8}\u{c}"), r#""q\"\\\n\r\t\b\f""#);
+        assert_eq!(enc("\u{1}\u{1f}\u{7f}é"), "\"\\u0001\\u001f\u{7f}é\"");
+        assert_eq!(enc("+json/ok"), r#""+json/ok""#);
+    }
+}

@@ -1,0 +1,442 @@
+//! The frontend against a fake LLBBridge served over an in-memory pipe:
+//! protocol edge cases that a real daemon can't be made to produce on
+//! demand, and the Return-exactly-once rule on every path. The end-to-end
+//! tests in `e2e.rs` run the same frontend on a real BuildKit.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use artifact_frontend::artifact;
+use artifact_frontend::gateway::{self, Bridge};
+use artifact_frontend::llb::{self, LocalOptions, State};
+use artifact_frontend::proto::apicaps::ApiCap;
+use artifact_frontend::proto::fstypes::Stat;
+use artifact_frontend::proto::gw::{self, llb_bridge_server as srv};
+use artifact_frontend::proto::pb;
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
+
+#[derive(Default)]
+struct Recorded {
+    solves: Vec<pb::Definition>,
+    returns: Vec<gw::ReturnRequest>,
+    reads: usize,
+}
+
+#[derive(Clone)]
+struct Fake {
+    files: Arc<BTreeMap<String, Vec<u8>>>,
+    dirs: Arc<Vec<String>>,
+    caps: bool,
+    rec: Arc<Mutex<Recorded>>,
+}
+
+fn caps(ids: &[&str]) -> Vec<ApiCap> {
+    ids.iter()
+        .map(|id| ApiCap {
+            id: id.to_string(),
+            enabled: true,
+            ..Default::default()
+        })
+        .collect()
+}
+
+#[tonic::async_trait]
+impl srv::LlbBridge for Fake {
+    async fn resolve_image_config(
+        &self,
+        _: Request<gw::ResolveImageConfigRequest>,
+    ) -> Result<Response<gw::ResolveImageConfigResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn solve(
+        &self,
+        req: Request<gw::SolveRequest>,
+    ) -> Result<Response<gw::SolveResponse>, Status> {
+        let req = req.into_inner();
+        assert!(req.allow_result_return && req.allow_result_array_ref);
+        let mut rec = self.rec.lock().unwrap();
+        rec.solves.push(req.definition.unwrap_or_default());
+        let id = format!("ref-{}", rec.solves.len() - 1);
+        Ok(Response::new(gw::SolveResponse {
+            r#ref: String::new(),
+            result: Some(gw::Result {
+                result: Some(gw::result::Result::Ref(gw::Ref { id, def: None })),
+                metadata: BTreeMap::new(),
+            }),
+        }))
+    }
+
+    async fn read_file(
+        &self,
+        req: Request<gw::ReadFileRequest>,
+    ) -> Result<Response<gw::ReadFileResponse>, Status> {
+        let req = req.into_inner();
+        assert_eq!(
+            req.r#ref, "ref-0",
+            "layer files are read from the solved input"
+        );
+        let data = self
+            .files
+            .get(&req.file_path)
+            .ok_or_else(|| Status::not_found("no such file"))?;
+        let r = req.range.expect("reads are ranged");
+        let start = (r.offset as usize).min(data.len());
+        let end = (start + r.length as usize).min(data.len());
+        self.rec.lock().unwrap().reads += 1;
+        Ok(Response::new(gw::ReadFileResponse {
+            data: data[start..end].to_vec(),
+        }))
+    }
+
+    async fn read_dir(
+        &self,
+        _: Request<gw::ReadDirRequest>,
+    ) -> Result<Response<gw::ReadDirResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn stat_file(
+        &self,
+        req: Request<gw::StatFileRequest>,
+    ) -> Result<Response<gw::StatFileResponse>, Status> {
+        let req = req.into_inner();
+        let stat = if let Some(data) = self.files.get(&req.path) {
+            Stat {
+                path: req.path,
+                mode: 0o644,
+                size: data.len() as i64,
+                ..Default::default()
+            }
+        } else if self.dirs.contains(&req.path) {
+            Stat {
+                path: req.path,
+                mode: (1 << 31) | 0o755,
+                ..Default::default()
+            }
+        } else {
+            return Err(Status::not_found(format!(
+                "stat {}: no such file or directory",
+                req.path
+            )));
+        };
+        Ok(Response::new(gw::StatFileResponse { stat: Some(stat) }))
+    }
+
+    async fn ping(
+        &self,
+        _: Request<gw::PingRequest>,
+    ) -> Result<Response<gw::PongResponse>, Status> {
+        if !self.caps {
+            return Ok(Response::new(gw::PongResponse::default()));
+        }
+        Ok(Response::new(gw::PongResponse {
+            frontend_api_caps: caps(&[
+                "solve.base",
+                "readfile",
+                "statfile",
+                "return",
+                "frontend.inputs",
+                "proto.refarray",
+            ]),
+            llb_caps: caps(&[
+                "file.base",
+                "source.local",
+                "source.local.sessionid",
+                "source.local.followpaths",
+                "source.local.sharedkeyhint",
+            ]),
+        }))
+    }
+
+    async fn r#return(
+        &self,
+        req: Request<gw::ReturnRequest>,
+    ) -> Result<Response<gw::ReturnResponse>, Status> {
+        let mut rec = self.rec.lock().unwrap();
+        if !rec.returns.is_empty() {
+            return Err(Status::unknown("gateway result is already set"));
+        }
+        rec.returns.push(req.into_inner());
+        Ok(Response::new(gw::ReturnResponse {}))
+    }
+
+    async fn inputs(
+        &self,
+        _: Request<gw::InputsRequest>,
+    ) -> Result<Response<gw::InputsResponse>, Status> {
+        let def = llb::local("input", &LocalOptions::default())
+            .marshal()
+            .into_pb();
+        Ok(Response::new(gw::InputsResponse {
+            definitions: [("input".to_string(), def)].into(),
+        }))
+    }
+}
+
+fn vector_files() -> BTreeMap<String, Vec<u8>> {
+    let read = |p: &str| std::fs::read(format!("{VECTOR}/input/{p}")).unwrap();
+    [
+        ("model.bin", read("model.bin")),
+        ("sub/cfg.json", read("sub/cfg.json")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Runs the frontend with `opts` against a fake serving `files`.
+async fn run(files: BTreeMap<String, Vec<u8>>, with_caps: bool, opts: &[(&str, &str)]) -> Recorded {
+    let fake = Fake {
+        files: Arc::new(files),
+        dirs: Arc::new(vec!["sub".to_string()]),
+        caps: with_caps,
+        rec: Arc::default(),
+    };
+    let rec = fake.rec.clone();
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(srv::LlbBridgeServer::new(fake))
+            .serve_with_incoming(tokio_stream::once(Ok::<_, std::io::Error>(server_io))),
+    );
+    let env: Vec<(String, String)> = opts
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}")))
+        .collect();
+    let options = gateway::from_env(env);
+    let bridge = Bridge::connect(client_io).await.expect("connect to fake");
+    artifact::serve(bridge, &options)
+        .await
+        .expect("Return accepted");
+    server.abort();
+    let mut rec = rec.lock().unwrap();
+    std::mem::take(&mut *rec)
+}
+
+fn vector_opts(layers: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "containerimage.artifact.type",
+            "application/vnd.example.artifact.v1".to_string(),
+        ),
+        (
+            "containerimage.artifact.config.mediatype",
+            "application/vnd.example.config.v1+json".to_string(),
+        ),
+        ("containerimage.artifact.layers", layers.to_string()),
+    ]
+}
+
+fn borrow<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The FileOp of the last solved definition (the layout assembly).
+fn layout_actions(def: &pb::Definition) -> Vec<pb::FileAction> {
+    def.def
+        .iter()
+        .map(|b| pb::Op::decode(b.as_slice()).unwrap())
+        .find_map(|op| match op.op {
+            Some(pb::op::Op::File(f)) => Some(f.actions),
+            _ => None,
+        })
+        .expect("a FileOp")
+}
+
+fn mkfile(actions: &[pb::FileAction], path: &str) -> Vec<u8> {
+    actions
+        .iter()
+        .find_map(|a| match &a.action {
+            Some(pb::file_action::Action::Mkfile(m)) if m.path == path => Some(m.data.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no mkfile {path}"))
+}
+
+#[tokio::test]
+async fn success_returns_once_with_reference_bytes() {
+    let layers = std::fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap();
+    let opts = vector_opts(&layers);
+    let rec = run(vector_files(), true, &borrow(&opts)).await;
+    assert_eq!(rec.returns.len(), 1);
+    let ret = &rec.returns[0];
+    assert!(ret.error.is_none(), "{:?}", ret.error);
+    match ret.result.as_ref().and_then(|r| r.result.as_ref()) {
+        Some(gw::result::Result::Ref(r)) => assert_eq!(r.id, "ref-1", "the layout ref is returned"),
+        other => panic!("unexpected result {other:?}"),
+    }
+    let actions = layout_actions(&rec.solves[1]);
+    let expected = |p: &str| std::fs::read(format!("{VECTOR}/expected/{p}")).unwrap();
+    assert_eq!(mkfile(&actions, "/index.json"), expected("index.json"));
+    assert_eq!(mkfile(&actions, "/oci-layout"), expected("oci-layout"));
+    let manifest = "21e0853aa2c1fb98c13784247304d19c2234e0a70a88ce07461c7c0192ac201f";
+    let blob = format!("blobs/sha256/{manifest}");
+    assert_eq!(mkfile(&actions, &format!("/{blob}")), expected(&blob));
+    let copies: Vec<(String, String)> = actions
+        .iter()
+        .filter_map(|a| match &a.action {
+            Some(pb::file_action::Action::Copy(c)) => Some((c.src.clone(), c.dest.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            (
+                "/model.bin".to_string(),
+                "/blobs/sha256/62e1cb3d236c6ee44130c54bf720f87b2ba1b0d58965634af9a3c3e541a462ef"
+                    .to_string()
+            ),
+            (
+                "/sub/cfg.json".to_string(),
+                "/blobs/sha256/e346432021b04179518d9614f3560ccd71354a4ee101ddcb893d6959a9d6301c"
+                    .to_string()
+            ),
+        ]
+    );
+    // All of it is one op: the last action is the op's only output.
+    assert_eq!(actions.iter().filter(|a| a.output == 0).count(), 1);
+    assert_eq!(actions.last().unwrap().output, 0);
+}
+
+fn error_of(rec: &Recorded) -> &artifact_frontend::proto::google::rpc::Status {
+    assert_eq!(rec.returns.len(), 1, "exactly one Return");
+    let ret = &rec.returns[0];
+    assert!(ret.result.is_none(), "an error Return carries no result");
+    let err = ret.error.as_ref().expect("an error");
+    assert_ne!(err.code, 0, "buildkitd rejects code 0");
+    err
+}
+
+#[tokio::test]
+async fn traversal_path_fails_once_naming_the_layer() {
+    let opts = vector_opts(
+        r#"[{"path":"model.bin","mediaType":"a/b"},{"path":"sub/../../etc/passwd","mediaType":"a/b"}]"#,
+    );
+    let rec = run(vector_files(), true, &borrow(&opts)).await;
+    let err = error_of(&rec);
+    assert!(err.message.contains("layer 1"), "{}", err.message);
+    assert!(
+        err.message.contains("sub/../../etc/passwd"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.code, gateway::CODE_INVALID_ARGUMENT);
+    assert!(
+        rec.solves.is_empty(),
+        "nothing is solved for invalid metadata"
+    );
+}
+
+#[tokio::test]
+async fn missing_file_and_directory_fail_once_with_the_path() {
+    let opts = vector_opts(
+        r#"[{"path":"model.bin","mediaType":"a/b"},{"path":"nope.bin","mediaType":"a/b"}]"#,
+    );
+    let rec = run(vector_files(), true, &borrow(&opts)).await;
+    let err = error_of(&rec);
+    assert!(
+        err.message
+            .contains("layer 1 (\"nope.bin\") does not exist"),
+        "{}",
+        err.message
+    );
+
+    let opts = vector_opts(r#"[{"path":"sub","mediaType":"a/b"}]"#);
+    let rec = run(vector_files(), true, &borrow(&opts)).await;
+    let err = error_of(&rec);
+    assert!(err.message.contains("is a directory"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn missing_options_fail_once_with_a_fix() {
+    let rec = run(
+        vector_files(),
+        true,
+        &[("containerimage.artifact.layers", "[]")],
+    )
+    .await;
+    let err = error_of(&rec);
+    assert!(
+        err.message
+            .contains("containerimage.artifact.config.mediatype is required"),
+        "{}",
+        err.message
+    );
+
+    let rec = run(
+        vector_files(),
+        true,
+        &[
+            ("build-arg:containerimage.artifact.config.mediatype", "a/b"),
+            (
+                "build-arg:containerimage.artifact.layers",
+                r#"[{"path":"model.bin","media_type":"x/y"}]"#,
+            ),
+        ],
+    )
+    .await;
+    let err = error_of(&rec);
+    assert!(
+        err.message.contains("did you mean \"mediaType\""),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn old_daemon_without_caps_is_told_what_is_missing() {
+    let opts = vector_opts(r#"[{"path":"model.bin","mediaType":"a/b"}]"#);
+    let rec = run(vector_files(), false, &borrow(&opts)).await;
+    let err = error_of(&rec);
+    assert!(err.message.contains("\"statfile\""), "{}", err.message);
+}
+
+#[tokio::test]
+async fn large_files_are_read_in_ranges_and_hashed_exactly() {
+    use sha2::Digest as _;
+    let big: Vec<u8> = (0..(5 << 20) + 123).map(|i: u32| (i % 251) as u8).collect();
+    let want = hex::encode(sha2::Sha256::digest(&big));
+    let files: BTreeMap<String, Vec<u8>> = [("big.bin".to_string(), big)].into();
+    let opts = vector_opts(
+        r#"[{"path":"big.bin","mediaType":"a/b"},{"path":"./big.bin","mediaType":"c/d"}]"#,
+    );
+    let rec = run(files, true, &borrow(&opts)).await;
+    assert!(rec.returns[0].error.is_none(), "{:?}", rec.returns[0].error);
+    assert_eq!(
+        rec.reads, 3,
+        "5 MiB in 2 MiB ranges, read once for two layers naming one file"
+    );
+    let actions = layout_actions(&rec.solves[1]);
+    let manifest = String::from_utf8(
+        actions
+            .iter()
+            .find_map(|a| match &a.action {
+                Some(pb::file_action::Action::Mkfile(m))
+                    if m.path.starts_with("/blobs/")
+                        && m.data.starts_with(b"{\"schemaVersion\"") =>
+                {
+                    Some(m.data.clone())
+                }
+                _ => None,
+            })
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest.matches(&want).count(), 2, "{manifest}");
+    let copies = actions
+        .iter()
+        .filter(|a| matches!(a.action, Some(pb::file_action::Action::Copy(_))))
+        .count();
+    assert_eq!(copies, 1, "one blob for identical layers");
+}
+
+#[test]
+fn scratch_state_marshals_empty() {
+    assert!(State::scratch().marshal().is_empty());
+}
