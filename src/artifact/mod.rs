@@ -27,7 +27,9 @@ use crate::llb::Definition;
 use crate::oci::{self, LayoutBuilder};
 
 pub use path::{clean, normalize_layer_path};
-pub use spec::{ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, TYPE_KEY};
+pub use spec::{
+    ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
+};
 
 /// What a successful build returns: the layout ref and result metadata.
 pub struct BuildResult {
@@ -73,20 +75,17 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     caps.require_gateway("statfile", "check that each layer is a regular file")?;
     caps.require_gateway("readfile", "hash layer files")?;
 
-    let paths: Vec<String> = spec.layers.iter().map(|l| l.path.clone()).collect();
-    let input = input::resolve(bridge, opts, &paths).await?;
-    let input_def = input.state.marshal();
-    check_caps(bridge, &input_def, "load the artifact input")?;
-    let input_ref = bridge
-        .solve(input_def.into_pb())
-        .await
-        .with_context(|| format!("solving the {}", input.describe))?;
+    let layer_specs = match &spec.layers {
+        Layers::Inline(l) => l.clone(),
+        Layers::File { path, key } => read_layers_file(bridge, opts, path, key).await?,
+    };
+    let paths: Vec<String> = layer_specs.iter().map(|l| l.path.clone()).collect();
+    let (input, input_ref) = solve_input(bridge, opts, &paths).await?;
 
-    let digests = hash::hash_layers(bridge, &input_ref, &spec.layers, &input.describe).await?;
-    tracing::info!(layers = spec.layers.len(), "hashed layer files");
+    let digests = hash::hash_layers(bridge, &input_ref, &layer_specs, &input.describe).await?;
+    tracing::info!(layers = layer_specs.len(), "hashed layer files");
 
-    let layers = spec
-        .layers
+    let layers = layer_specs
         .iter()
         .zip(&digests)
         .map(|(l, d)| oci::descriptor(&l.media_type, &d.digest, d.size, &l.annotations))
@@ -104,7 +103,7 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     let mtime_ns = spec
         .source_date_epoch
         .map(|s| s.saturating_mul(1_000_000_000));
-    let state = assemble::layout_state(&input.state, &spec.layers, &digests, &layout, mtime_ns);
+    let state = assemble::layout_state(&input.state, &layer_specs, &digests, &layout, mtime_ns);
     let def = state.marshal();
     check_caps(bridge, &def, "assemble the OCI layout")?;
     let layout_ref = bridge
@@ -116,6 +115,60 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
         layout: layout_ref,
         metadata: BTreeMap::new(),
     })
+}
+
+/// Resolves and solves the input, transferring only `paths` from a local
+/// context.
+async fn solve_input(
+    bridge: &Bridge,
+    opts: &Options,
+    paths: &[String],
+) -> anyhow::Result<(input::Input, SolvedRef)> {
+    let input = input::resolve(bridge, opts, paths).await?;
+    let def = input.state.marshal();
+    check_caps(bridge, &def, "load the artifact input")?;
+    let solved = bridge
+        .solve(def.into_pb())
+        .await
+        .with_context(|| format!("solving the {}", input.describe))?;
+    Ok((input, solved))
+}
+
+/// Reads and parses a `@file` layer list from the input.
+async fn read_layers_file(
+    bridge: &Bridge,
+    opts: &Options,
+    path: &str,
+    key: &str,
+) -> anyhow::Result<Vec<LayerSpec>> {
+    let (input, r) = solve_input(bridge, opts, &[path.to_string()]).await?;
+    let missing = || {
+        UserError::new(format!(
+            "option {key}: layers file {path:?} does not exist in the {}",
+            input.describe
+        ))
+    };
+    let stat = bridge.stat_file(&r, path).await.map_err(|_| missing())?;
+    if stat.mode & (1 << 31) != 0 || stat.size < 0 {
+        return Err(missing().into());
+    }
+    if stat.size as u64 > MAX_LAYERS_FILE {
+        return Err(UserError::new(format!(
+            "option {key}: layers file {path:?} is {} bytes; the limit is {MAX_LAYERS_FILE}",
+            stat.size
+        ))
+        .into());
+    }
+    let data = bridge.read_file(&r, path, None).await?;
+    let text = String::from_utf8(data).map_err(|_| {
+        UserError::new(format!(
+            "option {key}: layers file {path:?} is not UTF-8 JSON"
+        ))
+    })?;
+    Ok(spec::parse_layers(
+        &text,
+        &format!("{key} (file {path:?})"),
+    )?)
 }
 
 fn check_caps(bridge: &Bridge, def: &Definition, purpose: &str) -> anyhow::Result<()> {

@@ -17,8 +17,28 @@ use super::path::normalize_layer_path;
 pub const TYPE_KEY: &str = "containerimage.artifact.type";
 /// The config descriptor's media type (required).
 pub const CONFIG_MEDIATYPE_KEY: &str = "containerimage.artifact.config.mediatype";
-/// JSON array of `{path, mediaType, annotations?}`.
+/// JSON array of `{path, mediaType, annotations?}`, or `@<path>` naming a
+/// file of the input that holds that array.
 pub const LAYERS_KEY: &str = "containerimage.artifact.layers";
+
+/// Largest layers file we read (one ReadFile, under the 16 MiB message cap).
+pub const MAX_LAYERS_FILE: u64 = 8 << 20;
+
+/// Where the layer list comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layers {
+    /// Given inline in the option.
+    Inline(Vec<LayerSpec>),
+    /// `@<path>`: read from this file of the input. Options reach the
+    /// frontend as environment variables, and Linux caps one variable at
+    /// 128 KiB, so a list of thousands of layers can only come this way.
+    File {
+        /// Cleaned path inside the input.
+        path: String,
+        /// The option that named it, for messages.
+        key: String,
+    },
+}
 
 /// One layer: a file of the input and how to describe it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +61,7 @@ pub struct ArtifactSpec {
     /// Config media type.
     pub config_media_type: String,
     /// Layers, in manifest order.
-    pub layers: Vec<LayerSpec>,
+    pub layers: Layers,
     /// `SOURCE_DATE_EPOCH` in seconds, for file times in the layout.
     pub source_date_epoch: Option<i64>,
 }
@@ -64,7 +84,15 @@ impl ArtifactSpec {
             }
         };
         let layers = match opts.get_or_build_arg(LAYERS_KEY) {
-            Some((raw, key)) => parse_layers(raw, &key)?,
+            Some((raw, key)) => match raw.trim_start().strip_prefix('@') {
+                Some(file) => Layers::File {
+                    path: normalize_layer_path(file.trim()).map_err(|why| {
+                        UserError::new(format!("option {key}: invalid layers file {file:?}: {why}"))
+                    })?,
+                    key,
+                },
+                None => Layers::Inline(parse_layers(raw, &key)?),
+            },
             None => {
                 return Err(UserError::new(format!(
                     "option {LAYERS_KEY} is required: a JSON array such as \
@@ -99,7 +127,8 @@ impl ArtifactSpec {
 /// are accepted here too.
 const LAYER_FIELDS: [&str; 3] = ["path", "mediaType", "annotations"];
 
-fn parse_layers(raw: &str, key: &str) -> Result<Vec<LayerSpec>, UserError> {
+/// Parses a layer list: `key` names where it came from in messages.
+pub fn parse_layers(raw: &str, key: &str) -> Result<Vec<LayerSpec>, UserError> {
     let value: Value = serde_json::from_str(raw).map_err(|e| {
         UserError::new(format!(
             "option {key} is not valid JSON ({e}): expected an array of \
