@@ -24,7 +24,7 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 /// Reads pipelined within one file.
 const CHUNKS_PER_FILE: usize = 4;
 /// Files in progress at once.
-const FILES_IN_FLIGHT: usize = 32;
+const FILES_IN_FLIGHT: usize = 8;
 
 /// Go's `os.FileMode` type bits, which is what StatFile's `mode` carries:
 /// dir, symlink, device, named pipe, socket, char device, irregular.

@@ -20,6 +20,8 @@ pub struct CopyOptions {
     pub follow_symlinks: bool,
     /// Create missing parent directories of `dest`.
     pub create_dest_path: bool,
+    /// `src` is a directory: copy what is inside it into `dest`.
+    pub dir_copy_contents: bool,
     /// Modification time in Unix nanoseconds; `None` keeps the source's.
     pub timestamp: Option<i64>,
 }
