@@ -6,10 +6,22 @@
 //! process exits 0. buildkitd waits for the process to exit, so lingering
 //! after `Return` would hang the build.
 
-use artifact_frontend::artifact;
 use artifact_frontend::gateway::{self, Bridge};
+use artifact_frontend::{artifact, blobtool};
 
 fn main() {
+    // The same binary also runs inside the worker as an ExecOp, to hash and
+    // write layer blobs next to the data (see `blobtool`).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == blobtool::SUBCOMMAND)
+    {
+        if let Err(e) = blobtool::run_in_worker() {
+            eprintln!("artifact-frontend {}: {e}", blobtool::SUBCOMMAND);
+            std::process::exit(1);
+        }
+        return;
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)

@@ -9,7 +9,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Output};
+use std::process::{ExitCode, Output};
 use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
@@ -59,7 +59,8 @@ impl Ctx {
         for (k, v) in args {
             cmd.args(["--build-arg", &format!("{k}={v}")]);
         }
-        cmd.arg("--output").arg(format!("type=local,dest={}", out.display()));
+        cmd.arg("--output")
+            .arg(format!("type=local,dest={}", out.display()));
         cmd.arg(context);
         let output = cmd.output().context("running docker build")?;
         Ok(output)
@@ -67,7 +68,11 @@ impl Ctx {
 
     fn build_ok(&self, context: &Path, via: Via, args: &[(&str, &str)], out: &Path) -> Result<()> {
         let o = self.build(context, via, args, out)?;
-        ensure!(o.status.success(), "docker build failed:\n{}", String::from_utf8_lossy(&o.stderr));
+        ensure!(
+            o.status.success(),
+            "docker build failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         Ok(())
     }
 
@@ -93,7 +98,10 @@ fn vector_args() -> Vec<(&'static str, String)> {
     vec![
         (TYPE, "application/vnd.example.artifact.v1".into()),
         (CONFIG, "application/vnd.example.config.v1+json".into()),
-        (LAYERS, std::fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap()),
+        (
+            LAYERS,
+            std::fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap(),
+        ),
     ]
 }
 
@@ -129,9 +137,16 @@ fn reference_vector_via_syntax(ctx: &Ctx) -> Result<()> {
     ctx.build_ok(&c, Via::SyntaxLine, &borrow(&vector_args()), &out)?;
     let got = tree(&out)?;
     let want = tree(&Path::new(VECTOR).join("expected"))?;
-    ensure!(got == want, "layout differs from the reference vector: {:?}", got.iter().map(|f| &f.0).collect::<Vec<_>>());
+    ensure!(
+        got == want,
+        "layout differs from the reference vector: {:?}",
+        got.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     let summary = fsck_layout(&out)?;
-    ensure!(summary.manifests.len() == 1 && summary.blob_count == 4, "{summary:?}");
+    ensure!(
+        summary.manifests.len() == 1 && summary.blob_count == 4,
+        "{summary:?}"
+    );
     ctx.fx.skopeo_roundtrip(&out, None, "e2e/vector")?;
     Ok(())
 }
@@ -145,9 +160,21 @@ fn build_arg_syntax_is_reproducible(ctx: &Ctx) -> Result<()> {
     let mut args = vector_args();
     args.push(("SOURCE_DATE_EPOCH", "1700000000".into()));
     ctx.build_ok(&c, Via::BuildArg, &borrow(&args), &a)?;
-    ctx.build_ok(&c, Via::BuildArg, &[("no-cache-buster", "1")].iter().copied().chain(borrow(&args)).collect::<Vec<_>>(), &b)?;
+    ctx.build_ok(
+        &c,
+        Via::BuildArg,
+        &[("no-cache-buster", "1")]
+            .iter()
+            .copied()
+            .chain(borrow(&args))
+            .collect::<Vec<_>>(),
+        &b,
+    )?;
     ensure!(tree(&a)? == tree(&b)?, "two builds differ");
-    ensure!(tree(&a)? == tree(&Path::new(VECTOR).join("expected"))?, "differs from vector");
+    ensure!(
+        tree(&a)? == tree(&Path::new(VECTOR).join("expected"))?,
+        "differs from vector"
+    );
     // SOURCE_DATE_EPOCH pins file times, so a tar export is reproducible too.
     let mtime = std::fs::metadata(a.join("index.json"))?.modified()?;
     let secs = mtime.duration_since(std::time::UNIX_EPOCH)?.as_secs();
@@ -163,26 +190,97 @@ fn symlinks_stay_inside_the_root(ctx: &Ctx) -> Result<()> {
     std::os::unix::fs::symlink("/etc/hostname", c.join("escape.bin"))?;
     let out = ctx.dir("links-out");
     let layers = r#"[{"path":"link.bin","mediaType":"application/octet-stream"}]"#;
-    ctx.build_ok(&c, Via::SyntaxLine, &[(CONFIG, "application/vnd.oci.empty.v1+json"), (TYPE, "application/vnd.example+type"), (LAYERS, layers)], &out)?;
+    ctx.build_ok(
+        &c,
+        Via::SyntaxLine,
+        &[
+            (CONFIG, "application/vnd.oci.empty.v1+json"),
+            (TYPE, "application/vnd.example+type"),
+            (LAYERS, layers),
+        ],
+        &out,
+    )?;
     let summary = fsck_layout(&out)?;
     let layer = &summary.manifests[0].manifest["layers"][0];
-    ensure!(layer["digest"] == "sha256:62e1cb3d236c6ee44130c54bf720f87b2ba1b0d58965634af9a3c3e541a462ef", "{layer}");
+    ensure!(
+        layer["digest"]
+            == "sha256:62e1cb3d236c6ee44130c54bf720f87b2ba1b0d58965634af9a3c3e541a462ef",
+        "{layer}"
+    );
 
     let layers = r#"[{"path":"escape.bin","mediaType":"application/octet-stream"}]"#;
     let err = ctx.build_err(&c, &[(CONFIG, "a/b"), (LAYERS, layers)])?;
-    ensure!(err.contains(r#"layer 0 ("escape.bin") does not exist"#), "{err}");
+    ensure!(
+        err.contains(r#"layer 0 ("escape.bin") does not exist"#),
+        "{err}"
+    );
     Ok(())
 }
 
 /// Bad input fails the build with our message, naming the layer and path.
 fn bad_input_fails_with_our_message(ctx: &Ctx) -> Result<()> {
     let c = vector_context(ctx, "bad")?;
-    let err = ctx.build_err(&c, &[(CONFIG, "a/b"), (LAYERS, r#"[{"path":"../../etc/passwd","mediaType":"a/b"}]"#)])?;
-    ensure!(err.contains(r#"invalid layer 0 path "../../etc/passwd""#), "{err}");
+    let err = ctx.build_err(
+        &c,
+        &[
+            (CONFIG, "a/b"),
+            (LAYERS, r#"[{"path":"../../etc/passwd","mediaType":"a/b"}]"#),
+        ],
+    )?;
+    ensure!(
+        err.contains(r#"invalid layer 0 path "../../etc/passwd""#),
+        "{err}"
+    );
     let err = ctx.build_err(&c, &[(CONFIG, "a/b"), (LAYERS, r#"[{"path":"model.bin","mediaType":"a/b"},{"path":"missing.bin","mediaType":"a/b"}]"#)])?;
-    ensure!(err.contains(r#"layer 1 ("missing.bin") does not exist in the build context"#), "{err}");
+    ensure!(
+        err.contains(r#"layer 1 ("missing.bin") does not exist in the build context"#),
+        "{err}"
+    );
     let err = ctx.build_err(&c, &[(LAYERS, "[]")])?;
-    ensure!(err.contains("containerimage.artifact.config.mediatype is required"), "{err}");
+    ensure!(
+        err.contains("containerimage.artifact.config.mediatype is required"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// Hashing in the worker (the default) and through the gateway give the
+/// same bytes; and a rebuild with unchanged input reuses the worker's
+/// result instead of hashing again.
+fn worker_and_gateway_hashing_agree_and_cache(ctx: &Ctx) -> Result<()> {
+    let c = vector_context(ctx, "modes")?;
+    let want = tree(&Path::new(VECTOR).join("expected"))?;
+    for mode in ["exec", "gateway"] {
+        let out = ctx.dir(&format!("modes-{mode}"));
+        let mut args = vector_args();
+        args.push(("artifact.hash", mode.into()));
+        let o = ctx.build(&c, Via::SyntaxLine, &borrow(&args), &out)?;
+        let log = String::from_utf8_lossy(&o.stderr);
+        ensure!(o.status.success(), "{mode}: {log}");
+        ensure!(
+            tree(&out)? == want,
+            "{mode}: differs from the reference vector"
+        );
+        ensure!(
+            log.contains("[artifact] hashing and writing") == (mode == "exec"),
+            "{mode}: {log}"
+        );
+    }
+    // Same input again: BuildKit answers the hashing exec from its cache.
+    let out = ctx.dir("modes-again");
+    let o = ctx.build(&c, Via::SyntaxLine, &borrow(&vector_args()), &out)?;
+    let log = String::from_utf8_lossy(&o.stderr);
+    ensure!(o.status.success(), "{log}");
+    let step = log
+        .lines()
+        .find(|l| l.contains("[artifact] hashing and writing"))
+        .and_then(|l| l.split_whitespace().next())
+        .context("no hashing step in the progress output")?;
+    ensure!(
+        log.lines().any(|l| l == format!("{step} CACHED")),
+        "the rebuild hashed again:\n{log}"
+    );
+    ensure!(tree(&out)? == want, "rebuild differs");
     Ok(())
 }
 
@@ -200,21 +298,51 @@ fn ten_thousand_layers(ctx: &Ctx) -> Result<()> {
     std::fs::write(c.join("layers.json"), serde_json::to_vec(&layers)?)?;
     let out = ctx.dir("many-out");
     let start = Instant::now();
-    ctx.build_ok(&c, Via::SyntaxLine, &[(CONFIG, "application/vnd.oci.empty.v1+json"), (TYPE, "application/vnd.example.many"), (LAYERS, "@layers.json")], &out)?;
-    eprintln!("    10,000 layers built in {:.1}s", start.elapsed().as_secs_f64());
+    ctx.build_ok(
+        &c,
+        Via::SyntaxLine,
+        &[
+            (CONFIG, "application/vnd.oci.empty.v1+json"),
+            (TYPE, "application/vnd.example.many"),
+            (LAYERS, "@layers.json"),
+        ],
+        &out,
+    )?;
+    eprintln!(
+        "    10,000 layers built in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
     let summary = fsck_layout(&out)?;
-    let n = summary.manifests[0].manifest["layers"].as_array().map(Vec::len);
+    let n = summary.manifests[0].manifest["layers"]
+        .as_array()
+        .map(Vec::len);
     ensure!(n == Some(10_000), "{n:?} layers");
     ensure!(summary.blob_count == 10_002, "{} blobs", summary.blob_count);
     Ok(())
 }
 
+/// One end-to-end case.
+type Case = fn(&Ctx) -> Result<()>;
+
 fn run_all(ctx: &Ctx) -> (usize, usize) {
-    let cases: &[(&str, fn(&Ctx) -> Result<()>)] = &[
+    let cases: &[(&str, Case)] = &[
         ("reference_vector_via_syntax", reference_vector_via_syntax),
-        ("build_arg_syntax_is_reproducible", build_arg_syntax_is_reproducible),
-        ("symlinks_stay_inside_the_root", symlinks_stay_inside_the_root),
-        ("bad_input_fails_with_our_message", bad_input_fails_with_our_message),
+        (
+            "build_arg_syntax_is_reproducible",
+            build_arg_syntax_is_reproducible,
+        ),
+        (
+            "symlinks_stay_inside_the_root",
+            symlinks_stay_inside_the_root,
+        ),
+        (
+            "bad_input_fails_with_our_message",
+            bad_input_fails_with_our_message,
+        ),
+        (
+            "worker_and_gateway_hashing_agree_and_cache",
+            worker_and_gateway_hashing_agree_and_cache,
+        ),
         ("ten_thousand_layers", ten_thousand_layers),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
@@ -227,7 +355,10 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
         match case(ctx) {
             Ok(()) => {
                 passed += 1;
-                eprintln!("test e2e::{name} ... ok ({:.1}s)", start.elapsed().as_secs_f64());
+                eprintln!(
+                    "test e2e::{name} ... ok ({:.1}s)",
+                    start.elapsed().as_secs_f64()
+                );
             }
             Err(e) => {
                 failed += 1;
@@ -264,5 +395,9 @@ fn main() -> ExitCode {
     let (passed, failed) = run_all(&ctx);
     drop(ctx);
     println!("e2e: {passed} passed, {failed} failed");
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

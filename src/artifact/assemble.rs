@@ -19,7 +19,7 @@ use super::hash::FileDigest;
 use super::spec::LayerSpec;
 
 /// Longest action chain we put in one FileOp.
-pub const ACTIONS_PER_OP: usize = 500;
+pub const ACTIONS_PER_OP: usize = 64;
 
 const BLOBS: &str = "/blobs/sha256";
 
@@ -43,7 +43,9 @@ pub fn layout_state(
         .zip(digests)
         .filter_map(|(layer, d)| {
             let hex = d.digest.trim_start_matches("sha256:");
-            written.insert(hex).then(|| (format!("/{}", layer.path), blob(hex)))
+            written
+                .insert(hex)
+                .then(|| (format!("/{}", layer.path), blob(hex)))
         })
         .collect();
     let file_copy = CopyOptions {
@@ -53,7 +55,12 @@ pub fn layout_state(
     };
     let mut actions = FileActions::new()
         .mkdir(BLOBS, 0o755, true, mtime_ns)
-        .mkfile(&blob(layout.config.hex()), 0o644, layout.config.data.clone(), mtime_ns);
+        .mkfile(
+            &blob(layout.config.hex()),
+            0o644,
+            layout.config.data.clone(),
+            mtime_ns,
+        );
     // mkdir, config, manifest, index.json, oci-layout.
     let fixed = 5;
     if copies.len() + fixed <= ACTIONS_PER_OP {
@@ -69,7 +76,10 @@ pub fn layout_state(
                 for (src, dest) in chunk {
                     a = a.copy(input, src, dest, file_copy.clone());
                 }
-                State::scratch().file(a, &format!("[artifact] copying layer blobs, part {}", i + 1))
+                State::scratch().file(
+                    a,
+                    &format!("[artifact] copying layer blobs, part {}", i + 1),
+                )
             })
             .collect();
         for part in gather(parts, ACTIONS_PER_OP - fixed, mtime_ns) {
@@ -77,7 +87,12 @@ pub fn layout_state(
         }
     }
     let actions = actions
-        .mkfile(&blob(layout.manifest.hex()), 0o644, layout.manifest.data.clone(), mtime_ns)
+        .mkfile(
+            &blob(layout.manifest.hex()),
+            0o644,
+            layout.manifest.data.clone(),
+            mtime_ns,
+        )
         .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
         .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns);
     State::scratch().file(actions, "[artifact] assembling OCI layout")
@@ -108,4 +123,26 @@ fn gather(mut parts: Vec<State>, max: usize, mtime_ns: Option<i64>) -> Vec<State
             .collect();
     }
     parts
+}
+
+/// The layout on top of blobs the worker already wrote: only the JSON
+/// documents are added.
+pub fn layout_on_blobs(blobs: &State, layout: &Layout, mtime_ns: Option<i64>) -> State {
+    let blob = |hex: &str| format!("{BLOBS}/{hex}");
+    let actions = FileActions::new()
+        .mkfile(
+            &blob(layout.config.hex()),
+            0o644,
+            layout.config.data.clone(),
+            mtime_ns,
+        )
+        .mkfile(
+            &blob(layout.manifest.hex()),
+            0o644,
+            layout.manifest.data.clone(),
+            mtime_ns,
+        )
+        .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
+        .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns);
+    blobs.file(actions, "[artifact] writing OCI layout index")
 }

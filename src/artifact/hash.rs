@@ -85,20 +85,10 @@ async fn hash_file(
         .await
         .map_err(|e| not_found_or(e, what(), source))?;
     if stat.mode & MODE_DIR != 0 {
-        return Err(UserError::new(format!(
-            "{} is a directory in the {source}; a layer must be a single file: \
-             list its files as separate layers or pack it into a tar first",
-            what()
-        ))
-        .into());
+        return Err(problem(&what(), Problem::Directory, source).into());
     }
     if stat.mode & MODE_TYPE_BITS != 0 {
-        return Err(UserError::new(format!(
-            "{} is not a regular file in the {source} (mode {:#o}); a layer must be a regular file",
-            what(),
-            stat.mode
-        ))
-        .into());
+        return Err(problem(&what(), Problem::Irregular, source).into());
     }
     let size = u64::try_from(stat.size).unwrap_or(0);
     let ranges = (0..size.div_ceil(CHUNK)).map(|k| FileRange {
@@ -144,10 +134,34 @@ fn not_found_or(e: RpcError, what: String, source: &str) -> anyhow::Error {
         || msg.contains("no such file")
         || msg.contains("not found")
     {
-        return UserError::new(format!(
-            "{what} does not exist in the {source}; check the path (it is relative to the input root)"
-        ))
-        .into();
+        return problem(&what, Problem::Missing, source).into();
     }
     anyhow::Error::new(e).context(what)
+}
+
+/// Why a layer path can't be a layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Nothing at that path.
+    Missing,
+    /// A directory.
+    Directory,
+    /// A device, socket or pipe.
+    Irregular,
+}
+
+/// The message for `what` (e.g. `layer 2 ("a.bin")`) having `p` in `source`.
+pub fn problem(what: &str, p: Problem, source: &str) -> UserError {
+    UserError::new(match p {
+        Problem::Missing => format!(
+            "{what} does not exist in the {source}; check the path (it is relative to the input root)"
+        ),
+        Problem::Directory => format!(
+            "{what} is a directory in the {source}; a layer must be a single file: \
+             list its files as separate layers or pack it into a tar first"
+        ),
+        Problem::Irregular => {
+            format!("{what} is not a regular file in the {source}; a layer must be a regular file")
+        }
+    })
 }

@@ -9,6 +9,7 @@
 //! and return LLB that assembles the layout in one FileOp.
 
 mod assemble;
+mod blobs;
 mod hash;
 mod input;
 mod path;
@@ -23,7 +24,7 @@ use anyhow::Context as _;
 use futures_util::FutureExt as _;
 
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
-use crate::llb::Definition;
+use crate::llb::{self, Definition};
 use crate::oci::{self, LayoutBuilder};
 
 pub use path::{clean, normalize_layer_path};
@@ -80,14 +81,13 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
         Layers::File { path, key } => read_layers_file(bridge, opts, path, key).await?,
     };
     let paths: Vec<String> = layer_specs.iter().map(|l| l.path.clone()).collect();
-    let (input, input_ref) = solve_input(bridge, opts, &paths).await?;
-
-    let digests = hash::hash_layers(bridge, &input_ref, &layer_specs, &input.describe).await?;
+    let blobs = write_blobs(bridge, opts, &spec, &layer_specs, &paths).await?;
+    let digests = &blobs.digests;
     tracing::info!(layers = layer_specs.len(), "hashed layer files");
 
     let layers = layer_specs
         .iter()
-        .zip(&digests)
+        .zip(digests)
         .map(|(l, d)| oci::descriptor(&l.media_type, &d.digest, d.size, &l.annotations))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UserError::new(format!("invalid layer descriptor: {e}")))?;
@@ -103,7 +103,10 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     let mtime_ns = spec
         .source_date_epoch
         .map(|s| s.saturating_mul(1_000_000_000));
-    let state = assemble::layout_state(&input.state, &layer_specs, &digests, &layout, mtime_ns);
+    let state = match &blobs.written {
+        Some(dir) => assemble::layout_on_blobs(dir, &layout, mtime_ns),
+        None => assemble::layout_state(&blobs.input, &layer_specs, digests, &layout, mtime_ns),
+    };
     let def = state.marshal();
     check_caps(bridge, &def, "assemble the OCI layout")?;
     let layout_ref = bridge
@@ -114,6 +117,112 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     Ok(BuildResult {
         layout: layout_ref,
         metadata: BTreeMap::new(),
+    })
+}
+
+/// Option choosing where layer files are hashed: `auto` (in the worker when
+/// the daemon can run our image, else through the gateway), `exec` or
+/// `gateway`.
+pub const HASH_MODE_KEY: &str = "artifact.hash";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HashMode {
+    Auto,
+    Exec,
+    Gateway,
+}
+
+fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
+    match opts.get_or_build_arg(HASH_MODE_KEY) {
+        None => Ok(HashMode::Auto),
+        Some((v, key)) => match v {
+            "" | "auto" => Ok(HashMode::Auto),
+            "exec" => Ok(HashMode::Exec),
+            "gateway" => Ok(HashMode::Gateway),
+            other => Err(UserError::new(format!(
+                "{key}={other:?} is not a hash mode: use auto, exec or gateway"
+            ))),
+        },
+    }
+}
+
+/// Layer digests, plus where the blobs are: already written by the worker
+/// (`written`), or still to be copied from `input`.
+struct Blobs {
+    input: llb::State,
+    written: Option<llb::State>,
+    digests: Vec<hash::FileDigest>,
+}
+
+/// Hashes the layers, in the worker when possible (one read of each file,
+/// cached by content, no flood of gateway calls), else through the gateway.
+async fn write_blobs(
+    bridge: &Bridge,
+    opts: &Options,
+    spec: &ArtifactSpec,
+    layers: &[LayerSpec],
+    paths: &[String],
+) -> anyhow::Result<Blobs> {
+    let mode = hash_mode(opts)?;
+    let input = input::resolve(bridge, opts, paths).await?;
+    check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
+    let exec_caps = ["exec.meta.base", "exec.mount.bind"].map(String::from);
+    let worker = match mode {
+        HashMode::Gateway => None,
+        _ if layers.is_empty() => None,
+        _ => match blobs::self_image(bridge, opts).await {
+            Ok(Some(found)) if bridge.caps().require_llb(&exec_caps, "").is_ok() => Some(found),
+            Ok(_) if mode == HashMode::Auto => None,
+            Ok(_) => {
+                return Err(UserError::new(format!(
+                    "{HASH_MODE_KEY}=exec needs the daemon to run processes and to know this \
+                     frontend's image (the `source` option); use {HASH_MODE_KEY}=gateway"
+                ))
+                .into());
+            }
+            Err(e) if mode == HashMode::Auto => {
+                tracing::warn!("hashing through the gateway: {e:#}");
+                None
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    if let Some((image, binary)) = worker {
+        let done = blobs::write_in_worker(
+            bridge,
+            &image,
+            &binary,
+            &input.state,
+            &input.describe,
+            layers,
+            spec.source_date_epoch,
+        )
+        .await;
+        match done {
+            Ok((dir, digests)) => {
+                return Ok(Blobs {
+                    input: input.state,
+                    written: Some(dir),
+                    digests,
+                });
+            }
+            // A user error (a missing file, say) would fail the same way
+            // through the gateway; anything else may be the exec itself.
+            Err(e) if mode == HashMode::Auto && e.downcast_ref::<UserError>().is_none() => {
+                tracing::warn!("hashing in the worker failed, using the gateway: {e:#}");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let solved = bridge
+        .solve(input.state.marshal().into_pb())
+        .await
+        .with_context(|| format!("solving the {}", input.describe))?;
+    let digests = hash::hash_layers(bridge, &solved, layers, &input.describe).await?;
+    Ok(Blobs {
+        input: input.state,
+        written: None,
+        digests,
     })
 }
 

@@ -186,6 +186,48 @@ impl Bridge {
         Ok(resp.into_inner().data)
     }
 
+    /// Reads a whole file of `r` in ranges, so its size is not bounded by
+    /// the 16 MiB message limit (only by `max`, which callers set).
+    pub async fn read_all(&self, r: &SolvedRef, path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+        let stat = self.stat_file(r, path).await?;
+        let size = u64::try_from(stat.size).unwrap_or(0);
+        anyhow::ensure!(
+            size <= max,
+            "{path} is {size} bytes, more than the {max} allowed"
+        );
+        let mut out = Vec::with_capacity(size as usize);
+        while (out.len() as u64) < size {
+            let offset = out.len() as u64;
+            let length = (size - offset).min(4 << 20);
+            let chunk = self
+                .read_file(r, path, Some(FileRange { offset, length }))
+                .await?;
+            anyhow::ensure!(!chunk.is_empty(), "{path}: short read at offset {offset}");
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// Resolves an image reference to its manifest digest and config JSON.
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+    ) -> Result<(String, Vec<u8>), RpcError> {
+        let req = gw::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            log_name: format!("[artifact] resolve {reference}"),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await
+            .map_err(rpc("ResolveImageConfig"))?
+            .into_inner();
+        Ok((resp.digest, resp.config))
+    }
+
     /// Finishes the build with `r` as its result.
     pub async fn return_result(
         self,

@@ -12,11 +12,13 @@
 //! [`State::marshal`] produces.
 
 mod definition;
+mod exec;
 mod file;
 mod source;
 mod state;
 
 pub use definition::Definition;
+pub use exec::{ExecOptions, ExecState, Mount};
 pub use file::{CopyOptions, FileActions};
 pub use source::{ImageRef, LocalOptions, image, local};
 pub use state::{LlbError, State};

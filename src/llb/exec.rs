@@ -1,0 +1,141 @@
+//! ExecOp: run a process in the worker with filesystems mounted.
+
+use std::collections::BTreeMap;
+
+use crate::proto::pb;
+
+use super::CUSTOM_NAME;
+use super::state::State;
+
+/// A mount of an exec.
+#[derive(Clone, Debug)]
+pub enum Mount {
+    /// `state` mounted read-only at `dest`.
+    ReadOnly {
+        /// Where.
+        dest: String,
+        /// What.
+        state: State,
+    },
+    /// An empty writable directory at `dest` whose contents after the
+    /// process exits become one of the exec's outputs.
+    Output {
+        /// Where.
+        dest: String,
+    },
+}
+
+/// What to run.
+#[derive(Clone, Debug, Default)]
+pub struct ExecOptions {
+    /// argv.
+    pub args: Vec<String>,
+    /// `KEY=value` environment.
+    pub env: Vec<String>,
+    /// Working directory.
+    pub cwd: String,
+    /// Run without network (the exec needs none).
+    pub network_none: bool,
+    /// Progress name.
+    pub custom_name: String,
+}
+
+/// A finished exec definition; its outputs are the writable mounts, in the
+/// order they were given.
+#[derive(Clone, Debug)]
+pub struct ExecState {
+    outputs: Vec<State>,
+}
+
+impl ExecState {
+    /// Output `i` (the `i`th [`Mount::Output`]), if there is one.
+    pub fn output(&self, i: usize) -> Option<&State> {
+        self.outputs.get(i)
+    }
+}
+
+impl State {
+    /// Runs a process with this state as its root filesystem plus
+    /// `mounts`. The root is writable (BuildKit creates mount points in it)
+    /// but its changes are discarded.
+    pub fn run(&self, opts: &ExecOptions, mounts: &[Mount]) -> ExecState {
+        let mut inputs: Vec<State> = Vec::new();
+        let input_index = |st: &State, inputs: &mut Vec<State>| -> i64 {
+            match st.input() {
+                None => -1,
+                Some(edge) => {
+                    if let Some(i) = inputs.iter().position(|s| s.input() == Some(edge.clone())) {
+                        return i as i64;
+                    }
+                    inputs.push(st.clone());
+                    inputs.len() as i64 - 1
+                }
+            }
+        };
+        let mut pb_mounts = vec![pb::Mount {
+            input: input_index(self, &mut inputs),
+            dest: "/".into(),
+            output: -1,
+            readonly: false,
+            ..Default::default()
+        }];
+        let mut n_outputs = 0i64;
+        for m in mounts {
+            pb_mounts.push(match m {
+                Mount::ReadOnly { dest, state } => pb::Mount {
+                    input: input_index(state, &mut inputs),
+                    dest: dest.clone(),
+                    output: -1,
+                    readonly: true,
+                    ..Default::default()
+                },
+                Mount::Output { dest } => {
+                    n_outputs += 1;
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: n_outputs - 1,
+                        ..Default::default()
+                    }
+                }
+            });
+        }
+        let mut caps = BTreeMap::from([
+            ("exec.meta.base".to_string(), true),
+            ("exec.mount.bind".to_string(), true),
+        ]);
+        if opts.network_none {
+            caps.insert("exec.meta.network".to_string(), true);
+        }
+        let op = pb::Op {
+            inputs: inputs.iter().filter_map(State::input).collect(),
+            op: Some(pb::op::Op::Exec(pb::ExecOp {
+                meta: Some(pb::Meta {
+                    args: opts.args.clone(),
+                    env: opts.env.clone(),
+                    cwd: opts.cwd.clone(),
+                    user: String::new(),
+                    remove_mount_stubs_recursive: false,
+                }),
+                mounts: pb_mounts,
+                network: if opts.network_none {
+                    pb::NetMode::None as i32
+                } else {
+                    pb::NetMode::Unset as i32
+                },
+                security: pb::SecurityMode::Sandbox as i32,
+            })),
+            ..Default::default()
+        };
+        let metadata = pb::OpMetadata {
+            description: BTreeMap::from([(CUSTOM_NAME.to_string(), opts.custom_name.clone())]),
+            caps,
+            ..Default::default()
+        };
+        let refs: Vec<&State> = inputs.iter().collect();
+        let outputs = (0..n_outputs)
+            .map(|i| State::from_op(&op, &refs, metadata.clone(), i))
+            .collect();
+        ExecState { outputs }
+    }
+}
