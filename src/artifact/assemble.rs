@@ -86,16 +86,24 @@ pub fn layout_state(
             actions = actions.copy(&part, BLOBS, BLOBS, dir_contents(mtime_ns));
         }
     }
-    let actions = actions
+    State::scratch().file(
+        documents(actions, layout, mtime_ns),
+        "[artifact] assembling OCI layout",
+    )
+}
+
+/// Appends the manifest blob, `index.json` and `oci-layout`: written last,
+/// once every blob they point to is in place.
+fn documents(actions: FileActions, layout: &Layout, mtime_ns: Option<i64>) -> FileActions {
+    actions
         .mkfile(
-            &blob(layout.manifest.hex()),
+            &format!("{BLOBS}/{}", layout.manifest.hex()),
             0o644,
             layout.manifest.data.clone(),
             mtime_ns,
         )
         .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
-        .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns);
-    State::scratch().file(actions, "[artifact] assembling OCI layout")
+        .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns)
 }
 
 fn dir_contents(mtime_ns: Option<i64>) -> CopyOptions {
@@ -128,21 +136,14 @@ fn gather(mut parts: Vec<State>, max: usize, mtime_ns: Option<i64>) -> Vec<State
 /// The layout on top of blobs the worker already wrote: only the JSON
 /// documents are added.
 pub fn layout_on_blobs(blobs: &State, layout: &Layout, mtime_ns: Option<i64>) -> State {
-    let blob = |hex: &str| format!("{BLOBS}/{hex}");
-    let actions = FileActions::new()
-        .mkfile(
-            &blob(layout.config.hex()),
-            0o644,
-            layout.config.data.clone(),
-            mtime_ns,
-        )
-        .mkfile(
-            &blob(layout.manifest.hex()),
-            0o644,
-            layout.manifest.data.clone(),
-            mtime_ns,
-        )
-        .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
-        .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns);
-    blobs.file(actions, "[artifact] writing OCI layout index")
+    let config = FileActions::new().mkfile(
+        &format!("{BLOBS}/{}", layout.config.hex()),
+        0o644,
+        layout.config.data.clone(),
+        mtime_ns,
+    );
+    blobs.file(
+        documents(config, layout, mtime_ns),
+        "[artifact] writing OCI layout index",
+    )
 }
