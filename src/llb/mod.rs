@@ -16,6 +16,8 @@ mod exec;
 mod file;
 mod source;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use definition::Definition;
 pub use exec::{ExecOptions, ExecState, Mount};
