@@ -465,6 +465,31 @@ async fn layer_list_from_a_file_of_the_input() {
     );
 }
 
+#[tokio::test]
+async fn describe_subrequest_is_answered_without_building() {
+    let rec = run(
+        vector_files(),
+        true,
+        &[("requestid", "frontend.subrequests.describe")],
+    )
+    .await;
+    assert_eq!(rec.returns.len(), 1);
+    assert!(rec.solves.is_empty());
+    let result = rec.returns[0].result.as_ref().expect("a result");
+    let described: serde_json::Value =
+        serde_json::from_slice(&result.metadata["result.json"]).unwrap();
+    assert_eq!(described[0]["name"], "frontend.subrequests.describe");
+
+    let rec = run(vector_files(), true, &[("requestid", "frontend.outline")]).await;
+    let err = error_of(&rec);
+    assert!(
+        err.message
+            .contains("does not support subrequest \"frontend.outline\""),
+        "{}",
+        err.message
+    );
+}
+
 #[test]
 fn scratch_state_marshals_empty() {
     assert!(State::scratch().marshal().is_empty());

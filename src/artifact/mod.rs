@@ -14,6 +14,7 @@ mod hash;
 mod input;
 mod path;
 mod spec;
+mod subrequest;
 pub mod suggest;
 
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ pub use spec::{
 
 /// What a successful build returns: the layout ref and result metadata.
 pub struct BuildResult {
-    /// The layout filesystem.
+    /// The layout filesystem (empty for a subrequest's answer).
     pub layout: SolvedRef,
     /// Metadata for the exporters.
     pub metadata: BTreeMap<String, Vec<u8>>,
@@ -70,6 +71,9 @@ pub async fn serve(bridge: Bridge, opts: &Options) -> Result<(), RpcError> {
 
 /// Runs the frontend against a connected gateway.
 pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResult> {
+    if let Some(answer) = subrequest::handle(opts) {
+        return answer;
+    }
     let spec = ArtifactSpec::from_options(opts)?;
     let caps = bridge.caps();
     caps.require_gateway("solve.base", "solve the build input")?;
