@@ -14,6 +14,7 @@
 //! - [`artifact`]: the frontend's logic.
 
 pub mod artifact;
+pub mod artifactfile;
 pub mod blobtool;
 pub mod gateway;
 pub mod llb;

@@ -16,6 +16,9 @@ use anyhow::{Context, Result, ensure};
 use support::{Fixtures, fsck_layout};
 
 const IMAGE: &str = "127.0.0.1:5000/artifact-frontend:e2e";
+/// The tag the examples' `# syntax=` lines name.
+const EXAMPLES_IMAGE: &str = "127.0.0.1:5000/artifact-frontend:dev";
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
 
 const TYPE: &str = "containerimage.artifact.type";
@@ -64,6 +67,26 @@ impl Ctx {
         cmd.arg(context);
         let output = cmd.output().context("running docker build")?;
         Ok(output)
+    }
+
+    /// `docker build -f <dir>/<file> <dir>` (the file's own `# syntax=`).
+    fn build_file(
+        &self,
+        dir: &Path,
+        file: &str,
+        args: &[(&str, &str)],
+        out: &Path,
+    ) -> Result<Output> {
+        let mut cmd = self.fx.docker();
+        cmd.args(["build", "--progress=plain", "-f"])
+            .arg(dir.join(file));
+        for (k, v) in args {
+            cmd.args(["--build-arg", &format!("{k}={v}")]);
+        }
+        cmd.arg("--output")
+            .arg(format!("type=local,dest={}", out.display()))
+            .arg(dir);
+        cmd.output().context("running docker build")
     }
 
     fn build_ok(&self, context: &Path, via: Via, args: &[(&str, &str)], out: &Path) -> Result<()> {
@@ -321,6 +344,303 @@ fn ten_thousand_layers(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The manifest of a one-manifest layout, and its tag.
+fn manifest_of(out: &Path) -> Result<(serde_json::Value, Option<String>)> {
+    let summary = fsck_layout(out)?;
+    ensure!(
+        summary.manifests.len() == 1,
+        "{} manifests",
+        summary.manifests.len()
+    );
+    let m = &summary.manifests[0];
+    let tag = m.descriptor["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .map(String::from);
+    Ok((m.manifest.clone(), tag))
+}
+
+fn python(script: &str, args: &[&str]) -> Result<String> {
+    let o = std::process::Command::new("python3")
+        .arg(Path::new(ROOT).join("tests/tools").join(script))
+        .args(args)
+        .output()
+        .context("running python3")?;
+    ensure!(
+        o.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// Every example builds through `# syntax=`, twice to the same bytes,
+/// passes fsck, travels to the registry and back with skopeo, and an
+/// independent ORAS client pulls its files back under their titles.
+fn examples_build_reproducibly_and_pull_with_oras(ctx: &Ctx) -> Result<()> {
+    for (name, title_count) in [
+        ("files", 2),
+        ("docs-tar", 3),
+        ("modelpack", 3),
+        ("helm-chart", 1),
+        ("wasm", 1),
+    ] {
+        let dir = Path::new(ROOT).join("examples").join(name);
+        let (a, b) = (
+            ctx.dir(&format!("ex-{name}-a")),
+            ctx.dir(&format!("ex-{name}-b")),
+        );
+        for out in [&a, &b] {
+            let o = ctx.build_file(&dir, "Artifactfile", &[], out)?;
+            ensure!(
+                o.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        ensure!(tree(&a)? == tree(&b)?, "{name}: two builds differ");
+        let (manifest, tag) = manifest_of(&a)?;
+        let tag = tag.with_context(|| format!("{name}: no TAG in index.json"))?;
+        let repo = format!("e2e/{name}");
+        ctx.fx.skopeo_roundtrip(&a, Some(&tag), &repo)?;
+        let pulled = ctx.dir(&format!("ex-{name}-oras"));
+        let got: serde_json::Value = serde_json::from_str(&python(
+            "oras_pull.py",
+            &[
+                &format!("{}/{repo}:e2e", ctx.fx.registry),
+                pulled.to_str().unwrap(),
+            ],
+        )?)?;
+        let layers = manifest["layers"].as_array().context("layers")?;
+        ensure!(
+            layers.len() == title_count,
+            "{name}: {} layers",
+            layers.len()
+        );
+        for l in layers {
+            let title = l["annotations"]["org.opencontainers.image.title"]
+                .as_str()
+                .context("untitled layer")?;
+            // ORAS unpacks a tar it recognizes as a directory it pushed.
+            let unpacked = got[title]["dir"].is_array();
+            ensure!(
+                unpacked || got[title] == l["digest"],
+                "{name}: ORAS pulled {got} but layer {title} is {}",
+                l["digest"]
+            );
+        }
+        example_specifics(name, &a, &manifest, &got, &pulled)?;
+    }
+    Ok(())
+}
+
+fn blob(out: &Path, digest: &serde_json::Value) -> Result<Vec<u8>> {
+    let hex = digest
+        .as_str()
+        .context("digest")?
+        .trim_start_matches("sha256:");
+    Ok(std::fs::read(out.join("blobs/sha256").join(hex))?)
+}
+
+fn tar_names(data: &[u8], gzip: bool) -> Result<Vec<String>> {
+    let reader: Box<dyn std::io::Read> = if gzip {
+        Box::new(flate2::read::GzDecoder::new(data))
+    } else {
+        Box::new(data)
+    };
+    let mut a = tar::Archive::new(reader);
+    let mut names = Vec::new();
+    for e in a.entries()? {
+        names.push(e?.path()?.to_string_lossy().into_owned());
+    }
+    Ok(names)
+}
+
+/// What each example promises beyond the common checks.
+fn example_specifics(
+    name: &str,
+    out: &Path,
+    m: &serde_json::Value,
+    got: &serde_json::Value,
+    pulled: &Path,
+) -> Result<()> {
+    let layers = &m["layers"];
+    match name {
+        "files" => {
+            ensure!(
+                m["annotations"]["org.opencontainers.image.version"] == "1.2.0",
+                "{m}"
+            );
+            ensure!(
+                layers[0]["annotations"]["org.opencontainers.image.description"] == "Release notes",
+                "{m}"
+            );
+            let notes = std::fs::read(Path::new(ROOT).join("examples/files/NOTES.md"))?;
+            ensure!(
+                std::fs::read(pulled.join("NOTES.md"))? == notes,
+                "NOTES.md bytes differ"
+            );
+        }
+        "docs-tar" => {
+            ensure!(
+                layers[0]["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip",
+                "{m}"
+            );
+            let names = tar_names(&blob(out, &layers[0]["digest"])?, true)?;
+            ensure!(
+                names
+                    == [
+                        "site/",
+                        "site/guide.md",
+                        "site/img/",
+                        "site/img/logo.gif",
+                        "site/index.md"
+                    ],
+                "{names:?}"
+            );
+            let dir = serde_json::json!({"dir": ["guide.md", "img/logo.gif", "index.md"]});
+            ensure!(
+                got["site"] == dir || got["site"] == layers[0]["digest"],
+                "ORAS gave site as {}",
+                got["site"]
+            );
+            let titles: Vec<&str> = (1..3)
+                .filter_map(|i| layers[i]["annotations"]["org.opencontainers.image.title"].as_str())
+                .collect();
+            ensure!(
+                titles == ["guide.md", "index.md"],
+                "glob matches in sorted order: {titles:?}"
+            );
+        }
+        "modelpack" => {
+            ensure!(
+                m["artifactType"] == "application/vnd.cncf.model.manifest.v1+json",
+                "{m}"
+            );
+            ensure!(
+                m["config"]["mediaType"] == "application/vnd.cncf.model.config.v1+json",
+                "{m}"
+            );
+            let config: serde_json::Value =
+                serde_json::from_slice(&blob(out, &m["config"]["digest"])?)?;
+            let digests: Vec<&serde_json::Value> = layers
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| &l["digest"])
+                .collect();
+            let diff_ids: Vec<&serde_json::Value> = config["modelfs"]["diffIds"]
+                .as_array()
+                .context("diffIds")?
+                .iter()
+                .collect();
+            ensure!(
+                digests == diff_ids,
+                "config diffIds {diff_ids:?} are not the layers {digests:?}"
+            );
+            let schema =
+                Path::new(ROOT).join("../shared/reference/modelpack-schema/config-schema.json");
+            if schema.exists() {
+                let cfg = out.join("blobs/sha256").join(
+                    m["config"]["digest"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches("sha256:"),
+                );
+                python(
+                    "validate_json.py",
+                    &[schema.to_str().unwrap(), cfg.to_str().unwrap()],
+                )?;
+            }
+        }
+        "helm-chart" => {
+            ensure!(
+                m.get("artifactType").is_none(),
+                "Helm sets no artifactType: {m}"
+            );
+            let names = tar_names(&blob(out, &layers[0]["digest"])?, true)?;
+            ensure!(
+                names.contains(&"mychart/Chart.yaml".to_string()),
+                "{names:?}"
+            );
+        }
+        "wasm" => {
+            ensure!(layers[0]["mediaType"] == "application/wasm", "{m}");
+            ensure!(
+                m["annotations"]["org.opencontainers.image.description"]
+                    == "An empty wasip1 module",
+                "{m}"
+            );
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A bad Artifactfile fails with the offending line shown, a suggestion
+/// for a misspelled directive, and missing files named with their source.
+fn artifactfile_errors_point_at_the_line(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("badfile");
+    std::fs::write(c.join("a.txt"), "a")?;
+    let run = |body: &str| -> Result<String> {
+        std::fs::write(c.join("Artifactfile"), format!("# syntax={IMAGE}\n{body}"))?;
+        let o = ctx.build_file(&c, "Artifactfile", &[], &ctx.tmp.path().join("unused"))?;
+        ensure!(!o.status.success(), "build of a bad file succeeded");
+        Ok(String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let err = run("ARTIFACT application/x.test\nLAYR text/plain a.txt\n")?;
+    ensure!(
+        err.contains("Artifactfile:3: unknown instruction \"LAYR\" (did you mean \"LAYER\"?)"),
+        "{err}"
+    );
+    ensure!(
+        err.contains("3 | LAYR text/plain a.txt"),
+        "the offending line is shown: {err}"
+    );
+    let err = run("ARTIFACT application/x.test\nLAYER --titel=x text/plain a.txt\n")?;
+    ensure!(err.contains("did you mean \"--title\""), "{err}");
+    let err =
+        run("ARTIFACT application/x.test\nLAYER text/plain a.txt\nLAYER text/plain nope.txt\n")?;
+    ensure!(
+        err.contains("Artifactfile:4: layer 1 (\"nope.txt\") does not exist in the build context (local \"context\")"),
+        "{err}"
+    );
+    let err = run("LAYER text/plain a.txt\n")?;
+    ensure!(
+        err.contains("ARTIFACT is required when there is no CONFIG"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// SOURCE_DATE_EPOCH sets `created`; no layers gives the OCI 1.1 empty layer.
+fn created_from_epoch_and_empty_layer(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("empty");
+    std::fs::write(
+        c.join("Artifactfile"),
+        format!("# syntax={IMAGE}\nARTIFACT application/vnd.example.marker.v1\n"),
+    )?;
+    let out = ctx.dir("empty-out");
+    let o = ctx.build_file(
+        &c,
+        "Artifactfile",
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+        &out,
+    )?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    ensure!(
+        m["annotations"]["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z",
+        "{m}"
+    );
+    ensure!(
+        m["layers"][0]["mediaType"] == "application/vnd.oci.empty.v1+json",
+        "{m}"
+    );
+    ensure!(m["layers"][0]["size"] == 2, "{m}");
+    ctx.fx.skopeo_roundtrip(&out, None, "e2e/empty")?;
+    Ok(())
+}
+
 /// One end-to-end case.
 type Case = fn(&Ctx) -> Result<()>;
 
@@ -344,6 +664,18 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
             worker_and_gateway_hashing_agree_and_cache,
         ),
         ("ten_thousand_layers", ten_thousand_layers),
+        (
+            "examples_build_reproducibly_and_pull_with_oras",
+            examples_build_reproducibly_and_pull_with_oras,
+        ),
+        (
+            "artifactfile_errors_point_at_the_line",
+            artifactfile_errors_point_at_the_line,
+        ),
+        (
+            "created_from_epoch_and_empty_layer",
+            created_from_epoch_and_empty_layer,
+        ),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);
@@ -379,6 +711,7 @@ fn main() -> ExitCode {
         support::build_frontend_image(root)?;
         let fx = Fixtures::start()?;
         fx.push_image(&root.join("target/frontend-image"), "dev", IMAGE)?;
+        fx.push_image(&root.join("target/frontend-image"), "dev", EXAMPLES_IMAGE)?;
         Ok(Ctx {
             fx,
             tmp: tempfile::Builder::new().prefix("afx-e2e.").tempdir()?,

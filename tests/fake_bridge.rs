@@ -490,6 +490,61 @@ async fn describe_subrequest_is_answered_without_building() {
     );
 }
 
+#[tokio::test]
+async fn artifactfile_errors_carry_the_source_location() {
+    let mut files = vector_files();
+    files.insert(
+        "Artifactfile".into(),
+        b"ARTIFACT application/x.t\nLAYER text/plain model.bin\nLAYER text/plain gone.bin\n"
+            .to_vec(),
+    );
+    let rec = run(files, true, &[("filename", "Artifactfile")]).await;
+    let err = error_of(&rec);
+    assert!(
+        err.message
+            .starts_with("Artifactfile:3: layer 1 (\"gone.bin\") does not exist"),
+        "{}",
+        err.message
+    );
+    let detail = err
+        .details
+        .iter()
+        .find(|d| d.type_url == "github.com/moby/buildkit/errdefs.Source+json")
+        .expect("a source detail");
+    let v: serde_json::Value = serde_json::from_slice(&detail.value).unwrap();
+    assert_eq!(v["ranges"][0]["start"]["line"], 3);
+    assert_eq!(v["info"]["filename"], "Artifactfile");
+
+    let mut files = vector_files();
+    files.insert(
+        "Artifactfile".into(),
+        b"ARTIFACT application/x.t\nLAYER text/plain model.bin\n".to_vec(),
+    );
+    let rec = run(files, true, &[("filename", "Artifactfile")]).await;
+    assert!(rec.returns[0].error.is_none(), "{:?}", rec.returns[0].error);
+    let actions = layout_actions(rec.solves.last().unwrap());
+    let manifest = actions
+        .iter()
+        .find_map(|a| match &a.action {
+            Some(pb::file_action::Action::Mkfile(m))
+                if m.data.starts_with(b"{\"schemaVersion\"") && m.path.starts_with("/blobs/") =>
+            {
+                Some(m.data.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    assert_eq!(
+        m["layers"][0]["annotations"]["org.opencontainers.image.title"],
+        "model.bin"
+    );
+    assert_eq!(
+        m["config"]["mediaType"],
+        "application/vnd.oci.empty.v1+json"
+    );
+}
+
 #[test]
 fn scratch_state_marshals_empty() {
     assert!(State::scratch().marshal().is_empty());

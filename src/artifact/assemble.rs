@@ -1,71 +1,75 @@
 //! The LLB that writes the layout.
 //!
-//! The reference `artifact.v0` stacks one FileOp per layer; every op is one
-//! more overlay lower dir, and the mount fails near 400 layers. We chain
-//! actions inside a FileOp instead, but a chain can't be arbitrarily long
-//! either (BuildKit resolves action inputs recursively, and the one in
-//! Docker 20.10 gives up on a 10,000-action chain). So layer blobs are copied
-//! in parts of at most [`ACTIONS_PER_OP`] actions, each part its own op on
-//! scratch, and the parts are gathered into the layout by copying their
-//! `blobs/sha256` directories, in a fan-in tree if there are many. Small
-//! artifacts, the common case, stay one op.
+//! With blobs written by the worker, only the JSON documents are added on
+//! top. Through the gateway, layer files are copied from their inputs in
+//! FileOps. The reference `artifact.v0` stacks one op per layer; every op is
+//! one more overlay lower dir, and the mount fails near 400 layers. We chain
+//! actions inside a FileOp instead, but a chain can't be long either: the
+//! BuildKit in Docker 20.10 fails chains copying from one input with
+//! "flightcontrol: exceeded retry timeout" around 450 actions. So blobs are
+//! copied in parts of at most [`ACTIONS_PER_OP`] actions, each its own op on
+//! scratch, gathered into the layout by copying their `blobs/sha256`
+//! directories, in a fan-in tree if there are many. Small artifacts, the
+//! common case, stay one op.
 
 use std::collections::BTreeSet;
 
 use crate::llb::{CopyOptions, FileActions, State};
-use crate::oci::Layout;
-
-use super::hash::FileDigest;
-use super::spec::LayerSpec;
+use crate::oci::{Blob, Layout};
 
 /// Longest action chain we put in one FileOp.
 pub const ACTIONS_PER_OP: usize = 64;
 
 const BLOBS: &str = "/blobs/sha256";
 
-/// Builds the layout filesystem: `blobs/sha256/` with the config, each
-/// distinct layer blob copied from `input`, the manifest, `index.json` and
-/// `oci-layout`. `mtime_ns` pins file times (SOURCE_DATE_EPOCH) so a
-/// `type=tar` export is reproducible too.
+/// A blob to copy from an input: the state, the path in it, the digest hex.
+pub struct Copy {
+    /// Where from.
+    pub from: State,
+    /// Absolute path inside `from`.
+    pub src: String,
+    /// Blob file name.
+    pub hex: String,
+}
+
+/// Builds the layout filesystem on scratch: `inline` blobs written from
+/// bytes, each distinct `copies` blob copied from its input, then the
+/// manifest, `index.json` and `oci-layout`. `mtime_ns` pins file times
+/// (SOURCE_DATE_EPOCH) so a `type=tar` export is reproducible too.
 pub fn layout_state(
-    input: &State,
-    layers: &[LayerSpec],
-    digests: &[FileDigest],
+    copies: &[Copy],
+    inline: &[Blob],
     layout: &Layout,
     mtime_ns: Option<i64>,
 ) -> State {
-    let blob = |hex: &str| format!("{BLOBS}/{hex}");
-    // Layers with the same content share one blob; a layer equal to the
-    // config is already written by mkfile.
-    let mut written: BTreeSet<&str> = BTreeSet::from([layout.config.hex()]);
-    let copies: Vec<(String, String)> = layers
-        .iter()
-        .zip(digests)
-        .filter_map(|(layer, d)| {
-            let hex = d.digest.trim_start_matches("sha256:");
-            written
-                .insert(hex)
-                .then(|| (format!("/{}", layer.path), blob(hex)))
-        })
-        .collect();
+    let mut written: BTreeSet<&str> = BTreeSet::new();
+    let mut actions = FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns);
+    for b in inline {
+        if written.insert(b.hex()) {
+            actions = actions.mkfile(
+                &format!("{BLOBS}/{}", b.hex()),
+                0o644,
+                b.data.clone(),
+                mtime_ns,
+            );
+        }
+    }
+    let copies: Vec<&Copy> = copies.iter().filter(|c| written.insert(&c.hex)).collect();
     let file_copy = CopyOptions {
         follow_symlinks: true,
         timestamp: mtime_ns,
         ..Default::default()
     };
-    let mut actions = FileActions::new()
-        .mkdir(BLOBS, 0o755, true, mtime_ns)
-        .mkfile(
-            &blob(layout.config.hex()),
-            0o644,
-            layout.config.data.clone(),
-            mtime_ns,
-        );
-    // mkdir, config, manifest, index.json, oci-layout.
-    let fixed = 5;
+    // mkdir, inline blobs, manifest, index.json, oci-layout.
+    let fixed = 4 + inline.len();
     if copies.len() + fixed <= ACTIONS_PER_OP {
-        for (src, dest) in &copies {
-            actions = actions.copy(input, src, dest, file_copy.clone());
+        for c in &copies {
+            actions = actions.copy(
+                &c.from,
+                &c.src,
+                &format!("{BLOBS}/{}", c.hex),
+                file_copy.clone(),
+            );
         }
     } else {
         let parts: Vec<State> = copies
@@ -73,8 +77,13 @@ pub fn layout_state(
             .enumerate()
             .map(|(i, chunk)| {
                 let mut a = FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns);
-                for (src, dest) in chunk {
-                    a = a.copy(input, src, dest, file_copy.clone());
+                for c in chunk {
+                    a = a.copy(
+                        &c.from,
+                        &c.src,
+                        &format!("{BLOBS}/{}", c.hex),
+                        file_copy.clone(),
+                    );
                 }
                 State::scratch().file(
                     a,
@@ -82,13 +91,36 @@ pub fn layout_state(
                 )
             })
             .collect();
-        for part in gather(parts, ACTIONS_PER_OP - fixed, mtime_ns) {
+        for part in gather(parts, ACTIONS_PER_OP.saturating_sub(fixed).max(2), mtime_ns) {
             actions = actions.copy(&part, BLOBS, BLOBS, dir_contents(mtime_ns));
         }
     }
     State::scratch().file(
         documents(actions, layout, mtime_ns),
         "[artifact] assembling OCI layout",
+    )
+}
+
+/// The layout on top of blobs the worker already wrote: only `inline`
+/// blobs and the JSON documents are added.
+pub fn layout_on_blobs(
+    blobs: &State,
+    inline: &[Blob],
+    layout: &Layout,
+    mtime_ns: Option<i64>,
+) -> State {
+    let mut actions = FileActions::new();
+    for b in inline {
+        actions = actions.mkfile(
+            &format!("{BLOBS}/{}", b.hex()),
+            0o644,
+            b.data.clone(),
+            mtime_ns,
+        );
+    }
+    blobs.file(
+        documents(actions, layout, mtime_ns),
+        "[artifact] writing OCI layout index",
     )
 }
 
@@ -131,19 +163,4 @@ fn gather(mut parts: Vec<State>, max: usize, mtime_ns: Option<i64>) -> Vec<State
             .collect();
     }
     parts
-}
-
-/// The layout on top of blobs the worker already wrote: only the JSON
-/// documents are added.
-pub fn layout_on_blobs(blobs: &State, layout: &Layout, mtime_ns: Option<i64>) -> State {
-    let config = FileActions::new().mkfile(
-        &format!("{BLOBS}/{}", layout.config.hex()),
-        0o644,
-        layout.config.data.clone(),
-        mtime_ns,
-    );
-    blobs.file(
-        documents(config, layout, mtime_ns),
-        "[artifact] writing OCI layout index",
-    )
 }

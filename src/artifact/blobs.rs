@@ -1,6 +1,6 @@
-//! Writing layer blobs inside the worker (see [`crate::blobtool`]).
+//! Writing blobs inside the worker (see [`crate::blobtool`]).
 //!
-//! The frontend runs its own image as an ExecOp over the input. The image
+//! The frontend runs its own image as an ExecOp over the inputs. The image
 //! is the exact one buildkitd started us from: `frontend.bin` (BuildKit
 //! 0.10+) holds its definition, and on older daemons the `source` option
 //! names it, which we pin to a digest so a moved tag can't swap binaries.
@@ -8,18 +8,18 @@
 use anyhow::Context as _;
 use prost::Message as _;
 
-use crate::blobtool::{self, FileReport, Job, Report};
+use crate::blobtool::{self, BlobReport, Entry, Job, Report};
 use crate::gateway::{Bridge, Options};
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
-use super::hash::{FileDigest, Problem, problem};
-use super::spec::LayerSpec;
+use super::hash::{Problem, problem};
+use super::plan::Plan;
 
 /// Where BuildKit 0.10+ puts the frontend's own image definition.
 const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
 
-/// Largest report we read back (about 100 bytes a layer).
+/// Largest report we read back (about 150 bytes a blob).
 const MAX_REPORT: u64 = 256 << 20;
 
 /// Our own image as a state, and the binary to run in it. `None` when we
@@ -62,21 +62,36 @@ fn entrypoint(config: &[u8]) -> String {
         .unwrap_or_else(default_binary)
 }
 
-/// Runs the blob writer over `input` for `layers`. Gives the state holding
-/// `blobs/sha256/` and each layer's size and digest.
+/// Blobs the worker wrote: the state holding `blobs/sha256/`, and per
+/// request of [`Plan::requests`] the blobs it gave (several for a glob).
+pub struct Written {
+    /// The filesystem with `blobs/sha256/`.
+    pub dir: State,
+    /// Per request, in order.
+    pub blobs: Vec<Vec<BlobReport>>,
+}
+
+/// Runs the blob writer for every request of `plan`.
 pub async fn write_in_worker(
     bridge: &Bridge,
     image: &State,
     binary: &str,
-    input: &State,
-    describe: &str,
-    layers: &[LayerSpec],
-    mtime: Option<i64>,
-) -> anyhow::Result<(State, Vec<FileDigest>)> {
-    let mut paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
-    paths.sort();
-    paths.dedup();
-    let job = Job { paths, mtime };
+    plan: &Plan,
+) -> anyhow::Result<Written> {
+    let requests = plan.requests();
+    let job = Job {
+        entries: requests
+            .iter()
+            .map(|(_, r)| Entry {
+                source: r.input,
+                path: r.path.clone(),
+                glob: r.glob,
+                allow_dir: r.allow_dir,
+                compression: r.compression,
+            })
+            .collect(),
+        mtime: plan.epoch,
+    };
     let job_state = State::scratch().file(
         llb::FileActions::new().mkfile(
             &format!("/{}", blobtool::JOB_FILE),
@@ -86,6 +101,25 @@ pub async fn write_in_worker(
         ),
         "[artifact] layer list",
     );
+    let mut mounts: Vec<Mount> = plan
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| Mount::ReadOnly {
+            dest: format!("{}/{i}", blobtool::INPUT_DIR),
+            state: input.state.clone(),
+        })
+        .collect();
+    mounts.push(Mount::ReadOnly {
+        dest: blobtool::JOB_DIR.into(),
+        state: job_state,
+    });
+    mounts.push(Mount::Output {
+        dest: blobtool::OUT_DIR.into(),
+    });
+    mounts.push(Mount::Output {
+        dest: blobtool::REPORT_DIR.into(),
+    });
     let exec = image.run(
         &ExecOptions {
             args: vec![binary.to_string(), blobtool::SUBCOMMAND.to_string()],
@@ -94,27 +128,12 @@ pub async fn write_in_worker(
             network_none: true,
             custom_name: format!(
                 "[artifact] hashing and writing {} layer blobs",
-                job.paths.len()
+                job.entries.len()
             ),
         },
-        &[
-            Mount::ReadOnly {
-                dest: blobtool::INPUT_DIR.into(),
-                state: input.clone(),
-            },
-            Mount::ReadOnly {
-                dest: blobtool::JOB_DIR.into(),
-                state: job_state,
-            },
-            Mount::Output {
-                dest: blobtool::OUT_DIR.into(),
-            },
-            Mount::Output {
-                dest: blobtool::REPORT_DIR.into(),
-            },
-        ],
+        &mounts,
     );
-    let (Some(blobs), Some(report)) = (exec.output(0), exec.output(1)) else {
+    let (Some(dir), Some(report)) = (exec.output(0), exec.output(1)) else {
         anyhow::bail!("exec has no outputs");
     };
     let def = report.marshal();
@@ -130,45 +149,39 @@ pub async fn write_in_worker(
         .await
         .context("reading the blob report")?;
     let report: Report = serde_json::from_slice(&raw).context("parsing the blob report")?;
-    let digests = match_layers(layers, &job.paths, &report, describe)?;
-    Ok((blobs.clone(), digests))
-}
-
-/// Maps the report (one entry per distinct path) back onto the layers,
-/// turning per-file problems into messages that name the layer.
-fn match_layers(
-    layers: &[LayerSpec],
-    paths: &[String],
-    report: &Report,
-    describe: &str,
-) -> anyhow::Result<Vec<FileDigest>> {
     anyhow::ensure!(
-        report.files.len() == paths.len(),
+        report.entries.len() == requests.len(),
         "blob report has the wrong number of entries"
     );
-    let by_path: std::collections::BTreeMap<&str, &FileReport> =
-        report.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    layers
+    let blobs = requests
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let what = format!("layer {i} ({:?})", l.given_path);
-            let f = by_path
-                .get(l.path.as_str())
-                .with_context(|| format!("{what}: missing from the blob report"))?;
-            match (f.error.as_deref(), f.size, &f.digest) {
-                (None, Some(size), Some(digest)) => Ok(FileDigest {
-                    size,
-                    digest: digest.clone(),
-                }),
-                (Some("missing"), ..) => Err(problem(&what, Problem::Missing, describe).into()),
-                (Some("directory"), ..) => Err(problem(&what, Problem::Directory, describe).into()),
-                (Some("irregular"), ..) => Err(problem(&what, Problem::Irregular, describe).into()),
-                _ => anyhow::bail!(
+        .zip(report.entries)
+        .map(|((what, r), e)| {
+            let describe = &plan.inputs[r.input].describe;
+            let at = |p| -> anyhow::Error {
+                plan.error_at(r.lines, problem(what, p, describe).message)
+                    .into()
+            };
+            match e.error.as_deref() {
+                None => Ok(e.blobs),
+                Some("missing") => Err(at(Problem::Missing)),
+                Some("directory") => Err(at(Problem::Directory)),
+                Some("irregular") => Err(at(Problem::Irregular)),
+                Some("nomatch") => Err(plan
+                    .error_at(
+                        r.lines,
+                        format!("{what}: no files match {:?} in the {describe}", r.path),
+                    )
+                    .into()),
+                Some(_) => anyhow::bail!(
                     "{what}: writing its blob failed: {}",
-                    f.detail.as_deref().unwrap_or("unknown error")
+                    e.detail.as_deref().unwrap_or("unknown error")
                 ),
             }
         })
-        .collect()
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Written {
+        dir: dir.clone(),
+        blobs,
+    })
 }

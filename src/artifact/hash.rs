@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::gateway::{Bridge, FileRange, RpcError, SolvedRef, UserError};
 
-use super::spec::LayerSpec;
+use super::plan::{BlobRequest, Plan};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.
 const CHUNK: u64 = 2 << 20;
@@ -41,54 +41,81 @@ pub struct FileDigest {
     pub digest: String,
 }
 
-/// Hashes every distinct layer path, returning one entry per layer.
-pub async fn hash_layers(
+/// Hashes every request of `plan` through the gateway (`refs[i]` is input
+/// `i` solved), one entry per request. Globs and directory tars need the
+/// worker: they are refused here with a message saying so.
+pub async fn hash_requests(
     bridge: &Bridge,
-    input: &SolvedRef,
-    layers: &[LayerSpec],
-    source: &str,
+    refs: &[SolvedRef],
+    plan: &Plan,
 ) -> anyhow::Result<Vec<FileDigest>> {
-    let permits = Arc::new(Semaphore::new(CHUNKS_IN_FLIGHT));
-    // The first layer naming a path is the one errors are reported for.
-    let mut first_use: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, l) in layers.iter().enumerate() {
-        first_use.entry(l.path.as_str()).or_insert(i);
+    let requests = plan.requests();
+    for (what, r) in &requests {
+        if r.glob {
+            return Err(plan
+                .error_at(
+                    r.lines,
+                    format!("{what}: globs are expanded inside the worker, which this daemon can't run; list the files instead"),
+                )
+                .into());
+        }
     }
-    let hashed: BTreeMap<&str, FileDigest> = stream::iter(first_use.iter())
-        .map(|(path, i)| {
+    let permits = Arc::new(Semaphore::new(CHUNKS_IN_FLIGHT));
+    // Each distinct file once; the first request naming it reports errors.
+    let mut first_use: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for (i, (_, r)) in requests.iter().enumerate() {
+        first_use.entry((r.input, r.path.as_str())).or_insert(i);
+    }
+    let hashed: BTreeMap<(usize, &str), FileDigest> = stream::iter(first_use.iter())
+        .map(|(key, i)| {
             let permits = permits.clone();
+            let (what, r) = &requests[*i];
             async move {
-                let d = hash_file(bridge, input, &layers[*i], *i, source, permits).await?;
-                anyhow::Ok((*path, d))
+                let d = hash_file(bridge, &refs[r.input], plan, what, r, permits).await?;
+                anyhow::Ok((*key, d))
             }
         })
         .buffer_unordered(FILES_IN_FLIGHT)
         .try_collect()
         .await?;
-    Ok(layers
+    Ok(requests
         .iter()
-        .map(|l| hashed[l.path.as_str()].clone())
+        .map(|(_, r)| hashed[&(r.input, r.path.as_str())].clone())
         .collect())
 }
 
 async fn hash_file(
     bridge: &Bridge,
     input: &SolvedRef,
-    layer: &LayerSpec,
-    index: usize,
-    source: &str,
+    plan: &Plan,
+    label: &str,
+    req: &BlobRequest,
     permits: Arc<Semaphore>,
 ) -> anyhow::Result<FileDigest> {
-    let what = || format!("layer {index} ({:?})", layer.given_path);
-    let stat = bridge
-        .stat_file(input, &layer.path)
-        .await
-        .map_err(|e| not_found_or(e, what(), source))?;
+    let what = || label.to_string();
+    let source = plan.inputs[req.input].describe.as_str();
+    let at = |p: Problem| -> anyhow::Error {
+        plan.error_at(req.lines, problem(label, p, source).message)
+            .into()
+    };
+    let stat = match bridge.stat_file(input, &req.path).await {
+        Ok(s) => s,
+        Err(e) if is_not_found(&e) => return Err(at(Problem::Missing)),
+        Err(e) => return Err(anyhow::Error::new(e).context(what())),
+    };
     if stat.mode & MODE_DIR != 0 {
-        return Err(problem(&what(), Problem::Directory, source).into());
+        if req.allow_dir {
+            return Err(plan
+                .error_at(
+                    req.lines,
+                    format!("{label} is a directory: packing it as a tar happens inside the worker, which this daemon can't run"),
+                )
+                .into());
+        }
+        return Err(at(Problem::Directory));
     }
     if stat.mode & MODE_TYPE_BITS != 0 {
-        return Err(problem(&what(), Problem::Irregular, source).into());
+        return Err(at(Problem::Irregular));
     }
     let size = u64::try_from(stat.size).unwrap_or(0);
     let ranges = (0..size.div_ceil(CHUNK)).map(|k| FileRange {
@@ -101,7 +128,7 @@ async fn hash_file(
             async move {
                 // Closed never happens: we own the semaphore.
                 let permit = permits.acquire_owned().await?;
-                let data = bridge.read_file(input, &layer.path, Some(range)).await?;
+                let data = bridge.read_file(input, &req.path, Some(range)).await?;
                 anyhow::Ok((range, data, permit))
             }
         })
@@ -127,16 +154,12 @@ async fn hash_file(
     })
 }
 
-/// A missing file is the user's to fix; anything else is BuildKit's error.
-fn not_found_or(e: RpcError, what: String, source: &str) -> anyhow::Error {
+/// Whether BuildKit said the path does not exist.
+fn is_not_found(e: &RpcError) -> bool {
     let msg = e.status.message().to_ascii_lowercase();
-    if e.status.code() == tonic::Code::NotFound
+    e.status.code() == tonic::Code::NotFound
         || msg.contains("no such file")
         || msg.contains("not found")
-    {
-        return problem(&what, Problem::Missing, source).into();
-    }
-    anyhow::Error::new(e).context(what)
 }
 
 /// Why a layer path can't be a layer.

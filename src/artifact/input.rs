@@ -1,31 +1,24 @@
-//! Where the artifact's files come from.
+//! Where the artifact's files come from: frontend inputs, local
+//! directories of the client, images, named contexts.
 
 use std::collections::BTreeMap;
 
-use crate::gateway::{Bridge, Options};
-use crate::llb::{self, LocalOptions, State};
+use crate::gateway::{Bridge, Options, UserError};
+use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
+
+use super::plan::Input;
 
 /// The frontend input the artifact contract names.
 pub const INPUT_KEY: &str = "input";
 
-/// The input filesystem and a name for it in messages.
-pub struct Input {
-    /// The files.
-    pub state: State,
-    /// e.g. `frontend input "input"` or `local context "context"`.
-    pub describe: String,
-}
-
-/// Picks the input: frontend input `input` (what BuildKit's postprocessor
-/// passes), else the only input given, else a `context` input (bake), else
-/// the local build context. For the local context only the layer paths are
-/// transferred (`followpaths`, which also brings symlink targets), so a
-/// large context costs nothing beyond the files packaged.
-pub async fn resolve(
+/// The contract's input: frontend input `input` (what BuildKit's
+/// postprocessor passes), else the only input given, else a `context` input
+/// (bake), else the local build context.
+pub async fn contract_input(
     bridge: &Bridge,
     opts: &Options,
-    layer_paths: &[String],
+    paths: &[String],
 ) -> anyhow::Result<Input> {
     let inputs = bridge.inputs().await?;
     if let Some((name, def)) = pick(&inputs) {
@@ -34,27 +27,100 @@ pub async fn resolve(
             describe: format!("frontend input {name:?}"),
         });
     }
-    let name = "context";
-    let mut follow_paths: Vec<String> = layer_paths.to_vec();
-    follow_paths.sort();
-    follow_paths.dedup();
+    Ok(local_dir(opts, "context", Some(paths), "build context"))
+}
+
+/// The Artifactfile's build context: a `context` frontend input (bake)
+/// or the local `context` directory, transferring only `paths` when given.
+pub async fn build_context(
+    bridge: &Bridge,
+    opts: &Options,
+    paths: Option<&[String]>,
+) -> anyhow::Result<Input> {
+    let inputs = bridge.inputs().await?;
+    if let Some(def) = inputs.get("context") {
+        return Ok(Input {
+            state: State::from_definition(def)?,
+            describe: "frontend input \"context\"".into(),
+        });
+    }
+    Ok(local_dir(opts, "context", paths, "build context"))
+}
+
+/// A local directory the client shares as `name`. With `paths`, only those
+/// are transferred (`followpaths` also brings symlink targets), so a large
+/// directory costs nothing beyond the files packaged.
+pub fn local_dir(opts: &Options, name: &str, paths: Option<&[String]>, what: &str) -> Input {
+    let follow_paths = paths.map(|p| {
+        let mut p = p.to_vec();
+        p.sort();
+        p.dedup();
+        // An empty list would mean "everything"; ask for nothing instead.
+        if p.is_empty() {
+            p.push(".artifact-nothing".into());
+        }
+        p
+    });
     let local = LocalOptions {
         session_id: opts.local_session(name),
-        // An empty followpaths list would mean "everything"; with no layers
-        // nothing needs transferring, so ask for a path that is not there.
-        follow_paths: if follow_paths.is_empty() {
-            vec![".artifact-no-layers".to_string()]
-        } else {
-            follow_paths
-        },
+        follow_paths: follow_paths.unwrap_or_default(),
         shared_key_hint: name.to_string(),
-        custom_name: "[artifact] load build context".to_string(),
+        custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
     };
-    Ok(Input {
+    Input {
         state: llb::local(name, &local),
-        describe: format!("build context (local {name:?})"),
+        describe: format!("{what} (local {name:?})"),
+    }
+}
+
+/// The filesystem of image `reference`.
+pub fn image(reference: &str) -> Result<Input, UserError> {
+    let r = ImageRef::parse(reference).map_err(|e| UserError::new(e.to_string()))?;
+    Ok(Input {
+        state: llb::image(&r, None),
+        describe: format!("image {reference}"),
     })
+}
+
+/// A named context's value (`--build-context NAME=VALUE`, option
+/// `context:NAME`): `local:DIR`, `docker-image://REF` or `input:KEY`.
+pub async fn named(
+    bridge: &Bridge,
+    opts: &Options,
+    name: &str,
+    value: &str,
+) -> anyhow::Result<Input> {
+    if let Some(local) = value.strip_prefix("local:") {
+        return Ok(local_dir(
+            opts,
+            local,
+            None,
+            &format!("context {name:?}, directory"),
+        ));
+    }
+    if let Some(r) = value.strip_prefix("docker-image://") {
+        let mut input = image(r)?;
+        input.describe = format!("context {name:?} (image {r})");
+        return Ok(input);
+    }
+    if let Some(key) = value.strip_prefix("input:") {
+        let inputs = bridge.inputs().await?;
+        let def = inputs.get(key).ok_or_else(|| {
+            UserError::new(format!(
+                "context {name:?} names frontend input {key:?}, which this build does not have (it has: {})",
+                inputs.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        return Ok(Input {
+            state: State::from_definition(def)?,
+            describe: format!("context {name:?} (frontend input {key:?})"),
+        });
+    }
+    Err(UserError::new(format!(
+        "context {name:?}={value:?} is not supported here: use a local directory, docker-image://REF or input:KEY"
+    ))
+    .into())
 }
 
 fn pick(inputs: &BTreeMap<String, pb::Definition>) -> Option<(&String, &pb::Definition)> {

@@ -1,37 +1,47 @@
-//! The `artifact.v0` frontend: files of a build result in, an OCI artifact
-//! layout out.
+//! The `artifact.v0` frontend: files of a build in, an OCI artifact layout
+//! out.
 //!
-//! The contract is BuildKit's (moby/buildkit PR #6574): options
-//! `containerimage.artifact.type`, `.config.mediatype` and `.layers` say
-//! what to build; the files come from frontend input `input` (or the only
-//! input, or the local build context). We hash each layer file, write the
-//! config, manifest and `index.json` with the same bytes as the reference,
-//! and return LLB that assembles the layout in one FileOp.
+//! What to build comes either from the contract of BuildKit's reference
+//! (moby/buildkit PR #6574: options `containerimage.artifact.type`,
+//! `.config.mediatype` and `.layers`, see [`contract`]) or from an
+//! Artifactfile (see [`from_file`]); both become a [`plan::Plan`]. The plan
+//! is executed the same way: blobs hashed and written (in the worker when
+//! the daemon can run our image, else through the gateway), the manifest
+//! and `index.json` written with the bytes Go's `encoding/json` gives, and
+//! LLB returned that assembles the layout.
 
 mod assemble;
 mod blobs;
+mod contract;
+mod from_file;
 mod hash;
 mod input;
 mod path;
+mod plan;
 mod spec;
 mod subrequest;
 pub mod suggest;
+mod time;
 
 use std::collections::BTreeMap;
-
 use std::panic::AssertUnwindSafe;
 
 use anyhow::Context as _;
 use futures_util::FutureExt as _;
 
+use crate::blobtool::BlobReport;
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
-use crate::llb::{self, Definition};
-use crate::oci::{self, LayoutBuilder};
+use crate::llb::Definition;
+use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, LayoutBuilder};
 
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
 };
+
+/// The title annotation `oras pull` and `podman artifact extract` name
+/// files by.
+pub const TITLE: &str = "org.opencontainers.image.title";
 
 /// What a successful build returns: the layout ref and result metadata.
 pub struct BuildResult {
@@ -74,54 +84,16 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     if let Some(answer) = subrequest::handle(opts) {
         return answer;
     }
-    let spec = ArtifactSpec::from_options(opts)?;
     let caps = bridge.caps();
     caps.require_gateway("solve.base", "solve the build input")?;
     caps.require_gateway("statfile", "check that each layer is a regular file")?;
-    caps.require_gateway("readfile", "hash layer files")?;
-
-    let layer_specs = match &spec.layers {
-        Layers::Inline(l) => l.clone(),
-        Layers::File { path, key } => read_layers_file(bridge, opts, path, key).await?,
+    caps.require_gateway("readfile", "read layer files")?;
+    let plan = if contract::requested(opts) {
+        contract::plan(bridge, opts).await?
+    } else {
+        from_file::plan(bridge, opts).await?
     };
-    let paths: Vec<String> = layer_specs.iter().map(|l| l.path.clone()).collect();
-    let blobs = write_blobs(bridge, opts, &spec, &layer_specs, &paths).await?;
-    let digests = &blobs.digests;
-    tracing::info!(layers = layer_specs.len(), "hashed layer files");
-
-    let layers = layer_specs
-        .iter()
-        .zip(digests)
-        .map(|(l, d)| oci::descriptor(&l.media_type, &d.digest, d.size, &l.annotations))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UserError::new(format!("invalid layer descriptor: {e}")))?;
-    let layout = LayoutBuilder {
-        artifact_type: spec.artifact_type.clone(),
-        config_media_type: spec.config_media_type.clone(),
-        config_data: b"{}".to_vec(),
-        layers,
-    }
-    .build()
-    .map_err(|e| UserError::new(format!("invalid artifact metadata: {e}")))?;
-
-    let mtime_ns = spec
-        .source_date_epoch
-        .map(|s| s.saturating_mul(1_000_000_000));
-    let state = match &blobs.written {
-        Some(dir) => assemble::layout_on_blobs(dir, &layout, mtime_ns),
-        None => assemble::layout_state(&blobs.input, &layer_specs, digests, &layout, mtime_ns),
-    };
-    let def = state.marshal();
-    check_caps(bridge, &def, "assemble the OCI layout")?;
-    let layout_ref = bridge
-        .solve(def.into_pb())
-        .await
-        .context("assembling the OCI layout")?;
-    tracing::info!(manifest = %layout.manifest.digest, "artifact layout ready");
-    Ok(BuildResult {
-        layout: layout_ref,
-        metadata: BTreeMap::new(),
-    })
+    execute(bridge, opts, &plan).await
 }
 
 /// Option choosing where layer files are hashed: `auto` (in the worker when
@@ -150,30 +122,27 @@ fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
     }
 }
 
-/// Layer digests, plus where the blobs are: already written by the worker
-/// (`written`), or still to be copied from `input`.
-struct Blobs {
-    input: llb::State,
-    written: Option<llb::State>,
-    digests: Vec<hash::FileDigest>,
+/// Blobs of every plan request, and where they are.
+struct Produced {
+    /// Per request of [`plan::Plan::requests`]: the blobs (several for a glob).
+    blobs: Vec<Vec<BlobReport>>,
+    /// `Some`: the worker wrote them into this state. `None`: copy them
+    /// from the inputs.
+    dir: Option<crate::llb::State>,
 }
 
-/// Hashes the layers, in the worker when possible (one read of each file,
-/// cached by content, no flood of gateway calls), else through the gateway.
-async fn write_blobs(
-    bridge: &Bridge,
-    opts: &Options,
-    spec: &ArtifactSpec,
-    layers: &[LayerSpec],
-    paths: &[String],
-) -> anyhow::Result<Blobs> {
+/// Hashes the plan's blobs, in the worker when possible (one read of each
+/// file, cached by content, no flood of gateway calls), else through the
+/// gateway.
+async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::Result<Produced> {
+    for input in &plan.inputs {
+        check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
+    }
     let mode = hash_mode(opts)?;
-    let input = input::resolve(bridge, opts, paths).await?;
-    check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
     let exec_caps = ["exec.meta.base", "exec.mount.bind"].map(String::from);
     let worker = match mode {
         HashMode::Gateway => None,
-        _ if layers.is_empty() => None,
+        _ if plan.requests().is_empty() => None,
         _ => match blobs::self_image(bridge, opts).await {
             Ok(Some(found)) if bridge.caps().require_llb(&exec_caps, "").is_ok() => Some(found),
             Ok(_) if mode == HashMode::Auto => None,
@@ -192,22 +161,11 @@ async fn write_blobs(
         },
     };
     if let Some((image, binary)) = worker {
-        let done = blobs::write_in_worker(
-            bridge,
-            &image,
-            &binary,
-            &input.state,
-            &input.describe,
-            layers,
-            spec.source_date_epoch,
-        )
-        .await;
-        match done {
-            Ok((dir, digests)) => {
-                return Ok(Blobs {
-                    input: input.state,
-                    written: Some(dir),
-                    digests,
+        match blobs::write_in_worker(bridge, &image, &binary, plan).await {
+            Ok(w) => {
+                return Ok(Produced {
+                    blobs: w.blobs,
+                    dir: Some(w.dir),
                 });
             }
             // A user error (a missing file, say) would fail the same way
@@ -218,70 +176,160 @@ async fn write_blobs(
             Err(e) => return Err(e),
         }
     }
-    let solved = bridge
-        .solve(input.state.marshal().into_pb())
+    let mut refs = Vec::new();
+    for input in &plan.inputs {
+        let r = bridge
+            .solve(input.state.marshal().into_pb())
+            .await
+            .with_context(|| format!("solving the {}", input.describe))?;
+        refs.push(r);
+    }
+    let digests = hash::hash_requests(bridge, &refs, plan).await?;
+    let blobs = plan
+        .requests()
+        .iter()
+        .zip(digests)
+        .map(|((_, r), d)| {
+            vec![BlobReport {
+                path: r.path.clone(),
+                dir: false,
+                size: d.size,
+                diff_id: d.digest.clone(),
+                digest: d.digest,
+            }]
+        })
+        .collect();
+    Ok(Produced { blobs, dir: None })
+}
+
+/// Executes a plan: blobs, documents, the layout's LLB.
+async fn execute(
+    bridge: &Bridge,
+    opts: &Options,
+    plan: &plan::Plan,
+) -> anyhow::Result<BuildResult> {
+    let produced = produce(bridge, opts, plan).await?;
+    let mut per_request = produced.blobs.iter();
+    let invalid =
+        |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
+
+    // Blobs we write from bytes: an inline config, the empty layer.
+    let mut inline: Vec<Blob> = Vec::new();
+    let config = match &plan.config {
+        plan::ConfigSource::Inline(data) => {
+            let b = Blob::new(data.clone());
+            let d = oci::descriptor(
+                &plan.config_media_type,
+                &b.digest,
+                b.data.len() as u64,
+                &BTreeMap::new(),
+            );
+            inline.push(b);
+            d
+        }
+        plan::ConfigSource::File(_) => {
+            let b = per_request
+                .next()
+                .and_then(|b| b.first())
+                .context("no blob for the config")?;
+            oci::descriptor(&plan.config_media_type, &b.digest, b.size, &BTreeMap::new())
+        }
+    }
+    .map_err(invalid)?;
+
+    let mut layers = Vec::new();
+    // (layer plan, blob) for each produced layer, for copies.
+    let mut sources = Vec::new();
+    for (l, blobs) in plan.layers.iter().zip(per_request) {
+        for b in blobs {
+            let mut annotations = l.annotations.clone();
+            if l.default_title && !annotations.contains_key(TITLE) {
+                let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+                annotations.insert(TITLE.to_string(), name.to_string());
+            }
+            layers.push(
+                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations).map_err(invalid)?,
+            );
+            sources.push((l, b));
+        }
+    }
+    check_titles(plan, &layers)?;
+    if layers.is_empty() && plan.empty_layer_if_none {
+        let b = Blob::empty_json();
+        layers.push(
+            oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
+                .map_err(invalid)?,
+        );
+        inline.push(b);
+    }
+    let layout = LayoutBuilder {
+        artifact_type: plan.artifact_type.clone(),
+        config,
+        layers,
+        annotations: plan.annotations.clone(),
+        subject: plan.subject.clone(),
+        tags: plan.tags.clone(),
+    }
+    .build()
+    .map_err(invalid)?;
+
+    let mtime_ns = plan.epoch.map(|s| s.saturating_mul(1_000_000_000));
+    let state = match &produced.dir {
+        Some(dir) => assemble::layout_on_blobs(dir, &inline, &layout, mtime_ns),
+        None => {
+            let mut copies = Vec::new();
+            if let plan::ConfigSource::File(r) = &plan.config {
+                let b = &produced.blobs[0][0];
+                copies.push(copy_of(plan, r, b));
+            }
+            copies.extend(sources.iter().map(|(l, b)| copy_of(plan, &l.blob, b)));
+            assemble::layout_state(&copies, &inline, &layout, mtime_ns)
+        }
+    };
+    let def = state.marshal();
+    check_caps(bridge, &def, "assemble the OCI layout")?;
+    let layout_ref = bridge
+        .solve(def.into_pb())
         .await
-        .with_context(|| format!("solving the {}", input.describe))?;
-    let digests = hash::hash_layers(bridge, &solved, layers, &input.describe).await?;
-    Ok(Blobs {
-        input: input.state,
-        written: None,
-        digests,
+        .context("assembling the OCI layout")?;
+    tracing::info!(manifest = %layout.manifest.digest, "artifact layout ready");
+    Ok(BuildResult {
+        layout: layout_ref,
+        metadata: BTreeMap::new(),
     })
 }
 
-/// Resolves and solves the input, transferring only `paths` from a local
-/// context.
-async fn solve_input(
-    bridge: &Bridge,
-    opts: &Options,
-    paths: &[String],
-) -> anyhow::Result<(input::Input, SolvedRef)> {
-    let input = input::resolve(bridge, opts, paths).await?;
-    let def = input.state.marshal();
-    check_caps(bridge, &def, "load the artifact input")?;
-    let solved = bridge
-        .solve(def.into_pb())
-        .await
-        .with_context(|| format!("solving the {}", input.describe))?;
-    Ok((input, solved))
+fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble::Copy {
+    assemble::Copy {
+        from: plan.inputs[r.input].state.clone(),
+        src: format!("/{}", r.path),
+        hex: b.digest.trim_start_matches("sha256:").to_string(),
+    }
 }
 
-/// Reads and parses a `@file` layer list from the input.
-async fn read_layers_file(
-    bridge: &Bridge,
-    opts: &Options,
-    path: &str,
-    key: &str,
-) -> anyhow::Result<Vec<LayerSpec>> {
-    let (input, r) = solve_input(bridge, opts, &[path.to_string()]).await?;
-    let missing = || {
-        UserError::new(format!(
-            "option {key}: layers file {path:?} does not exist in the {}",
-            input.describe
-        ))
-    };
-    let stat = bridge.stat_file(&r, path).await.map_err(|_| missing())?;
-    if stat.mode & (1 << 31) != 0 || stat.size < 0 {
-        return Err(missing().into());
+/// Two layers with one title would make `oras pull` write one file over
+/// the other: refuse, and say how to fix it (only for titles we set from
+/// file names; titles the user gave are theirs).
+fn check_titles(
+    plan: &plan::Plan,
+    layers: &[oci_spec::image::Descriptor],
+) -> Result<(), UserError> {
+    if !plan.layers.iter().any(|l| l.default_title) {
+        return Ok(());
     }
-    if stat.size as u64 > MAX_LAYERS_FILE {
-        return Err(UserError::new(format!(
-            "option {key}: layers file {path:?} is {} bytes; the limit is {MAX_LAYERS_FILE}",
-            stat.size
-        ))
-        .into());
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, d) in layers.iter().enumerate() {
+        let Some(title) = d.annotations().as_ref().and_then(|a| a.get(TITLE)) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(title, i) {
+            return Err(UserError::new(format!(
+                "layers {first} and {i} are both titled {title:?}, so a client pulling the artifact would \
+                 write one file over the other; give one of them --title=<name>"
+            )));
+        }
     }
-    let data = bridge.read_file(&r, path, None).await?;
-    let text = String::from_utf8(data).map_err(|_| {
-        UserError::new(format!(
-            "option {key}: layers file {path:?} is not UTF-8 JSON"
-        ))
-    })?;
-    Ok(spec::parse_layers(
-        &text,
-        &format!("{key} (file {path:?})"),
-    )?)
+    Ok(())
 }
 
 fn check_caps(bridge: &Bridge, def: &Definition, purpose: &str) -> anyhow::Result<()> {

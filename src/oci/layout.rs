@@ -1,6 +1,7 @@
-//! Assembling the JSON documents of a one-manifest OCI image layout.
+//! Assembling the JSON documents of an OCI image layout holding one
+//! artifact manifest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 use oci_spec::OciSpecError;
@@ -13,7 +14,10 @@ use super::gojson;
 /// OCI 1.1's empty descriptor media type (content `{}`).
 pub const EMPTY_JSON_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 
-/// A blob we write ourselves: its content and its descriptor fields.
+/// `ref.name`, the tag of an `index.json` descriptor.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// A blob we write ourselves: its content and digest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blob {
     /// `sha256:<hex>`.
@@ -31,14 +35,19 @@ impl Blob {
         }
     }
 
+    /// The OCI empty blob, `{}`.
+    pub fn empty_json() -> Blob {
+        Blob::new(b"{}".to_vec())
+    }
+
     /// The hex part of the digest: the file name under `blobs/sha256/`.
     pub fn hex(&self) -> &str {
         self.digest.trim_start_matches("sha256:")
     }
 }
 
-/// The documents of a finished layout. Layer blobs are not here: they are
-/// copied from the build input by the caller.
+/// The documents of a finished layout. Other blobs are written by the
+/// caller.
 #[derive(Clone, Debug)]
 pub struct Layout {
     /// `oci-layout`.
@@ -47,90 +56,98 @@ pub struct Layout {
     pub index_json: Vec<u8>,
     /// The manifest blob.
     pub manifest: Blob,
-    /// The config blob.
-    pub config: Blob,
 }
 
 /// Inputs for one artifact manifest.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LayoutBuilder {
-    /// Manifest `artifactType` (also put on the index descriptor).
+    /// Manifest `artifactType` (also put on the index descriptors).
     pub artifact_type: Option<String>,
-    /// Config media type.
-    pub config_media_type: String,
-    /// Config content.
-    pub config_data: Vec<u8>,
+    /// The config descriptor.
+    pub config: Descriptor,
     /// Layer descriptors, in order.
     pub layers: Vec<Descriptor>,
+    /// Manifest annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// The manifest's subject.
+    pub subject: Option<Descriptor>,
+    /// One `index.json` descriptor per tag; none gives one untagged.
+    pub tags: Vec<String>,
 }
 
-fn media_type(s: &str) -> MediaType {
-    MediaType::from(s)
-}
-
-/// Parses a `sha256:<hex>` digest we computed.
+/// Parses a `sha256:<hex>` digest.
 pub(crate) fn parse_digest(d: &str) -> Result<Digest, OciSpecError> {
     Digest::from_str(d)
+}
+
+fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// A descriptor for content of `media_type`, `digest` and `size`, with
 /// optional annotations.
 pub fn descriptor(
-    media_type_: &str,
+    media_type: &str,
     digest: &str,
     size: u64,
     annotations: &BTreeMap<String, String>,
 ) -> Result<Descriptor, OciSpecError> {
     let mut b = DescriptorBuilder::default()
-        .media_type(media_type(media_type_))
+        .media_type(MediaType::from(media_type))
         .digest(parse_digest(digest)?)
         .size(size);
     if !annotations.is_empty() {
-        b = b.annotations(
-            annotations
-                .clone()
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>(),
-        );
+        b = b.annotations(hash_map(annotations));
     }
     b.build()
 }
 
 impl LayoutBuilder {
-    /// Serializes config, manifest, index and `oci-layout`.
+    /// Serializes manifest, index and `oci-layout`.
     pub fn build(&self) -> Result<Layout, OciSpecError> {
-        let config = Blob::new(self.config_data.clone());
-        let config_desc = descriptor(
-            &self.config_media_type,
-            &config.digest,
-            config.data.len() as u64,
-            &BTreeMap::new(),
-        )?;
         let mut m = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
-            .config(config_desc)
+            .config(self.config.clone())
             .layers(self.layers.clone());
         if let Some(t) = &self.artifact_type {
-            m = m.artifact_type(media_type(t));
+            m = m.artifact_type(MediaType::from(t.as_str()));
+        }
+        if !self.annotations.is_empty() {
+            m = m.annotations(hash_map(&self.annotations));
+        }
+        if let Some(s) = &self.subject {
+            m = m.subject(s.clone());
         }
         let manifest = Blob::new(gojson::manifest(&m.build()?));
-        let mut desc = DescriptorBuilder::default()
-            .media_type(MediaType::ImageManifest)
-            .digest(parse_digest(&manifest.digest)?)
-            .size(manifest.data.len() as u64);
-        if let Some(t) = &self.artifact_type {
-            desc = desc.artifact_type(media_type(t));
-        }
+        let tags: Vec<Option<&String>> = match self.tags.is_empty() {
+            true => vec![None],
+            false => self.tags.iter().map(Some).collect(),
+        };
+        let manifests = tags
+            .into_iter()
+            .map(|tag| {
+                let mut d = DescriptorBuilder::default()
+                    .media_type(MediaType::ImageManifest)
+                    .digest(parse_digest(&manifest.digest)?)
+                    .size(manifest.data.len() as u64);
+                if let Some(t) = &self.artifact_type {
+                    d = d.artifact_type(MediaType::from(t.as_str()));
+                }
+                if let Some(tag) = tag {
+                    d = d.annotations(HashMap::from([(REF_NAME.to_string(), tag.clone())]));
+                }
+                d.build()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let index = ImageIndexBuilder::default()
             .schema_version(2u32)
-            .manifests(vec![desc.build()?])
+            .manifests(manifests)
             .build()?;
         Ok(Layout {
             oci_layout: gojson::oci_layout(),
             index_json: gojson::index(&index),
             manifest,
-            config,
         })
     }
 }

@@ -11,4 +11,4 @@
 pub mod gojson;
 mod layout;
 
-pub use layout::{Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, descriptor};
+pub use layout::{Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, REF_NAME, descriptor};

@@ -1,0 +1,99 @@
+//! The `artifact.v0` contract: `containerimage.artifact.*` options (or
+//! their `build-arg:` forms) describe the artifact; the result must match
+//! the reference byte for byte.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+
+use crate::blobtool::Compression;
+use crate::gateway::{Bridge, Options, UserError};
+
+use super::input;
+use super::plan::{BlobRequest, ConfigSource, LayerPlan, Plan};
+use super::spec::{self, ArtifactSpec, LayerSpec, Layers, MAX_LAYERS_FILE};
+
+/// Whether the options use the contract (else an Artifactfile is read).
+pub fn requested(opts: &Options) -> bool {
+    [spec::CONFIG_MEDIATYPE_KEY, spec::LAYERS_KEY, spec::TYPE_KEY]
+        .iter()
+        .any(|k| opts.get_or_build_arg(k).is_some())
+}
+
+/// The plan for the contract's options.
+pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
+    let spec = ArtifactSpec::from_options(opts)?;
+    let layers = match &spec.layers {
+        Layers::Inline(l) => l.clone(),
+        Layers::File { path, key } => read_layers_file(bridge, opts, path, key).await?,
+    };
+    let paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
+    let input = input::contract_input(bridge, opts, &paths).await?;
+    Ok(Plan {
+        inputs: vec![input],
+        artifact_type: spec.artifact_type,
+        config_media_type: spec.config_media_type,
+        config: ConfigSource::Inline(b"{}".to_vec()),
+        layers: layers.into_iter().map(layer).collect(),
+        empty_layer_if_none: false,
+        annotations: BTreeMap::new(),
+        tags: Vec::new(),
+        subject: None,
+        epoch: spec.source_date_epoch,
+        spec_file: None,
+    })
+}
+
+fn layer(l: LayerSpec) -> LayerPlan {
+    LayerPlan {
+        blob: BlobRequest {
+            input: 0,
+            path: l.path,
+            given: l.given_path,
+            glob: false,
+            // The reference takes single files only.
+            allow_dir: false,
+            compression: Compression::None,
+            lines: None,
+        },
+        media_type: l.media_type,
+        annotations: l.annotations,
+        default_title: false,
+    }
+}
+
+/// Reads and parses a `@file` layer list from the input.
+async fn read_layers_file(
+    bridge: &Bridge,
+    opts: &Options,
+    path: &str,
+    key: &str,
+) -> anyhow::Result<Vec<LayerSpec>> {
+    let input = input::contract_input(bridge, opts, &[path.to_string()]).await?;
+    let r = bridge
+        .solve(input.state.marshal().into_pb())
+        .await
+        .with_context(|| format!("solving the {}", input.describe))?;
+    let missing = || {
+        UserError::new(format!(
+            "option {key}: layers file {path:?} does not exist in the {}",
+            input.describe
+        ))
+    };
+    let stat = bridge.stat_file(&r, path).await.map_err(|_| missing())?;
+    if stat.mode & (1 << 31) != 0 {
+        return Err(missing().into());
+    }
+    let data = bridge.read_all(&r, path, MAX_LAYERS_FILE).await.map_err(|e| {
+        UserError::new(format!("option {key}: reading layers file {path:?}: {e:#} (the limit is {MAX_LAYERS_FILE} bytes)"))
+    })?;
+    let text = String::from_utf8(data).map_err(|_| {
+        UserError::new(format!(
+            "option {key}: layers file {path:?} is not UTF-8 JSON"
+        ))
+    })?;
+    Ok(spec::parse_layers(
+        &text,
+        &format!("{key} (file {path:?})"),
+    )?)
+}

@@ -1,0 +1,255 @@
+//! The plan for an Artifactfile: read the file the way the Dockerfile
+//! frontend reads a Dockerfile, parse it, and resolve its sources.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+
+use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
+use crate::blobtool::{Compression, is_glob};
+use crate::gateway::{Bridge, Options, UserError};
+use crate::llb::State;
+use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
+
+use super::input;
+use super::path::normalize_layer_path;
+use super::plan::{BlobRequest, ConfigSource, Input, LayerPlan, Plan, SpecFile, located};
+use super::{TITLE, time};
+
+/// Default file name when the build names none (buildx always does).
+pub const DEFAULT_FILENAME: &str = "Artifactfile";
+/// Largest Artifactfile we read.
+const MAX_FILE: u64 = 4 << 20;
+/// The `created` annotation, set from SOURCE_DATE_EPOCH.
+const CREATED: &str = "org.opencontainers.image.created";
+
+/// Reads, parses and resolves the Artifactfile.
+pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
+    let file = read_spec_file(bridge, opts).await?;
+    let text = String::from_utf8_lossy(&file.data).into_owned();
+    let parse_opts = ParseOptions {
+        build_args: prefixed(opts, "build-arg:"),
+        named_contexts: prefixed(opts, "context:"),
+    };
+    let parsed =
+        artifactfile::parse(&text, &parse_opts).map_err(|e| at(&file, e.lines, e.message))?;
+    resolve(bridge, opts, parsed, file).await
+}
+
+fn prefixed(opts: &Options, prefix: &str) -> BTreeMap<String, String> {
+    opts.opts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
+        .collect()
+}
+
+fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
+    located(file, lines, message)
+}
+
+/// The Artifactfile, from frontend input `dockerfile` or the local
+/// `dockerfile` directory (or the one `dockerfilekey` names), as the
+/// Dockerfile frontend does.
+async fn read_spec_file(bridge: &Bridge, opts: &Options) -> anyhow::Result<SpecFile> {
+    let filename = opts
+        .get("filename")
+        .filter(|f| !f.is_empty())
+        .unwrap_or(DEFAULT_FILENAME)
+        .to_string();
+    let path = normalize_layer_path(&filename)
+        .map_err(|why| UserError::new(format!("filename {filename:?}: {why}")))?;
+    let key = opts.get("dockerfilekey").filter(|k| !k.is_empty());
+    let inputs = bridge.inputs().await?;
+    let (state, describe) = match (key, inputs.get("dockerfile")) {
+        (None, Some(def)) => (
+            State::from_definition(def)?,
+            "frontend input \"dockerfile\"".to_string(),
+        ),
+        _ => {
+            let name = key.unwrap_or("dockerfile");
+            let i = input::local_dir(
+                opts,
+                name,
+                Some(std::slice::from_ref(&path)),
+                "definition directory",
+            );
+            (i.state, i.describe)
+        }
+    };
+    let hint = || {
+        format!(
+            "reading the Artifactfile {filename:?} from the {describe}; with buildctl pass \
+             `--local dockerfile=<dir> --opt filename=<name>`, or describe the artifact with the \
+             containerimage.artifact.* options instead"
+        )
+    };
+    let r = bridge
+        .solve(state.marshal().into_pb())
+        .await
+        .with_context(hint)?;
+    let data = bridge
+        .read_all(&r, &path, MAX_FILE)
+        .await
+        .with_context(hint)?;
+    Ok(SpecFile { filename, data })
+}
+
+/// Turns the parsed file into a plan: sources become inputs, paths are
+/// confined to their source root, defaults applied.
+async fn resolve(
+    bridge: &Bridge,
+    opts: &Options,
+    f: Artifactfile,
+    file: SpecFile,
+) -> anyhow::Result<Plan> {
+    let epoch = match opts.get_or_build_arg("SOURCE_DATE_EPOCH") {
+        None => None,
+        Some((v, key)) => Some(
+            v.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|s| *s >= 0)
+                .ok_or_else(|| {
+                    UserError::new(format!("{key}={v:?} is not a Unix time in seconds"))
+                })?,
+        ),
+    };
+    let request = |source: usize, given: &str, lines: Lines, allow_dir: bool, media: &str| {
+        let path = normalize_layer_path(given)
+            .map_err(|why| at(&file, lines, format!("path {given:?}: {why}")))?;
+        Ok::<_, UserError>(BlobRequest {
+            input: source,
+            glob: allow_dir && is_glob(&path),
+            path,
+            given: given.to_string(),
+            allow_dir,
+            compression: Compression::for_media_type(media),
+            lines: Some(lines),
+        })
+    };
+    let (config_media_type, config) = match &f.config {
+        Some(c) => match &c.path {
+            Some(p) => (
+                c.media_type.clone(),
+                ConfigSource::File(request(c.source, p, c.lines, false, "")?),
+            ),
+            None => (c.media_type.clone(), ConfigSource::Inline(b"{}".to_vec())),
+        },
+        None => {
+            if f.artifact_type.is_none() {
+                return Err(UserError::new(format!(
+                    "{}: ARTIFACT is required when there is no CONFIG: OCI 1.1 needs an artifactType \
+                     when the config is the empty descriptor; add e.g. `ARTIFACT application/vnd.example.thing.v1`",
+                    file.filename
+                ))
+                .into());
+            }
+            (
+                EMPTY_JSON_MEDIA_TYPE.to_string(),
+                ConfigSource::Inline(b"{}".to_vec()),
+            )
+        }
+    };
+    let mut layers = Vec::new();
+    for l in &f.layers {
+        let mut annotations = l.annotations.clone();
+        if let Some(t) = &l.title {
+            annotations.insert(TITLE.to_string(), t.clone());
+        }
+        layers.push(LayerPlan {
+            blob: request(l.source, &l.path, l.lines, true, &l.media_type)?,
+            media_type: l.media_type.clone(),
+            annotations,
+            default_title: true,
+        });
+    }
+    let mut annotations = f.annotations.clone();
+    if let Some(e) = epoch {
+        annotations
+            .entry(CREATED.to_string())
+            .or_insert_with(|| time::rfc3339(e));
+    }
+    let subject = match &f.subject {
+        None => None,
+        Some((s, lines)) => {
+            let (media_type, digest, size) = match s {
+                Subject::Descriptor {
+                    media_type,
+                    digest,
+                    size,
+                } => (media_type, digest, *size),
+                Subject::Reference {
+                    media_type,
+                    digest,
+                    size,
+                    ..
+                } => (media_type, digest, *size),
+            };
+            Some(
+                oci::descriptor(media_type, digest, size, &BTreeMap::new())
+                    .map_err(|e| at(&file, *lines, format!("SUBJECT: {e}")))?,
+            )
+        }
+    };
+    let inputs = resolve_inputs(bridge, opts, &f, &layers, &config, &file).await?;
+    Ok(Plan {
+        inputs,
+        artifact_type: f.artifact_type.map(|(t, _)| t),
+        config_media_type,
+        config,
+        layers,
+        empty_layer_if_none: true,
+        annotations,
+        tags: f.tags.into_iter().map(|(t, _)| t).collect(),
+        subject,
+        epoch,
+        spec_file: Some(file),
+    })
+}
+
+/// One input per FROM source. From the local build context only what the
+/// file uses is transferred: the named paths, or the directory a glob
+/// starts in (everything, for a glob at the top).
+async fn resolve_inputs(
+    bridge: &Bridge,
+    opts: &Options,
+    f: &Artifactfile,
+    layers: &[LayerPlan],
+    config: &ConfigSource,
+    file: &SpecFile,
+) -> anyhow::Result<Vec<Input>> {
+    let mut requests: Vec<&BlobRequest> = layers.iter().map(|l| &l.blob).collect();
+    if let ConfigSource::File(r) = config {
+        requests.push(r);
+    }
+    let mut inputs = Vec::new();
+    for (i, from) in f.sources.iter().enumerate() {
+        let lines = from.lines.unwrap_or(Lines { start: 1, end: 1 });
+        let input = match &from.source {
+            Source::Context => {
+                let mut paths = Vec::new();
+                let mut everything = false;
+                for r in requests.iter().filter(|r| r.input == i) {
+                    if r.glob {
+                        let prefix: Vec<&str> =
+                            r.path.split('/').take_while(|c| !is_glob(c)).collect();
+                        everything |= prefix.is_empty();
+                        paths.push(prefix.join("/"));
+                    } else {
+                        paths.push(r.path.clone());
+                    }
+                }
+                let filter = (!everything).then_some(paths.as_slice());
+                input::build_context(bridge, opts, filter).await?
+            }
+            Source::Named { name, value } => input::named(bridge, opts, name, value)
+                .await
+                .map_err(|e| at(file, lines, format!("FROM {name}: {e:#}")))?,
+            Source::Image(r) => {
+                input::image(r).map_err(|e| at(file, lines, format!("FROM {r}: {}", e.message)))?
+            }
+        };
+        inputs.push(input);
+    }
+    Ok(inputs)
+}

@@ -1,0 +1,178 @@
+//! [`Plan`]: what to build, whichever way it was asked for (the
+//! `containerimage.artifact.*` options or an Artifactfile), in one shape
+//! the rest of the frontend executes.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use crate::artifactfile::Lines;
+use crate::blobtool::Compression;
+use crate::gateway::{StatusDetail, UserError};
+use crate::llb::State;
+
+/// A filesystem layer files come from.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The files.
+    pub state: State,
+    /// e.g. `build context (local "context")`, for messages.
+    pub describe: String,
+}
+
+/// A file (or directory, or glob) of an input that becomes a blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobRequest {
+    /// Index into [`Plan::inputs`].
+    pub input: usize,
+    /// Cleaned path relative to the input root (a pattern when `glob`).
+    pub path: String,
+    /// The path as the user wrote it.
+    pub given: String,
+    /// Expand as a glob.
+    pub glob: bool,
+    /// Pack directories as tars (else a directory is an error).
+    pub allow_dir: bool,
+    /// Compression for a directory's tar.
+    pub compression: Compression,
+    /// Where it was asked for, if in a file.
+    pub lines: Option<Lines>,
+}
+
+/// The config blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// These bytes (`{}` by default).
+    Inline(Vec<u8>),
+    /// A file of an input.
+    File(BlobRequest),
+}
+
+/// One `LAYER` (a glob may give several layers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerPlan {
+    /// Where its bytes come from.
+    pub blob: BlobRequest,
+    /// Descriptor media type.
+    pub media_type: String,
+    /// Descriptor annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// Set `org.opencontainers.image.title` to the file or directory name
+    /// unless the annotations already have one.
+    pub default_title: bool,
+}
+
+/// The Artifactfile, kept for error locations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecFile {
+    /// Its name, as the user gave it.
+    pub filename: String,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+/// Everything needed to build the artifact.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Where files come from; `BlobRequest::input` indexes this.
+    pub inputs: Vec<Input>,
+    /// Manifest `artifactType`.
+    pub artifact_type: Option<String>,
+    /// Config media type.
+    pub config_media_type: String,
+    /// Config content.
+    pub config: ConfigSource,
+    /// Layers in order.
+    pub layers: Vec<LayerPlan>,
+    /// With no layers, add the OCI 1.1 empty descriptor as the only layer
+    /// (the Artifactfile follows that guidance; the `artifact.v0` contract
+    /// writes `"layers":[]` like the reference).
+    pub empty_layer_if_none: bool,
+    /// Manifest annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// `ref.name`s for `index.json` (one descriptor each; none: one
+    /// descriptor without).
+    pub tags: Vec<String>,
+    /// The manifest's subject.
+    pub subject: Option<oci_spec::image::Descriptor>,
+    /// SOURCE_DATE_EPOCH, seconds.
+    pub epoch: Option<i64>,
+    /// The Artifactfile, when there is one.
+    pub spec_file: Option<SpecFile>,
+}
+
+/// BuildKit's source-location error detail type.
+pub const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
+
+impl Plan {
+    /// A user error at `lines` of the Artifactfile: BuildKit's clients print
+    /// those lines under the message.
+    pub fn error_at(&self, lines: Option<Lines>, message: String) -> UserError {
+        match (&self.spec_file, lines) {
+            (Some(file), Some(lines)) => located(file, lines, message),
+            _ => UserError::new(message),
+        }
+    }
+}
+
+/// An error at `lines` of the file. The source detail makes current
+/// clients print the lines; the message quotes them too, for clients that
+/// don't (Docker 20.10's, for one).
+pub fn located(file: &SpecFile, lines: Lines, message: String) -> UserError {
+    let text = String::from_utf8_lossy(&file.data);
+    let excerpt: String = text
+        .lines()
+        .enumerate()
+        .skip(lines.start.saturating_sub(1) as usize)
+        .take((lines.end.saturating_sub(lines.start) + 1).min(5) as usize)
+        .map(|(i, l)| {
+            format!(
+                "\n {:>4} | {}",
+                i + 1,
+                l.chars().take(200).collect::<String>()
+            )
+        })
+        .collect();
+    let mut err = UserError::new(format!(
+        "{}:{}: {message}{excerpt}",
+        file.filename, lines.start
+    ));
+    err.details.push(source_detail(file, lines));
+    err
+}
+
+/// The errdefs.Source detail, as Go's encoding/json writes it.
+pub fn source_detail(file: &SpecFile, lines: Lines) -> StatusDetail {
+    let json = serde_json::json!({
+        "info": {
+            "filename": file.filename,
+            "data": base64::engine::general_purpose::STANDARD.encode(&file.data),
+            "language": "Dockerfile",
+        },
+        "ranges": [{"start": {"line": lines.start}, "end": {"line": lines.end}}],
+    });
+    StatusDetail {
+        type_url: SOURCE_DETAIL.to_string(),
+        json: json.to_string().into_bytes(),
+    }
+}
+
+impl Plan {
+    /// Every blob to produce, with a label for messages: the config file
+    /// (if any) first, then the layers in order.
+    pub fn requests(&self) -> Vec<(String, &BlobRequest)> {
+        let config = match &self.config {
+            ConfigSource::File(b) => Some((format!("config ({:?})", b.given), b)),
+            ConfigSource::Inline(_) => None,
+        };
+        config
+            .into_iter()
+            .chain(
+                self.layers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (format!("layer {i} ({:?})", l.blob.given), &l.blob)),
+            )
+            .collect()
+    }
+}

@@ -1,0 +1,128 @@
+//! `--flag=value` options before a directive's arguments.
+
+use super::words::Word;
+use super::{quote, suggest};
+
+/// A flag a directive accepts: its name (`--title`) and what its value looks
+/// like in usage messages (`<name>`).
+pub(super) type FlagSpec = (&'static str, &'static str);
+
+/// Flags given, by spec name and value, in order.
+pub(super) type Flags = Vec<(&'static str, String)>;
+
+/// Separates the flags of `directive` (from `specs`) from its arguments.
+///
+/// Only `--flag=value` is accepted: with `--flag value` a missing value
+/// would silently swallow the next argument. Flags go first, as in
+/// Dockerfile, so an argument such as a path can never be taken for one.
+pub(super) fn split_flags(
+    directive: &str,
+    words: Vec<Word>,
+    specs: &[FlagSpec],
+) -> Result<(Flags, Vec<String>), String> {
+    let mut flags = Vec::new();
+    let mut args = Vec::new();
+    for word in words {
+        if !word.flag {
+            args.push(word.text);
+            continue;
+        }
+        let (name, value) = match word.text.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (word.text.as_str(), None),
+        };
+        let Some(&(spec, placeholder)) = specs.iter().find(|(n, _)| *n == name) else {
+            return Err(unknown_flag(directive, name, specs));
+        };
+        if !args.is_empty() {
+            return Err(format!(
+                "{directive} flags go before its other arguments: move {spec} to just after \
+                 {directive} (quote an argument that really starts with --)"
+            ));
+        }
+        let Some(value) = value else {
+            return Err(format!("{spec} needs a value: {spec}={placeholder}"));
+        };
+        flags.push((spec, value.to_string()));
+    }
+    Ok((flags, args))
+}
+
+fn unknown_flag(directive: &str, name: &str, specs: &[FlagSpec]) -> String {
+    let mut message = format!("unknown flag {} for {directive}", quote(name));
+    let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
+    if let Some(near) = suggest(name, &names) {
+        message += &format!(" (did you mean \"{near}\"?)");
+    } else if specs.is_empty() {
+        message +=
+            &format!(" ({directive} takes no flags; quote an argument that really starts with --)");
+    } else {
+        let usage: Vec<String> = specs.iter().map(|(n, p)| format!("{n}={p}")).collect();
+        message += &format!(" ({directive} takes {})", usage.join(", "));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[FlagSpec] = &[("--title", "<name>"), ("--annotation", "<key>=<value>")];
+
+    fn split(words: &[(&str, bool)]) -> Result<(Flags, Vec<String>), String> {
+        let words = words
+            .iter()
+            .map(|(t, flag)| Word {
+                text: t.to_string(),
+                flag: *flag,
+            })
+            .collect();
+        split_flags("LAYER", words, SPECS)
+    }
+
+    #[test]
+    fn splits_flags_from_arguments() {
+        let (flags, args) = split(&[
+            ("--title=a=b", true),
+            ("--annotation=k=v", true),
+            ("m", false),
+            ("--p", false),
+        ])
+        .unwrap();
+        assert_eq!(
+            flags,
+            [
+                ("--title", "a=b".to_string()),
+                ("--annotation", "k=v".to_string())
+            ]
+        );
+        assert_eq!(args, ["m", "--p"]);
+    }
+
+    #[test]
+    fn errors_name_the_fix() {
+        let err = |w: &[(&str, bool)]| split(w).unwrap_err();
+        assert_eq!(
+            err(&[("--anotation=k=v", true)]),
+            "unknown flag \"--anotation\" for LAYER (did you mean \"--annotation\"?)"
+        );
+        assert_eq!(
+            err(&[("--zzzzzzzz", true)]),
+            "unknown flag \"--zzzzzzzz\" for LAYER (LAYER takes --title=<name>, --annotation=<key>=<value>)"
+        );
+        assert_eq!(
+            err(&[("--title", true)]),
+            "--title needs a value: --title=<name>"
+        );
+        assert!(err(&[("m", false), ("--title=x", true)]).contains("flags go before"));
+        let none = split_flags(
+            "FROM",
+            vec![Word {
+                text: "--platform=x".into(),
+                flag: true,
+            }],
+            &[],
+        );
+        assert!(none.unwrap_err().contains("FROM takes no flags"));
+    }
+}

@@ -1,0 +1,79 @@
+//! The Artifactfile: a Dockerfile-style text file that says which files of
+//! a build make up an OCI artifact, and with what metadata.
+//!
+//! ```text
+//! # syntax=example/artifact-frontend
+//! ARG VERSION=1.0
+//! ARTIFACT application/vnd.example.thing.v1
+//! FROM context
+//! CONFIG application/vnd.example.config.v1+json config.json
+//! LAYER --title=thing.tgz application/vnd.example.layer.v1.tar+gzip \
+//!       dist/thing-${VERSION}.tgz
+//! ANNOTATION org.opencontainers.image.version=${VERSION}
+//! TAG v${VERSION}
+//! SUBJECT --size=1234 registry.example/app@sha256:<64 hex digits>
+//! ```
+//!
+//! One directive per line (keywords case-insensitive, `\` continues a line,
+//! `#` lines are comments); arguments are words with shell-like quoting and
+//! `$NAME` / `${NAME}` / `${NAME:-default}` substitution from `ARG` lines
+//! and `--build-arg`s, with Dockerfile's rules. Directives: `ARG`,
+//! `ARTIFACT`, `CONFIG`, `LAYER`, `ANNOTATION`, `TAG`, `FROM`, `SUBJECT`.
+//!
+//! This module only turns text into the [`Artifactfile`] model: it reads no
+//! files and checks no paths beyond being non-empty. Later stages resolve
+//! sources, confine and glob paths, and assemble the layout. Errors carry
+//! the offending [`Lines`] so the caller can point at them; messages say
+//! what to change. [`parse`] never panics and stays linear in its input,
+//! whatever the input (it is user-controlled).
+
+pub mod model;
+
+mod flags;
+mod lines;
+mod parser;
+mod subject;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+pub use model::*;
+
+/// What the build supplies besides the file itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// `--build-arg NAME=value`: overrides the default of `ARG NAME`. Only
+    /// names declared with `ARG` are visible (Dockerfile semantics).
+    pub build_args: BTreeMap<String, String>,
+    /// Named contexts: frontend option `context:NAME` → value, keyed by
+    /// `NAME` (without the `context:` prefix). `FROM NAME` refers to one.
+    pub named_contexts: BTreeMap<String, String>,
+}
+
+/// Parses an Artifactfile. The first problem found is returned, with the
+/// lines of the directive it is on.
+pub fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError> {
+    parser::parse(text, opts)
+}
+
+/// `s` quoted and escaped for an error message, cut short if long: user
+/// input can be huge or hold control characters.
+fn quote(s: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    match s.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}...", s.get(..cut).unwrap_or_default()),
+        None => format!("{s:?}"),
+    }
+}
+
+/// "Did you mean" for a misspelled name; long inputs are not typos, and
+/// skipping them keeps the edit-distance cost bounded.
+fn suggest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if given.len() > 64 {
+        return None;
+    }
+    crate::artifact::suggest::nearest(given, candidates)
+}

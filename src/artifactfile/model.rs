@@ -1,0 +1,128 @@
+//! The parsed Artifactfile: what each directive asked for, with the lines
+//! it came from so errors can point at them.
+
+use std::collections::BTreeMap;
+
+/// A 1-based, inclusive line range in the Artifactfile (a directive with
+/// `\` continuations spans several lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lines {
+    /// First line, 1-based.
+    pub start: u32,
+    /// Last line, 1-based, inclusive.
+    pub end: u32,
+}
+
+/// Where files come from (`FROM`). Index 0 of [`Artifactfile::sources`] is
+/// always the implicit build context.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The main build context (`FROM context`, and the default).
+    Context,
+    /// `FROM <name>` where the build has a named context `context:<name>`
+    /// (e.g. `--build-context NAME=...`): the option's value, unparsed
+    /// (`local:DIR`, `docker-image://REF`, `input:KEY`, ...).
+    Named {
+        /// The name after FROM.
+        name: String,
+        /// The value of option `context:<name>`.
+        value: String,
+    },
+    /// `FROM <image reference>` (optionally written `docker-image://REF`):
+    /// the image's root filesystem.
+    Image(String),
+}
+
+/// One `FROM` line (or the implicit context).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FromLine {
+    /// What it names.
+    pub source: Source,
+    /// Where; `None` for the implicit context.
+    pub lines: Option<Lines>,
+}
+
+/// `CONFIG <mediaType> [<path>]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigLine {
+    /// Media type of the config blob.
+    pub media_type: String,
+    /// File whose bytes are the config; `None` means `{}`.
+    pub path: Option<String>,
+    /// Index into [`Artifactfile::sources`] in effect on this line.
+    pub source: usize,
+    /// Where.
+    pub lines: Lines,
+}
+
+/// `LAYER [--title=<name>] [--annotation=<key>=<value>]... <mediaType> <path>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerLine {
+    /// Layer media type.
+    pub media_type: String,
+    /// Path as written (after variable expansion), relative to the source
+    /// root; may contain glob characters (`*`, `?`, `[...]`).
+    pub path: String,
+    /// `--title`, if given.
+    pub title: Option<String>,
+    /// `--annotation` flags, in order, later keys overriding earlier ones.
+    pub annotations: BTreeMap<String, String>,
+    /// Index into [`Artifactfile::sources`] in effect on this line.
+    pub source: usize,
+    /// Where.
+    pub lines: Lines,
+}
+
+/// `SUBJECT ...`: the manifest this artifact refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A JSON OCI descriptor (`{"mediaType":..,"digest":..,"size":..}`).
+    Descriptor {
+        /// Media type.
+        media_type: String,
+        /// `sha256:<hex>`.
+        digest: String,
+        /// Size in bytes.
+        size: u64,
+    },
+    /// `SUBJECT [--media-type=<t>] --size=<n> <ref>@sha256:<hex>`.
+    Reference {
+        /// The reference as written (with its digest).
+        reference: String,
+        /// Media type (default `application/vnd.oci.image.manifest.v1+json`).
+        media_type: String,
+        /// `sha256:<hex>` taken from the reference.
+        digest: String,
+        /// `--size`.
+        size: u64,
+    },
+}
+
+/// The whole file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Artifactfile {
+    /// `ARTIFACT <artifactType>`, with its lines.
+    pub artifact_type: Option<(String, Lines)>,
+    /// The last `CONFIG` line (a second one is an error).
+    pub config: Option<ConfigLine>,
+    /// `LAYER` lines, in order.
+    pub layers: Vec<LayerLine>,
+    /// `ANNOTATION <key>=<value>` lines, later keys overriding earlier ones.
+    pub annotations: BTreeMap<String, String>,
+    /// `TAG <name>` lines, in order (each becomes a `ref.name`).
+    pub tags: Vec<(String, Lines)>,
+    /// `SUBJECT`, with its lines.
+    pub subject: Option<(Subject, Lines)>,
+    /// Sources; index 0 is the implicit build context.
+    pub sources: Vec<FromLine>,
+}
+
+/// A problem with the file, at some lines.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// What is wrong and, where possible, the fix ("did you mean ...?").
+    pub message: String,
+    /// The offending lines.
+    pub lines: Lines,
+}

@@ -1,0 +1,309 @@
+//! Directives to the model: one method per instruction, each checking its
+//! own arguments.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::flags::split_flags;
+use super::lines::logical_lines;
+use super::model::*;
+use super::words::{Vars, Word, is_name, split_words};
+use super::{ParseOptions, quote, subject, suggest};
+
+/// The instructions, for "did you mean" and for the list in errors.
+const INSTRUCTIONS: [&str; 8] = [
+    "ARG",
+    "ARTIFACT",
+    "CONFIG",
+    "LAYER",
+    "ANNOTATION",
+    "TAG",
+    "FROM",
+    "SUBJECT",
+];
+
+pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError> {
+    let mut parser = Parser {
+        file: Artifactfile {
+            sources: vec![FromLine {
+                source: Source::Context,
+                lines: None,
+            }],
+            ..Artifactfile::default()
+        },
+        source_index: HashMap::from([(Source::Context, 0)]),
+        current: 0,
+        vars: Vars::new(&opts.build_args),
+        named_contexts: &opts.named_contexts,
+    };
+    for line in logical_lines(text)? {
+        parser
+            .directive(&line.text, line.lines)
+            .map_err(|message| ParseError {
+                message,
+                lines: line.lines,
+            })?;
+    }
+    Ok(parser.file)
+}
+
+struct Parser<'o> {
+    file: Artifactfile,
+    /// Index of each source in `file.sources`, so a repeated `FROM` reuses
+    /// its entry without a linear search per line.
+    source_index: HashMap<Source, usize>,
+    /// The source of the last `FROM` (0, the context, before any).
+    current: usize,
+    vars: Vars<'o>,
+    named_contexts: &'o BTreeMap<String, String>,
+}
+
+impl Parser<'_> {
+    fn directive(&mut self, text: &str, lines: Lines) -> Result<(), String> {
+        let text = text.trim_start();
+        let (keyword, rest) = text.split_at(text.find(char::is_whitespace).unwrap_or(text.len()));
+        let instruction = keyword.to_ascii_uppercase();
+        // Unknown keywords are reported before their arguments are looked
+        // at: a typo'd keyword is the more useful error.
+        if !INSTRUCTIONS.contains(&instruction.as_str()) {
+            return Err(unknown_instruction(keyword));
+        }
+        let words = split_words(rest, &mut self.vars)?;
+        match instruction.as_str() {
+            "ARG" => self.arg(words),
+            "ARTIFACT" => self.artifact(words, lines),
+            "CONFIG" => self.config(words, lines),
+            "LAYER" => self.layer(words, lines),
+            "ANNOTATION" => self.annotation(words),
+            "TAG" => self.tag(words, lines),
+            "FROM" => self.from(words, lines),
+            _ => self.subject(words, lines),
+        }
+    }
+
+    fn arg(&mut self, words: Vec<Word>) -> Result<(), String> {
+        let (_, args) = split_flags("ARG", words, &[])?;
+        if args.is_empty() {
+            return Err("ARG needs a name: ARG <NAME>[=<default>]".to_string());
+        }
+        // The whole line was expanded before any of its names is declared,
+        // so `ARG A=1 B=$A` sees the A from before this line (Dockerfile).
+        for arg in args {
+            let (name, default) = match arg.split_once('=') {
+                Some((name, default)) => (name, Some(default.to_string())),
+                None => (arg.as_str(), None),
+            };
+            if !is_name(name) {
+                return Err(format!(
+                    "ARG name {} is not valid: use letters, digits and _, not starting with a digit",
+                    quote(name)
+                ));
+            }
+            self.vars.declare(name, default);
+        }
+        Ok(())
+    }
+
+    fn artifact(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        if let Some((_, first)) = &self.file.artifact_type {
+            return Err(twice("ARTIFACT", first));
+        }
+        let [artifact_type] = exactly("ARTIFACT", words, "ARTIFACT <artifactType>")?;
+        non_empty(&artifact_type, "ARTIFACT", "artifact type")?;
+        self.file.artifact_type = Some((artifact_type, lines));
+        Ok(())
+    }
+
+    fn config(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        if let Some(first) = &self.file.config {
+            return Err(twice("CONFIG", &first.lines));
+        }
+        let (_, args) = split_flags("CONFIG", words, &[])?;
+        let mut args = args.into_iter();
+        let (Some(media_type), path, None) = (args.next(), args.next(), args.next()) else {
+            return Err("CONFIG takes a media type and an optional path: \
+                        CONFIG <mediaType> [<path>]"
+                .to_string());
+        };
+        non_empty(&media_type, "CONFIG", "media type")?;
+        if path.as_deref() == Some("") {
+            return Err("CONFIG path is empty (after variable expansion); \
+                        leave it out for an empty {} config"
+                .to_string());
+        }
+        self.file.config = Some(ConfigLine {
+            media_type,
+            path,
+            source: self.current,
+            lines,
+        });
+        Ok(())
+    }
+
+    fn layer(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        let specs = [("--title", "<name>"), ("--annotation", "<key>=<value>")];
+        let (flags, args) = split_flags("LAYER", words, &specs)?;
+        let Ok([media_type, path]) = <[String; 2]>::try_from(args) else {
+            return Err("LAYER takes a media type and a path: \
+                        LAYER [--title=<name>] [--annotation=<key>=<value>]... <mediaType> <path>"
+                .to_string());
+        };
+        non_empty(&media_type, "LAYER", "media type")?;
+        non_empty(&path, "LAYER", "path")?;
+        let mut title = None;
+        let mut annotations = BTreeMap::new();
+        for (flag, value) in flags {
+            if flag == "--title" {
+                if value.is_empty() {
+                    return Err("LAYER --title is empty: --title=<name>".to_string());
+                }
+                if title.replace(value).is_some() {
+                    return Err("LAYER --title is given twice; keep one".to_string());
+                }
+            } else {
+                let (key, value) = key_value("LAYER --annotation", &value)?;
+                annotations.insert(key, value);
+            }
+        }
+        self.file.layers.push(LayerLine {
+            media_type,
+            path,
+            title,
+            annotations,
+            source: self.current,
+            lines,
+        });
+        Ok(())
+    }
+
+    fn annotation(&mut self, words: Vec<Word>) -> Result<(), String> {
+        let (_, args) = split_flags("ANNOTATION", words, &[])?;
+        if args.is_empty() {
+            return Err("ANNOTATION needs <key>=<value> (one or more)".to_string());
+        }
+        for arg in args {
+            let (key, value) = key_value("ANNOTATION", &arg)?;
+            self.file.annotations.insert(key, value);
+        }
+        Ok(())
+    }
+
+    fn tag(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        let [tag] = exactly("TAG", words, "TAG <name>")?;
+        non_empty(&tag, "TAG", "name")?;
+        // Loosely the OCI `ref.name` grammar: what a tag or a full
+        // reference can hold. The exporter does the exact checks.
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@/+-".contains(c);
+        if let Some(bad) = tag.chars().find(|&c| !allowed(c)) {
+            return Err(format!(
+                "TAG {} has {:?}, which a tag may not hold: use letters, digits and . _ : @ / + -",
+                quote(&tag),
+                bad
+            ));
+        }
+        self.file.tags.push((tag, lines));
+        Ok(())
+    }
+
+    fn from(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        let [word] = exactly("FROM", words, "FROM <source>")?;
+        non_empty(&word, "FROM", "source")?;
+        let source = if word == "context" {
+            Source::Context
+        } else if let Some(value) = self.named_contexts.get(&word) {
+            Source::Named {
+                name: word,
+                value: value.clone(),
+            }
+        } else if let Some(image) = word.strip_prefix("docker-image://") {
+            if image.is_empty() {
+                return Err("FROM docker-image:// needs an image reference after it".to_string());
+            }
+            Source::Image(image.to_string())
+        } else {
+            Source::Image(word)
+        };
+        self.current = match self.source_index.get(&source) {
+            Some(&index) => index,
+            None => {
+                let index = self.file.sources.len();
+                self.source_index.insert(source.clone(), index);
+                self.file.sources.push(FromLine {
+                    source,
+                    lines: Some(lines),
+                });
+                index
+            }
+        };
+        Ok(())
+    }
+
+    fn subject(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        if let Some((_, first)) = &self.file.subject {
+            return Err(twice("SUBJECT", first));
+        }
+        self.file.subject = Some((subject::parse(words)?, lines));
+        Ok(())
+    }
+}
+
+fn unknown_instruction(keyword: &str) -> String {
+    let mut message = format!("unknown instruction {}", quote(keyword));
+    match suggest(keyword, &INSTRUCTIONS) {
+        Some(near) => message += &format!(" (did you mean \"{near}\"?)"),
+        None => message += &format!(" (an Artifactfile has {})", INSTRUCTIONS.join(", ")),
+    }
+    message
+}
+
+fn twice(instruction: &str, first: &Lines) -> String {
+    format!(
+        "{instruction} is given twice (first on line {}); keep one",
+        first.start
+    )
+}
+
+/// The arguments of a flagless directive that takes exactly `N` of them.
+fn exactly<const N: usize>(
+    instruction: &str,
+    words: Vec<Word>,
+    usage: &str,
+) -> Result<[String; N], String> {
+    let (_, args) = split_flags(instruction, words, &[])?;
+    <[String; N]>::try_from(args).map_err(|args| {
+        let s = if N == 1 { "" } else { "s" };
+        // Too many is most often an unquoted value with spaces.
+        let hint = if args.len() > N {
+            " (quote a value that has spaces)"
+        } else {
+            ""
+        };
+        format!(
+            "{instruction} takes {N} argument{s}, got {}: {usage}{hint}",
+            args.len()
+        )
+    })
+}
+
+/// Rejects a value that is empty, typically from an unset variable.
+fn non_empty(value: &str, instruction: &str, what: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Err(format!(
+            "{instruction} {what} is empty (after variable expansion; is an ARG unset?)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `key=value`, split at the first `=`; the value may be empty.
+fn key_value(what: &str, text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some(("", _)) => Err(format!("{what} key is empty in {}", quote(text))),
+        Some((key, value)) => Ok((key.to_string(), value.to_string())),
+        None => Err(format!(
+            "{what} needs <key>=<value>, got {} (an empty value is written {})",
+            quote(text),
+            quote(&format!("{text}=")),
+        )),
+    }
+}

@@ -1,0 +1,398 @@
+//! The blob writer that runs inside BuildKit's worker.
+//!
+//! Reading every layer through the gateway pipe is slow and, on BuildKit
+//! 0.8, thousands of concurrent reads or copies of one input trip its
+//! `flightcontrol` retry limit. So where the daemon can run processes, the
+//! frontend runs its own binary as an ExecOp (`artifact-frontend blobs`)
+//! with the input mounted read-only: it reads each layer file once, hashing
+//! while it writes `blobs/sha256/<digest>`, and reports sizes and digests in
+//! a JSON file the frontend reads back. BuildKit caches the exec by its
+//! inputs' content, so an unchanged input is never hashed twice.
+//!
+//! Paths are resolved inside the input root the way BuildKit resolves them
+//! (symlinks followed, absolute targets and `..` kept inside the root), so
+//! a link can never read a file of the worker. Globs expand here, where the
+//! files are, and directories become reproducible tars.
+
+mod glob;
+mod pack;
+mod resolve;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+pub use glob::is_glob;
+pub use pack::Compression;
+pub use resolve::resolve_in_root;
+
+/// Subcommand name that selects this tool in `main`.
+pub const SUBCOMMAND: &str = "blobs";
+/// Where input `i` is mounted: `/in/<i>`.
+pub const INPUT_DIR: &str = "/in";
+/// Where the job file is mounted.
+pub const JOB_DIR: &str = "/job";
+/// The job file, inside [`JOB_DIR`].
+pub const JOB_FILE: &str = "job.json";
+/// Output mount 0: becomes the layout (holds `blobs/sha256/`).
+pub const OUT_DIR: &str = "/out";
+/// Output mount 1: holds [`REPORT_FILE`].
+pub const REPORT_DIR: &str = "/report";
+/// The report, inside [`REPORT_DIR`].
+pub const REPORT_FILE: &str = "blobs.json";
+
+/// What to do: which paths of which inputs become blobs, and how.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Job {
+    /// One per requested blob (or glob).
+    pub entries: Vec<Entry>,
+    /// File times, in Unix seconds (SOURCE_DATE_EPOCH): blob files and tar
+    /// entries. 0 when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
+}
+
+/// One requested path.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Which input (`/in/<source>`).
+    pub source: usize,
+    /// Cleaned path relative to that input's root, or a glob pattern.
+    pub path: String,
+    /// Expand `path` as a glob.
+    #[serde(default)]
+    pub glob: bool,
+    /// Directories are packed as tars; when false they are an error (the
+    /// `artifact.v0` contract takes single files only).
+    #[serde(default)]
+    pub allow_dir: bool,
+    /// Compression for a directory's tar.
+    #[serde(default)]
+    pub compression: Compression,
+}
+
+/// What happened to one entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryReport {
+    /// Blobs written: one for a path, one per match for a glob.
+    #[serde(default)]
+    pub blobs: Vec<BlobReport>,
+    /// Why nothing was written: `missing`, `directory`, `irregular`,
+    /// `nomatch` or `io`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Detail for `io` errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One written blob.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobReport {
+    /// The path it came from (the match, for a glob).
+    pub path: String,
+    /// Whether it was a directory (packed as a tar).
+    pub dir: bool,
+    /// Blob size.
+    pub size: u64,
+    /// `sha256:<hex>` of the blob.
+    pub digest: String,
+    /// `sha256:<hex>` of the uncompressed content.
+    pub diff_id: String,
+}
+
+/// The report file: one entry per job entry, in order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Report {
+    /// Per entry.
+    pub entries: Vec<EntryReport>,
+}
+
+/// Runs the job found in the standard mounts. Per-entry problems go in the
+/// report (the frontend turns them into messages naming the layer); only a
+/// broken setup is an error here.
+pub fn run_in_worker() -> Result<(), String> {
+    let job_path = Path::new(JOB_DIR).join(JOB_FILE);
+    let job: Job = serde_json::from_slice(
+        &std::fs::read(&job_path).map_err(|e| format!("reading {}: {e}", job_path.display()))?,
+    )
+    .map_err(|e| format!("parsing {}: {e}", job_path.display()))?;
+    let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
+    let report = run(&job, &roots, Path::new(OUT_DIR));
+    let out = Path::new(REPORT_DIR).join(REPORT_FILE);
+    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
+/// One unit of work: a single path of an entry (a glob expands to many).
+struct Task {
+    entry: usize,
+    slot: usize,
+    path: String,
+}
+
+/// Writes `out/blobs/sha256/<hex>` for every entry of `job`; `root(i)` is
+/// where input `i` is.
+pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> Report {
+    let blobs = out.join("blobs/sha256");
+    let mut entries: Vec<EntryReport> = vec![EntryReport::default(); job.entries.len()];
+    if let Err(e) = std::fs::create_dir_all(&blobs) {
+        for r in &mut entries {
+            r.error = Some("io".into());
+            r.detail = Some(e.to_string());
+        }
+        return Report { entries };
+    }
+    // Expand globs first so the work list is known and ordered.
+    let mut tasks = Vec::new();
+    for (i, e) in job.entries.iter().enumerate() {
+        let paths = if e.glob {
+            match glob::expand(&root(e.source), &e.path) {
+                Ok(m) if m.is_empty() => {
+                    entries[i].error = Some("nomatch".into());
+                    continue;
+                }
+                Ok(m) => m,
+                Err(d) => {
+                    entries[i].error = Some("io".into());
+                    entries[i].detail = Some(d);
+                    continue;
+                }
+            }
+        } else {
+            vec![e.path.clone()]
+        };
+        for (slot, path) in paths.into_iter().enumerate() {
+            tasks.push(Task {
+                entry: i,
+                slot,
+                path,
+            });
+        }
+    }
+    let results: Mutex<Vec<Option<Result<BlobReport, Failure>>>> =
+        Mutex::new(vec![None; tasks.len()]);
+    let next = AtomicUsize::new(0);
+    let written: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mtime = job.mtime.unwrap_or(0).max(0) as u64;
+    // Enough threads to keep the disk and every core busy; blobs are
+    // independent.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .min(16);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(tasks.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let t = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(t) else { break };
+                    let e = &job.entries[task.entry];
+                    let r = one(
+                        e,
+                        &task.path,
+                        &root(e.source),
+                        &blobs,
+                        t,
+                        job.mtime.map(|_| mtime),
+                        &written,
+                    );
+                    if let Ok(mut v) = results.lock() {
+                        v[t] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    for (task, r) in tasks.iter().zip(results) {
+        let report = &mut entries[task.entry];
+        match r {
+            Some(Ok(b)) => {
+                debug_assert_eq!(report.blobs.len(), task.slot);
+                report.blobs.push(b);
+            }
+            Some(Err((kind, detail))) => {
+                if report.error.is_none() {
+                    report.error = Some(kind);
+                    report.detail = detail.map(|d| format!("{}: {d}", task.path));
+                }
+            }
+            None => report.error = Some("io".into()),
+        }
+    }
+    // An entry with an error reports no partial blobs.
+    for r in &mut entries {
+        if r.error.is_some() {
+            r.blobs.clear();
+        }
+    }
+    Report { entries }
+}
+
+type Failure = (String, Option<String>);
+
+fn fail(kind: &str) -> Failure {
+    (kind.to_string(), None)
+}
+
+fn one(
+    entry: &Entry,
+    path: &str,
+    root: &Path,
+    blobs: &Path,
+    index: usize,
+    mtime: Option<u64>,
+    written: &Mutex<BTreeSet<String>>,
+) -> Result<BlobReport, Failure> {
+    let io = |e: std::io::Error| ("io".to_string(), Some(e.to_string()));
+    let resolved = resolve_in_root(root, path).ok_or_else(|| fail("missing"))?;
+    let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail("missing"),
+        _ => io(e),
+    })?;
+    let tmp = blobs.join(format!(".tmp-{index}"));
+    let done = if meta.is_dir() {
+        if !entry.allow_dir {
+            return Err(fail("directory"));
+        }
+        let name = resolved
+            .file_name()
+            .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned());
+        pack::tar_dir(
+            &resolved,
+            &name,
+            entry.compression,
+            mtime.unwrap_or(0),
+            &tmp,
+        )
+    } else if meta.is_file() {
+        pack::copy_file(&resolved, &tmp)
+    } else {
+        return Err(fail("irregular"));
+    };
+    let w = match done {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(e));
+        }
+    };
+    let first = written
+        .lock()
+        .map(|mut s| s.insert(w.hex.clone()))
+        .unwrap_or(true);
+    let placed = if first {
+        set_mtime(&tmp, mtime).and_then(|()| std::fs::rename(&tmp, blobs.join(&w.hex)))
+    } else {
+        // Same content as another blob: one file serves both.
+        std::fs::remove_file(&tmp)
+    };
+    placed.map_err(io)?;
+    Ok(BlobReport {
+        path: path.to_string(),
+        dir: meta.is_dir(),
+        size: w.size,
+        digest: format!("sha256:{}", w.hex),
+        diff_id: format!("sha256:{}", w.diff_hex),
+    })
+}
+
+fn set_mtime(p: &Path, mtime: Option<u64>) -> std::io::Result<()> {
+    let Some(secs) = mtime else { return Ok(()) };
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    std::fs::File::options()
+        .write(true)
+        .open(p)?
+        .set_modified(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn entry(path: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn writes_blobs_and_reports_problems() {
+        let t = tempfile::tempdir().unwrap();
+        let (root, out) = (t.path().join("in"), t.path().join("out"));
+        std::fs::create_dir_all(root.join("d/e")).unwrap();
+        std::fs::write(root.join("x"), "hello weights\n").unwrap();
+        std::fs::write(root.join("y"), "hello weights\n").unwrap();
+        std::fs::write(root.join("d/e/z.md"), "z").unwrap();
+        symlink("/x", root.join("l")).unwrap();
+        let job = Job {
+            entries: vec![
+                entry("x"),
+                entry("y"),
+                entry("l"),
+                entry("d"),
+                entry("missing"),
+                Entry {
+                    allow_dir: true,
+                    compression: Compression::Gzip,
+                    ..entry("d")
+                },
+                Entry {
+                    glob: true,
+                    ..entry("d/**/*.md")
+                },
+                Entry {
+                    glob: true,
+                    ..entry("*.none")
+                },
+            ],
+            mtime: Some(1_700_000_000),
+        };
+        let r = run(&job, &|_| root.clone(), &out);
+        let hex = "62e1cb3d236c6ee44130c54bf720f87b2ba1b0d58965634af9a3c3e541a462ef";
+        for e in &r.entries[..3] {
+            assert_eq!(e.blobs.len(), 1, "{e:?}");
+            assert_eq!(e.blobs[0].digest, format!("sha256:{hex}"));
+            assert_eq!(e.blobs[0].size, 14);
+        }
+        assert_eq!(r.entries[3].error.as_deref(), Some("directory"));
+        assert_eq!(r.entries[4].error.as_deref(), Some("missing"));
+        let tgz = &r.entries[5].blobs[0];
+        assert!(tgz.dir && tgz.digest != tgz.diff_id, "{tgz:?}");
+        assert_eq!(
+            r.entries[6]
+                .blobs
+                .iter()
+                .map(|b| b.path.as_str())
+                .collect::<Vec<_>>(),
+            ["d/e/z.md"]
+        );
+        assert_eq!(r.entries[7].error.as_deref(), Some("nomatch"));
+        let mut names: Vec<_> = std::fs::read_dir(out.join("blobs/sha256"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names.len(),
+            3,
+            "one blob per distinct content, no temp files: {names:?}"
+        );
+        let mtime = std::fs::metadata(out.join("blobs/sha256").join(hex))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(
+            mtime,
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Writing one blob: a file as it is, or a directory as a reproducible tar,
+//! optionally compressed, hashed on the way out.
+//!
+//! Reproducible means the bytes depend only on the tree's names, contents,
+//! permission bits and link targets: entries sorted by path, times from
+//! SOURCE_DATE_EPOCH (or 0), uid/gid 0, no user or group names, no device
+//! numbers, atime or ctime; gzip with no name and no time.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// Compression of a directory's tar, from the layer media type's suffix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// Plain tar.
+    #[default]
+    None,
+    /// `+gzip`.
+    Gzip,
+    /// `+zstd`.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression a media type asks for.
+    pub fn for_media_type(media_type: &str) -> Compression {
+        if media_type.ends_with("+gzip") {
+            Compression::Gzip
+        } else if media_type.ends_with("+zstd") {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Sizes and digests of a written blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// Blob size.
+    pub size: u64,
+    /// Blob SHA-256, hex.
+    pub hex: String,
+    /// SHA-256 of the uncompressed content (the OCI DiffID), hex.
+    pub diff_hex: String,
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    fn finish(self) -> (W, u64, String) {
+        (self.inner, self.size, hex::encode(self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Copies file `src` to `dest`, hashing it on the way: one read serves both.
+pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
+    let mut input = File::open(src)?;
+    let mut out = Hashing::new(File::create(dest)?);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        out.write_all(&buf[..n])?;
+    }
+    let (mut file, size, hex) = out.finish();
+    file.flush()?;
+    Ok(Written {
+        size,
+        diff_hex: hex.clone(),
+        hex,
+    })
+}
+
+/// Writes directory `dir` as a tar (entries under `name/`) to `dest`,
+/// compressed as asked.
+pub fn tar_dir(
+    dir: &Path,
+    name: &str,
+    compression: Compression,
+    mtime: u64,
+    dest: &Path,
+) -> io::Result<Written> {
+    let blob = Hashing::new(io::BufWriter::new(File::create(dest)?));
+    let (blob, diff_hex) = match compression {
+        Compression::None => {
+            let tar = write_tar(Hashing::new(blob), dir, name, mtime)?;
+            let (blob, _, diff) = tar.finish();
+            (blob, diff)
+        }
+        Compression::Gzip => {
+            // GzBuilder writes no file name and mtime 0 unless asked.
+            let gz = flate2::GzBuilder::new().write(blob, flate2::Compression::default());
+            let tar = write_tar(Hashing::new(gz), dir, name, mtime)?;
+            let (gz, _, diff) = tar.finish();
+            (gz.finish()?, diff)
+        }
+        Compression::Zstd => {
+            let zst = zstd::stream::Encoder::new(blob, 3)?;
+            let tar = write_tar(Hashing::new(zst), dir, name, mtime)?;
+            let (zst, _, diff) = tar.finish();
+            (zst.finish()?, diff)
+        }
+    };
+    let (mut file, size, hex) = blob.finish();
+    file.flush()?;
+    Ok(Written {
+        size,
+        hex,
+        diff_hex,
+    })
+}
+
+fn write_tar<W: Write>(out: W, dir: &Path, name: &str, mtime: u64) -> io::Result<W> {
+    let mut entries = Vec::new();
+    collect(dir, "", &mut entries)?;
+    // Sort by path bytes: the same tree always gives the same order.
+    entries.sort();
+    let mut tar = tar::Builder::new(out);
+    tar.follow_symlinks(false);
+    let top = header(tar::EntryType::Directory, 0o755, 0, mtime);
+    let mut top = top;
+    tar.append_data(&mut top, format!("{name}/"), io::empty())?;
+    for rel in entries {
+        let path = dir.join(&rel);
+        let meta = std::fs::symlink_metadata(&path)?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let tar_path = format!("{name}/{rel}");
+        let ft = meta.file_type();
+        if ft.is_dir() {
+            let mut h = header(tar::EntryType::Directory, mode, 0, mtime);
+            tar.append_data(&mut h, format!("{tar_path}/"), io::empty())?;
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&path)?;
+            let mut h = header(tar::EntryType::Symlink, 0o777, 0, mtime);
+            tar.append_link(&mut h, &tar_path, target)?;
+        } else if ft.is_file() {
+            let mut h = header(tar::EntryType::Regular, mode, meta.len(), mtime);
+            tar.append_data(&mut h, &tar_path, File::open(&path)?)?;
+        } else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{tar_path} is a device, socket or pipe; it can't go in a layer"),
+            ));
+        }
+    }
+    tar.into_inner()
+}
+
+fn header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_size(size);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    h
+}
+
+/// Every path under `dir` (files, dirs, links; links not followed),
+/// relative, '/'-separated.
+fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let is_dir = e.file_type()?.is_dir();
+        out.push(rel.clone());
+        if is_dir {
+            collect(&e.path(), &rel, out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(root: &Path) {
+        std::fs::create_dir_all(root.join("d/sub")).unwrap();
+        std::fs::write(root.join("d/b.txt"), "b").unwrap();
+        std::fs::write(root.join("d/a.txt"), "a").unwrap();
+        std::fs::write(root.join("d/sub/c.bin"), vec![7u8; 3000]).unwrap();
+        std::os::unix::fs::symlink("a.txt", root.join("d/link")).unwrap();
+    }
+
+    #[test]
+    fn tars_are_reproducible_and_sorted() {
+        let t = tempfile::tempdir().unwrap();
+        let (x, y) = (t.path().join("x"), t.path().join("y"));
+        tree(&x);
+        tree(&y);
+        for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+            let a = tar_dir(&x.join("d"), "d", c, 0, &t.path().join("a")).unwrap();
+            let b = tar_dir(&y.join("d"), "d", c, 0, &t.path().join("b")).unwrap();
+            assert_eq!(a, b, "{c:?}: same tree, same bytes");
+            assert_eq!(
+                std::fs::read(t.path().join("a")).unwrap(),
+                std::fs::read(t.path().join("b")).unwrap()
+            );
+            if c == Compression::None {
+                assert_eq!(a.hex, a.diff_hex);
+            } else {
+                assert_ne!(
+                    a.hex, a.diff_hex,
+                    "{c:?}: the DiffID is of the uncompressed tar"
+                );
+            }
+        }
+        let plain = tar_dir(&x.join("d"), "d", Compression::None, 5, &t.path().join("p")).unwrap();
+        let mut archive = tar::Archive::new(File::open(t.path().join("p")).unwrap());
+        let names: Vec<(String, u64, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    h.mtime().unwrap(),
+                    h.uid().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "d/",
+                "d/a.txt",
+                "d/b.txt",
+                "d/link",
+                "d/sub/",
+                "d/sub/c.bin"
+            ]
+            .map(|n| (n.to_string(), 5, 0))
+            .to_vec()
+        );
+        assert_eq!(
+            plain.size,
+            std::fs::metadata(t.path().join("p")).unwrap().len()
+        );
+    }
+}
