@@ -641,6 +641,43 @@ fn created_from_epoch_and_empty_layer(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// `FROM <image>`: layers come from an image's filesystem (here our own
+/// image, whose one file is the frontend binary).
+fn layers_from_an_image(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("fromimage");
+    std::fs::write(
+        c.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.binary.v1\nFROM {IMAGE}\nLAYER application/octet-stream artifact-frontend\n"
+        ),
+    )?;
+    let out = ctx.dir("fromimage-out");
+    let o = ctx.build_file(&c, "Artifactfile", &[], &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    let layer = &m["layers"][0];
+    ensure!(
+        layer["annotations"]["org.opencontainers.image.title"] == "artifact-frontend",
+        "{m}"
+    );
+    let binary = std::fs::read_dir(Path::new(ROOT).join("target"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("release/artifact-frontend"))
+        .find(|p| p.is_file())
+        .context("no static binary under target/<triple>/release")?;
+    use sha2::Digest as _;
+    let want = format!(
+        "sha256:{}",
+        hex::encode(sha2::Sha256::digest(std::fs::read(binary)?))
+    );
+    ensure!(
+        layer["digest"] == want.as_str(),
+        "layer {} is not the image's binary {want}",
+        layer["digest"]
+    );
+    Ok(())
+}
+
 /// One end-to-end case.
 type Case = fn(&Ctx) -> Result<()>;
 
@@ -676,6 +713,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
             "created_from_epoch_and_empty_layer",
             created_from_epoch_and_empty_layer,
         ),
+        ("layers_from_an_image", layers_from_an_image),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);
