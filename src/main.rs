@@ -63,6 +63,13 @@ async fn serve() -> i32 {
         }
     };
     let sent = artifact::serve(bridge, &opts).await;
+    // Peak memory, for the benchmark (it reads the daemon's log).
+    if let Some(hwm) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+    {
+        tracing::info!(peak_rss = %hwm.trim_start_matches("VmHWM:").trim(), "frontend finished");
+    }
     match sent {
         Ok(()) => 0,
         Err(e) => {

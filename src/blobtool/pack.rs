@@ -85,25 +85,63 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Copies file `src` to `dest`, hashing it on the way: one read serves both.
+/// Files at least this big are copied by the kernel while another thread
+/// hashes them; smaller ones are read once into a buffer that serves both.
+const PARALLEL_COPY_MIN: u64 = 8 << 20;
+
+/// Copies file `src` to `dest` and hashes it.
+///
+/// For big files the copy is `std::io::copy`, which on Linux is
+/// `copy_file_range`: the kernel moves the bytes (or shares extents) without
+/// a trip through user space. Hashing runs beside it on another core, reading
+/// the same pages, so the step costs about as much as the copy alone
+/// instead of copy plus hash.
 pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
-    let mut input = File::open(src)?;
-    let mut out = Hashing::new(File::create(dest)?);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(&buf[..n])?;
+    let len = std::fs::metadata(src)?.len();
+    if len < PARALLEL_COPY_MIN {
+        let data = std::fs::read(src)?;
+        std::fs::write(dest, &data)?;
+        let hex = hex::encode(Sha256::digest(&data));
+        return Ok(Written {
+            size: data.len() as u64,
+            diff_hex: hex.clone(),
+            hex,
+        });
     }
-    let (mut file, size, hex) = out.finish();
-    file.flush()?;
+    let (copied, hashed) = std::thread::scope(|s| {
+        let hasher = s.spawn(|| hash_file(src));
+        let copied = File::open(src).and_then(|mut i| {
+            let mut o = File::create(dest)?;
+            io::copy(&mut i, &mut o)
+        });
+        let hashed = hasher.join().unwrap_or_else(|_| Err(io::Error::other("hashing thread panicked")));
+        (copied, hashed)
+    });
+    let (copied, (size, hex)) = (copied?, hashed?);
+    if copied != size {
+        return Err(io::Error::other(format!("{} changed while it was copied", src.display())));
+    }
     Ok(Written {
         size,
         diff_hex: hex.clone(),
         hex,
     })
+}
+
+fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    let mut input = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex::encode(hasher.finalize())))
 }
 
 /// Writes directory `dir` as a tar (entries under `name/`) to `dest`,
@@ -222,6 +260,20 @@ mod tests {
         std::fs::write(root.join("d/a.txt"), "a").unwrap();
         std::fs::write(root.join("d/sub/c.bin"), vec![7u8; 3000]).unwrap();
         std::os::unix::fs::symlink("a.txt", root.join("d/link")).unwrap();
+    }
+
+    #[test]
+    fn big_and_small_files_copy_and_hash_exactly() {
+        let t = tempfile::tempdir().unwrap();
+        for len in [0usize, 5, (9 << 20) + 7] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            let (src, dest) = (t.path().join("src"), t.path().join("dest"));
+            std::fs::write(&src, &data).unwrap();
+            let w = copy_file(&src, &dest).unwrap();
+            assert_eq!(w.size, len as u64);
+            assert_eq!(w.hex, hex::encode(Sha256::digest(&data)), "len {len}");
+            assert_eq!(std::fs::read(&dest).unwrap(), data, "len {len}");
+        }
     }
 
     #[test]
