@@ -55,6 +55,7 @@ async fn serve() -> i32 {
             v.to_string_lossy().into_owned(),
         )
     }));
+    tracing::info!(options = opts.opts.len(), "frontend started");
     let bridge = match Bridge::connect_stdio().await {
         Ok(b) => b,
         Err(e) => {
@@ -66,7 +67,11 @@ async fn serve() -> i32 {
     // Peak memory, for the benchmark (it reads the daemon's log).
     if let Some(hwm) = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
     {
         tracing::info!(peak_rss = %hwm.trim_start_matches("VmHWM:").trim(), "frontend finished");
     }

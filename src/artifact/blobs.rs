@@ -127,7 +127,7 @@ pub async fn write_in_worker(
             cwd: "/".to_string(),
             network_none: true,
             custom_name: format!(
-                "[artifact] hashing and writing {} layer blobs",
+                "[artifact] hashing and writing blobs for {} paths",
                 job.entries.len()
             ),
         },

@@ -93,6 +93,11 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     } else {
         from_file::plan(bridge, opts).await?
     };
+    tracing::info!(
+        layers = plan.layers.len(),
+        inputs = plan.inputs.len(),
+        "plan ready"
+    );
     execute(bridge, opts, &plan).await
 }
 
@@ -209,6 +214,7 @@ async fn execute(
     plan: &plan::Plan,
 ) -> anyhow::Result<BuildResult> {
     let produced = produce(bridge, opts, plan).await?;
+    tracing::info!(worker = produced.dir.is_some(), "blobs ready");
     let mut per_request = produced.blobs.iter();
     let invalid =
         |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));

@@ -114,12 +114,17 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
             let mut o = File::create(dest)?;
             io::copy(&mut i, &mut o)
         });
-        let hashed = hasher.join().unwrap_or_else(|_| Err(io::Error::other("hashing thread panicked")));
+        let hashed = hasher
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("hashing thread panicked")));
         (copied, hashed)
     });
     let (copied, (size, hex)) = (copied?, hashed?);
     if copied != size {
-        return Err(io::Error::other(format!("{} changed while it was copied", src.display())));
+        return Err(io::Error::other(format!(
+            "{} changed while it was copied",
+            src.display()
+        )));
     }
     Ok(Written {
         size,
