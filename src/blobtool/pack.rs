@@ -85,17 +85,19 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Files at least this big are copied by the kernel while another thread
-/// hashes them; smaller ones are read once into a buffer that serves both.
+/// Files at least this big are hashed on another core while they are
+/// written; smaller ones are read once into a buffer that serves both.
 const PARALLEL_COPY_MIN: u64 = 8 << 20;
+
+/// Bytes per read of a big file; a few are in flight between the threads.
+const CHUNK: usize = 4 << 20;
 
 /// Copies file `src` to `dest` and hashes it.
 ///
-/// For big files the copy is `std::io::copy`, which on Linux is
-/// `copy_file_range`: the kernel moves the bytes (or shares extents) without
-/// a trip through user space. Hashing runs beside it on another core, reading
-/// the same pages, so the step costs about as much as the copy alone
-/// instead of copy plus hash.
+/// A big file is read once, in chunks: this thread writes each chunk while
+/// another core hashes it, so the step costs about as much as the copy
+/// alone instead of copy plus hash. (Not `copy_file_range`: between the
+/// exec's bind mounts it falls back to small user-space copies.)
 pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
     let len = std::fs::metadata(src)?.len();
     if len < PARALLEL_COPY_MIN {
@@ -108,45 +110,58 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
             hex,
         });
     }
-    let (copied, hashed) = std::thread::scope(|s| {
-        let hasher = s.spawn(|| hash_file(src));
-        let copied = File::open(src).and_then(|mut i| {
-            let mut o = File::create(dest)?;
-            io::copy(&mut i, &mut o)
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(3);
+    std::thread::scope(|s| {
+        let hasher = s.spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(chunk.as_slice());
+            }
+            hex::encode(h.finalize())
         });
-        let hashed = hasher
+        let copied = (|| {
+            let mut input = File::open(src)?;
+            let mut output = File::create(dest)?;
+            let mut size = 0u64;
+            loop {
+                let mut buf = vec![0u8; CHUNK];
+                let n = read_full(&mut input, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                let chunk = std::sync::Arc::new(buf);
+                tx.send(chunk.clone())
+                    .map_err(|_| io::Error::other("hashing thread stopped"))?;
+                output.write_all(&chunk)?;
+                size += n as u64;
+            }
+            output.flush()?;
+            Ok::<u64, io::Error>(size)
+        })();
+        drop(tx);
+        let hex = hasher
             .join()
-            .unwrap_or_else(|_| Err(io::Error::other("hashing thread panicked")));
-        (copied, hashed)
-    });
-    let (copied, (size, hex)) = (copied?, hashed?);
-    if copied != size {
-        return Err(io::Error::other(format!(
-            "{} changed while it was copied",
-            src.display()
-        )));
-    }
-    Ok(Written {
-        size,
-        diff_hex: hex.clone(),
-        hex,
+            .map_err(|_| io::Error::other("hashing thread panicked"))?;
+        let size = copied?;
+        Ok(Written {
+            size,
+            diff_hex: hex.clone(),
+            hex,
+        })
     })
 }
 
-fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    let mut input = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
+/// Reads until `buf` is full or the file ends.
+fn read_full(input: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
         }
-        hasher.update(&buf[..n]);
-        size += n as u64;
     }
-    Ok((size, hex::encode(hasher.finalize())))
+    Ok(n)
 }
 
 /// Writes directory `dir` as a tar (entries under `name/`) to `dest`,
