@@ -60,8 +60,8 @@ pub fn layout_state(
         timestamp: mtime_ns,
         ..Default::default()
     };
-    // mkdir, inline blobs, manifest, index.json, oci-layout.
-    let fixed = 4 + inline.len();
+    // mkdir, inline blobs, manifests, index.json, oci-layout.
+    let fixed = 3 + inline.len() + layout.manifests.len();
     if copies.len() + fixed <= ACTIONS_PER_OP {
         for c in &copies {
             actions = actions.copy(
@@ -126,14 +126,16 @@ pub fn layout_on_blobs(
 
 /// Appends the manifest blob, `index.json` and `oci-layout`: written last,
 /// once every blob they point to is in place.
-fn documents(actions: FileActions, layout: &Layout, mtime_ns: Option<i64>) -> FileActions {
-    actions
-        .mkfile(
-            &format!("{BLOBS}/{}", layout.manifest.hex()),
+fn documents(mut actions: FileActions, layout: &Layout, mtime_ns: Option<i64>) -> FileActions {
+    for m in &layout.manifests {
+        actions = actions.mkfile(
+            &format!("{BLOBS}/{}", m.hex()),
             0o644,
-            layout.manifest.data.clone(),
+            m.data.clone(),
             mtime_ns,
-        )
+        );
+    }
+    actions
         .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
         .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns)
 }

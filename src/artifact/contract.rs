@@ -10,7 +10,7 @@ use crate::blobtool::Compression;
 use crate::gateway::{Bridge, Options, UserError};
 
 use super::input;
-use super::plan::{BlobRequest, ConfigSource, LayerPlan, Plan};
+use super::plan::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 use super::spec::{self, ArtifactSpec, LayerSpec, Layers, MAX_LAYERS_FILE};
 
 /// Whether the options use the contract (else an Artifactfile is read).
@@ -31,23 +31,45 @@ pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
     let input = input::contract_input(bridge, opts, &paths).await?;
     Ok(Plan {
         inputs: vec![input],
-        artifact_type: spec.artifact_type,
-        config_media_type: spec.config_media_type,
-        config: ConfigSource::Inline(b"{}".to_vec()),
-        layers: layers.into_iter().map(layer).collect(),
-        empty_layer_if_none: false,
-        annotations: BTreeMap::new(),
+        manifests: vec![manifest(
+            spec.artifact_type,
+            spec.config_media_type,
+            layers,
+            0,
+            None,
+        )],
         tags: Vec::new(),
-        subject: None,
         epoch: spec.source_date_epoch,
         spec_file: None,
+        result_metadata: BTreeMap::new(),
     })
 }
 
-fn layer(l: LayerSpec) -> LayerPlan {
+/// The contract's manifest for `layers` of input `input`: config `{}`,
+/// exactly the reference's shape.
+pub fn manifest(
+    artifact_type: Option<String>,
+    config_media_type: String,
+    layers: Vec<LayerSpec>,
+    input: usize,
+    platform: Option<oci_spec::image::Platform>,
+) -> ManifestPlan {
+    ManifestPlan {
+        platform,
+        artifact_type,
+        config_media_type,
+        config: ConfigSource::Inline(b"{}".to_vec()),
+        layers: layers.into_iter().map(|l| layer(l, input)).collect(),
+        empty_layer_if_none: false,
+        annotations: BTreeMap::new(),
+        subject: None,
+    }
+}
+
+fn layer(l: LayerSpec, input: usize) -> LayerPlan {
     LayerPlan {
         blob: BlobRequest {
-            input: 0,
+            input,
             path: l.path,
             given: l.given_path,
             glob: false,

@@ -13,7 +13,9 @@ use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 
 use super::input;
 use super::path::normalize_layer_path;
-use super::plan::{BlobRequest, ConfigSource, Input, LayerPlan, Plan, SpecFile, located};
+use super::plan::{
+    BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, Plan, SpecFile, located,
+};
 use super::{TITLE, time};
 
 /// Default file name when the build names none (buildx always does).
@@ -194,16 +196,20 @@ async fn resolve(
     let inputs = resolve_inputs(bridge, opts, &f, &layers, &config, &file).await?;
     Ok(Plan {
         inputs,
-        artifact_type: f.artifact_type.map(|(t, _)| t),
-        config_media_type,
-        config,
-        layers,
-        empty_layer_if_none: true,
-        annotations,
+        manifests: vec![ManifestPlan {
+            platform: None,
+            artifact_type: f.artifact_type.map(|(t, _)| t),
+            config_media_type,
+            config,
+            layers,
+            empty_layer_if_none: true,
+            annotations,
+            subject,
+        }],
         tags: f.tags.into_iter().map(|(t, _)| t).collect(),
-        subject,
         epoch,
         spec_file: Some(file),
+        result_metadata: BTreeMap::new(),
     })
 }
 

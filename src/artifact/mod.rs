@@ -32,7 +32,7 @@ use futures_util::FutureExt as _;
 use crate::blobtool::BlobReport;
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
-use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, LayoutBuilder};
+use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, LayoutBuilder, ManifestBuilder};
 
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
@@ -94,7 +94,7 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
         from_file::plan(bridge, opts).await?
     };
     tracing::info!(
-        layers = plan.layers.len(),
+        manifests = plan.manifests.len(),
         inputs = plan.inputs.len(),
         "plan ready"
     );
@@ -219,61 +219,69 @@ async fn execute(
     let invalid =
         |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
 
-    // Blobs we write from bytes: an inline config, the empty layer.
+    // Blobs we write from bytes (inline configs, the empty layer), and
+    // blobs to copy from inputs when the worker did not write them.
     let mut inline: Vec<Blob> = Vec::new();
-    let config = match &plan.config {
-        plan::ConfigSource::Inline(data) => {
-            let b = Blob::new(data.clone());
-            let d = oci::descriptor(
-                &plan.config_media_type,
-                &b.digest,
-                b.data.len() as u64,
-                &BTreeMap::new(),
+    let mut copies = Vec::new();
+    let mut manifests = Vec::new();
+    for m in &plan.manifests {
+        let config = match &m.config {
+            plan::ConfigSource::Inline(data) => {
+                let b = Blob::new(data.clone());
+                let d = oci::descriptor(
+                    &m.config_media_type,
+                    &b.digest,
+                    b.data.len() as u64,
+                    &BTreeMap::new(),
+                );
+                inline.push(b);
+                d
+            }
+            plan::ConfigSource::File(r) => {
+                let b = per_request
+                    .next()
+                    .and_then(|b| b.first())
+                    .context("no blob for the config")?;
+                copies.push(copy_of(plan, r, b));
+                oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
+            }
+        }
+        .map_err(invalid)?;
+        let mut layers = Vec::new();
+        for (l, blobs) in m.layers.iter().zip(&mut per_request) {
+            for b in blobs {
+                let mut annotations = l.annotations.clone();
+                if l.default_title && !annotations.contains_key(TITLE) {
+                    let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+                    annotations.insert(TITLE.to_string(), name.to_string());
+                }
+                layers.push(
+                    oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
+                        .map_err(invalid)?,
+                );
+                copies.push(copy_of(plan, &l.blob, b));
+            }
+        }
+        check_titles(m, &layers)?;
+        if layers.is_empty() && m.empty_layer_if_none {
+            let b = Blob::empty_json();
+            layers.push(
+                oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
+                    .map_err(invalid)?,
             );
             inline.push(b);
-            d
         }
-        plan::ConfigSource::File(_) => {
-            let b = per_request
-                .next()
-                .and_then(|b| b.first())
-                .context("no blob for the config")?;
-            oci::descriptor(&plan.config_media_type, &b.digest, b.size, &BTreeMap::new())
-        }
-    }
-    .map_err(invalid)?;
-
-    let mut layers = Vec::new();
-    // (layer plan, blob) for each produced layer, for copies.
-    let mut sources = Vec::new();
-    for (l, blobs) in plan.layers.iter().zip(per_request) {
-        for b in blobs {
-            let mut annotations = l.annotations.clone();
-            if l.default_title && !annotations.contains_key(TITLE) {
-                let name = b.path.rsplit('/').next().unwrap_or(&b.path);
-                annotations.insert(TITLE.to_string(), name.to_string());
-            }
-            layers.push(
-                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations).map_err(invalid)?,
-            );
-            sources.push((l, b));
-        }
-    }
-    check_titles(plan, &layers)?;
-    if layers.is_empty() && plan.empty_layer_if_none {
-        let b = Blob::empty_json();
-        layers.push(
-            oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
-                .map_err(invalid)?,
-        );
-        inline.push(b);
+        manifests.push(ManifestBuilder {
+            artifact_type: m.artifact_type.clone(),
+            config,
+            layers,
+            annotations: m.annotations.clone(),
+            subject: m.subject.clone(),
+            platform: m.platform.clone(),
+        });
     }
     let layout = LayoutBuilder {
-        artifact_type: plan.artifact_type.clone(),
-        config,
-        layers,
-        annotations: plan.annotations.clone(),
-        subject: plan.subject.clone(),
+        manifests,
         tags: plan.tags.clone(),
     }
     .build()
@@ -282,15 +290,7 @@ async fn execute(
     let mtime_ns = plan.epoch.map(|s| s.saturating_mul(1_000_000_000));
     let state = match &produced.dir {
         Some(dir) => assemble::layout_on_blobs(dir, &inline, &layout, mtime_ns),
-        None => {
-            let mut copies = Vec::new();
-            if let plan::ConfigSource::File(r) = &plan.config {
-                let b = &produced.blobs[0][0];
-                copies.push(copy_of(plan, r, b));
-            }
-            copies.extend(sources.iter().map(|(l, b)| copy_of(plan, &l.blob, b)));
-            assemble::layout_state(&copies, &inline, &layout, mtime_ns)
-        }
+        None => assemble::layout_state(&copies, &inline, &layout, mtime_ns),
     };
     let def = state.marshal();
     check_caps(bridge, &def, "assemble the OCI layout")?;
@@ -298,10 +298,10 @@ async fn execute(
         .solve(def.into_pb())
         .await
         .context("assembling the OCI layout")?;
-    tracing::info!(manifest = %layout.manifest.digest, "artifact layout ready");
+    tracing::info!(manifests = layout.manifests.len(), "artifact layout ready");
     Ok(BuildResult {
         layout: layout_ref,
-        metadata: BTreeMap::new(),
+        metadata: plan.result_metadata.clone(),
     })
 }
 
@@ -317,10 +317,10 @@ fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble
 /// the other: refuse, and say how to fix it (only for titles we set from
 /// file names; titles the user gave are theirs).
 fn check_titles(
-    plan: &plan::Plan,
+    m: &plan::ManifestPlan,
     layers: &[oci_spec::image::Descriptor],
 ) -> Result<(), UserError> {
-    if !plan.layers.iter().any(|l| l.default_title) {
+    if !m.layers.iter().any(|l| l.default_title) {
         return Ok(());
     }
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();

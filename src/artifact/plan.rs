@@ -71,11 +71,31 @@ pub struct SpecFile {
     pub data: Vec<u8>,
 }
 
-/// Everything needed to build the artifact.
+/// Everything needed to build the artifact: usually one manifest, one
+/// per platform when a multi-platform build is wrapped.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Where files come from; `BlobRequest::input` indexes this.
     pub inputs: Vec<Input>,
+    /// The manifests, in `index.json` order.
+    pub manifests: Vec<ManifestPlan>,
+    /// `ref.name`s for `index.json` (one descriptor each; none: one
+    /// descriptor without). Only for a single manifest.
+    pub tags: Vec<String>,
+    /// SOURCE_DATE_EPOCH, seconds.
+    pub epoch: Option<i64>,
+    /// The Artifactfile, when there is one.
+    pub spec_file: Option<SpecFile>,
+    /// Metadata to put on our result (what a wrapped build set that still
+    /// applies to the layout).
+    pub result_metadata: BTreeMap<String, Vec<u8>>,
+}
+
+/// One artifact manifest.
+#[derive(Clone, Debug)]
+pub struct ManifestPlan {
+    /// The platform its index descriptor names.
+    pub platform: Option<oci_spec::image::Platform>,
     /// Manifest `artifactType`.
     pub artifact_type: Option<String>,
     /// Config media type.
@@ -90,15 +110,8 @@ pub struct Plan {
     pub empty_layer_if_none: bool,
     /// Manifest annotations.
     pub annotations: BTreeMap<String, String>,
-    /// `ref.name`s for `index.json` (one descriptor each; none: one
-    /// descriptor without).
-    pub tags: Vec<String>,
     /// The manifest's subject.
     pub subject: Option<oci_spec::image::Descriptor>,
-    /// SOURCE_DATE_EPOCH, seconds.
-    pub epoch: Option<i64>,
-    /// The Artifactfile, when there is one.
-    pub spec_file: Option<SpecFile>,
 }
 
 /// BuildKit's source-location error detail type.
@@ -158,21 +171,26 @@ pub fn source_detail(file: &SpecFile, lines: Lines) -> StatusDetail {
 }
 
 impl Plan {
-    /// Every blob to produce, with a label for messages: the config file
-    /// (if any) first, then the layers in order.
+    /// Every blob to produce, with a label for messages: per manifest, the
+    /// config file (if any) first, then the layers in order.
     pub fn requests(&self) -> Vec<(String, &BlobRequest)> {
-        let config = match &self.config {
-            ConfigSource::File(b) => Some((format!("config ({:?})", b.given), b)),
-            ConfigSource::Inline(_) => None,
-        };
-        config
-            .into_iter()
-            .chain(
-                self.layers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| (format!("layer {i} ({:?})", l.blob.given), &l.blob)),
-            )
+        let many = self.manifests.len() > 1;
+        self.manifests
+            .iter()
+            .flat_map(|m| {
+                let prefix = match (&m.platform, many) {
+                    (Some(p), true) => format!("{}/{}: ", p.os(), p.architecture()),
+                    _ => String::new(),
+                };
+                let config = match &m.config {
+                    ConfigSource::File(b) => Some((format!("{prefix}config ({:?})", b.given), b)),
+                    ConfigSource::Inline(_) => None,
+                };
+                let layers = m.layers.iter().enumerate().map(move |(i, l)| {
+                    (format!("{prefix}layer {i} ({:?})", l.blob.given), &l.blob)
+                });
+                config.into_iter().chain(layers).collect::<Vec<_>>()
+            })
             .collect()
     }
 }

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use oci_spec::OciSpecError;
 use oci_spec::image::{
     Descriptor, DescriptorBuilder, Digest, ImageIndexBuilder, ImageManifestBuilder, MediaType,
+    Platform,
 };
 
 use super::gojson;
@@ -54,14 +55,14 @@ pub struct Layout {
     pub oci_layout: Vec<u8>,
     /// `index.json`.
     pub index_json: Vec<u8>,
-    /// The manifest blob.
-    pub manifest: Blob,
+    /// The manifest blobs, in index order.
+    pub manifests: Vec<Blob>,
 }
 
-/// Inputs for one artifact manifest.
+/// One artifact manifest.
 #[derive(Clone, Debug)]
-pub struct LayoutBuilder {
-    /// Manifest `artifactType` (also put on the index descriptors).
+pub struct ManifestBuilder {
+    /// Manifest `artifactType` (also put on its index descriptors).
     pub artifact_type: Option<String>,
     /// The config descriptor.
     pub config: Descriptor,
@@ -71,7 +72,19 @@ pub struct LayoutBuilder {
     pub annotations: BTreeMap<String, String>,
     /// The manifest's subject.
     pub subject: Option<Descriptor>,
-    /// One `index.json` descriptor per tag; none gives one untagged.
+    /// The platform its index descriptor names (several manifests of one
+    /// artifact, one per platform).
+    pub platform: Option<Platform>,
+}
+
+/// Inputs for a layout: its manifests and the tags of the index.
+#[derive(Clone, Debug)]
+pub struct LayoutBuilder {
+    /// One or more manifests.
+    pub manifests: Vec<ManifestBuilder>,
+    /// With one manifest: one `index.json` descriptor per tag (none gives
+    /// one untagged). Several manifests are told apart by platform and
+    /// carry no tag, since a tag must name one manifest.
     pub tags: Vec<String>,
 }
 
@@ -102,9 +115,9 @@ pub fn descriptor(
     b.build()
 }
 
-impl LayoutBuilder {
-    /// Serializes manifest, index and `oci-layout`.
-    pub fn build(&self) -> Result<Layout, OciSpecError> {
+impl ManifestBuilder {
+    /// The manifest blob.
+    pub fn build(&self) -> Result<Blob, OciSpecError> {
         let mut m = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
@@ -119,35 +132,56 @@ impl LayoutBuilder {
         if let Some(s) = &self.subject {
             m = m.subject(s.clone());
         }
-        let manifest = Blob::new(gojson::manifest(&m.build()?));
-        let tags: Vec<Option<&String>> = match self.tags.is_empty() {
-            true => vec![None],
-            false => self.tags.iter().map(Some).collect(),
-        };
-        let manifests = tags
-            .into_iter()
-            .map(|tag| {
-                let mut d = DescriptorBuilder::default()
-                    .media_type(MediaType::ImageManifest)
-                    .digest(parse_digest(&manifest.digest)?)
-                    .size(manifest.data.len() as u64);
-                if let Some(t) = &self.artifact_type {
-                    d = d.artifact_type(MediaType::from(t.as_str()));
-                }
-                if let Some(tag) = tag {
-                    d = d.annotations(HashMap::from([(REF_NAME.to_string(), tag.clone())]));
-                }
-                d.build()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Blob::new(gojson::manifest(&m.build()?)))
+    }
+
+    fn index_descriptor(
+        &self,
+        blob: &Blob,
+        tag: Option<&String>,
+    ) -> Result<Descriptor, OciSpecError> {
+        let mut d = DescriptorBuilder::default()
+            .media_type(MediaType::ImageManifest)
+            .digest(parse_digest(&blob.digest)?)
+            .size(blob.data.len() as u64);
+        if let Some(t) = &self.artifact_type {
+            d = d.artifact_type(MediaType::from(t.as_str()));
+        }
+        if let Some(tag) = tag {
+            d = d.annotations(HashMap::from([(REF_NAME.to_string(), tag.clone())]));
+        }
+        if let Some(p) = &self.platform {
+            d = d.platform(p.clone());
+        }
+        d.build()
+    }
+}
+
+impl LayoutBuilder {
+    /// Serializes the manifests, the index and `oci-layout`.
+    pub fn build(&self) -> Result<Layout, OciSpecError> {
+        let mut blobs = Vec::new();
+        let mut entries = Vec::new();
+        let single = self.manifests.len() == 1;
+        for m in &self.manifests {
+            let blob = m.build()?;
+            let tags: Vec<Option<&String>> = match (single, self.tags.is_empty()) {
+                (true, false) => self.tags.iter().map(Some).collect(),
+                _ => vec![None],
+            };
+            for tag in tags {
+                entries.push(m.index_descriptor(&blob, tag)?);
+            }
+            blobs.push(blob);
+        }
         let index = ImageIndexBuilder::default()
             .schema_version(2u32)
-            .manifests(manifests)
+            .manifests(entries)
             .build()?;
         Ok(Layout {
             oci_layout: gojson::oci_layout(),
             index_json: gojson::index(&index),
-            manifest,
+            manifests: blobs,
         })
     }
 }

@@ -11,4 +11,6 @@
 pub mod gojson;
 mod layout;
 
-pub use layout::{Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, REF_NAME, descriptor};
+pub use layout::{
+    Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder, REF_NAME, descriptor,
+};
