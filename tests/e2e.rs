@@ -678,6 +678,167 @@ fn layers_from_an_image(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+const BUSYBOX: &str = "127.0.0.1:5000/e2e/busybox:latest";
+const PRODUCER: &str = "127.0.0.1:5000/e2e/producer-frontend:latest";
+
+/// `docker build` of `context` with our image as BUILDKIT_SYNTAX.
+/// `RUN` gets no network: the test daemon has no bridge.
+fn wrapped(ctx: &Ctx, context: &Path, args: &[(&str, &str)], out: &Path) -> Result<Output> {
+    let mut cmd = ctx.fx.docker();
+    cmd.args([
+        "build",
+        "--progress=plain",
+        "--network=none",
+        "--build-arg",
+        &format!("BUILDKIT_SYNTAX={IMAGE}"),
+    ]);
+    for (k, v) in args {
+        cmd.args(["--build-arg", &format!("{k}={v}")]);
+    }
+    cmd.arg("--output")
+        .arg(format!("type=local,dest={}", out.display()))
+        .arg(context);
+    cmd.output().context("running docker build")
+}
+
+/// Wrap mode over a Dockerfile: a stage that produces a file with `RUN`,
+/// packaged with the layers given as options.
+fn wrap_dockerfile_stage_with_run(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("wrap-df");
+    std::fs::write(
+        c.join("Dockerfile"),
+        format!(
+            "FROM {BUSYBOX} AS train\nRUN mkdir /out && echo \"trained weights\" > /out/model.bin\n\
+             FROM scratch\nCOPY --from=train /out/ /\n"
+        ),
+    )?;
+    let out = ctx.dir("wrap-df-out");
+    let o = wrapped(
+        ctx,
+        &c,
+        &[
+            ("artifact.frontend", "dockerfile.v0"),
+            (TYPE, "application/vnd.example.model.v1"),
+            (CONFIG, "application/vnd.oci.empty.v1+json"),
+            (
+                LAYERS,
+                r#"[{"path":"model.bin","mediaType":"application/octet-stream"}]"#,
+            ),
+        ],
+        &out,
+    )?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    ensure!(
+        blob(&out, &m["layers"][0]["digest"])? == b"trained weights\n",
+        "{m}"
+    );
+    ctx.fx.skopeo_roundtrip(&out, None, "e2e/wrap-dockerfile")?;
+    Ok(())
+}
+
+/// A frontend that sets the `containerimage.artifact*` keys on its
+/// result, wrapped by options, gives byte for byte the layout the contract
+/// gives for the same files and keys; two platforms give two manifests.
+fn wrap_frontend_matches_contract(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("wrap-fe");
+    std::fs::write(
+        c.join("Dockerfile"),
+        "# wrapped: the producer frontend builds the files\n",
+    )?;
+    let out = ctx.dir("wrap-fe-out");
+    let args = [
+        ("artifact.frontend", "gateway.v0"),
+        ("artifact.frontend.source", PRODUCER),
+    ];
+    let o = wrapped(ctx, &c, &args, &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The same files and keys through the contract.
+    let files = ctx.dir("wrap-fe-files");
+    std::fs::create_dir_all(files.join("model"))?;
+    std::fs::write(files.join("model/weights.bin"), "trained weights\n")?;
+    std::fs::write(files.join("model/config.json"), r#"{"hidden_size":2}"#)?;
+    let layers = r#"[{"path":"model/weights.bin","mediaType":"application/vnd.cncf.model.weight.v1.raw","annotations":{"org.opencontainers.image.title":"weights.bin"}},{"path":"model/config.json","mediaType":"application/vnd.cncf.model.weight.config.v1.raw","annotations":{"org.opencontainers.image.title":"config.json"}}]"#;
+    let direct = ctx.dir("wrap-fe-direct");
+    ctx.build_ok(
+        &files,
+        Via::SyntaxLine,
+        &[
+            (TYPE, "application/vnd.cncf.model.manifest.v1+json"),
+            (CONFIG, "application/vnd.oci.empty.v1+json"),
+            (LAYERS, layers),
+        ],
+        &direct,
+    )?;
+    ensure!(
+        tree(&out)? == tree(&direct)?,
+        "wrapped and direct layouts differ"
+    );
+
+    let multi = ctx.dir("wrap-fe-multi");
+    let mut args = args.to_vec();
+    args.push(("platforms", "linux/amd64,linux/arm64"));
+    let o = wrapped(ctx, &c, &args, &multi)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = fsck_layout(&multi)?;
+    let platforms: Vec<String> = summary
+        .manifests
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m.descriptor["platform"]["os"].as_str().unwrap_or("?"),
+                m.descriptor["platform"]["architecture"]
+                    .as_str()
+                    .unwrap_or("?")
+            )
+        })
+        .collect();
+    ensure!(platforms == ["linux/amd64", "linux/arm64"], "{platforms:?}");
+    let weights: Vec<Vec<u8>> = summary
+        .manifests
+        .iter()
+        .map(|m| blob(&multi, &m.manifest["layers"][0]["digest"]))
+        .collect::<Result<_>>()?;
+    ensure!(
+        weights[1] == b"trained weights for linux/arm64\n",
+        "{:?}",
+        String::from_utf8_lossy(&weights[1])
+    );
+    Ok(())
+}
+
+/// An inner build that fails shows its own error, through ours.
+fn wrap_inner_failure_shows_its_error(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("wrap-fail");
+    std::fs::write(
+        c.join("Dockerfile"),
+        format!("FROM {BUSYBOX}\nRUN echo training; exit 3\n"),
+    )?;
+    let o = wrapped(
+        ctx,
+        &c,
+        &[
+            ("artifact.frontend", "dockerfile.v0"),
+            (CONFIG, "a/b"),
+            (LAYERS, "[]"),
+        ],
+        &ctx.tmp.path().join("unused"),
+    )?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "a failing inner build succeeded");
+    ensure!(
+        err.contains("the wrapped dockerfile.v0 build failed"),
+        "{err}"
+    );
+    ensure!(
+        err.contains("exit code: 3"),
+        "the inner error is shown: {err}"
+    );
+    Ok(())
+}
+
 /// One end-to-end case.
 type Case = fn(&Ctx) -> Result<()>;
 
@@ -714,6 +875,18 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
             created_from_epoch_and_empty_layer,
         ),
         ("layers_from_an_image", layers_from_an_image),
+        (
+            "wrap_dockerfile_stage_with_run",
+            wrap_dockerfile_stage_with_run,
+        ),
+        (
+            "wrap_frontend_matches_contract",
+            wrap_frontend_matches_contract,
+        ),
+        (
+            "wrap_inner_failure_shows_its_error",
+            wrap_inner_failure_shows_its_error,
+        ),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);
@@ -750,6 +923,9 @@ fn main() -> ExitCode {
         let fx = Fixtures::start()?;
         fx.push_image(&root.join("target/frontend-image"), "dev", IMAGE)?;
         fx.push_image(&root.join("target/frontend-image"), "dev", EXAMPLES_IMAGE)?;
+        let images = tempfile::Builder::new().prefix("afx-img.").tempdir()?;
+        fx.push_image(&support::images::busybox(images.path())?, "latest", BUSYBOX)?;
+        fx.push_image(&support::images::producer_frontend(root)?, "dev", PRODUCER)?;
         Ok(Ctx {
             fx,
             tmp: tempfile::Builder::new().prefix("afx-e2e.").tempdir()?,

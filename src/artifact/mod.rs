@@ -22,6 +22,7 @@ mod spec;
 mod subrequest;
 pub mod suggest;
 mod time;
+mod wrap;
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -88,7 +89,9 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     caps.require_gateway("solve.base", "solve the build input")?;
     caps.require_gateway("statfile", "check that each layer is a regular file")?;
     caps.require_gateway("readfile", "read layer files")?;
-    let plan = if contract::requested(opts) {
+    let plan = if wrap::requested(opts) {
+        wrap::plan(bridge, opts).await?
+    } else if contract::requested(opts) {
         contract::plan(bridge, opts).await?
     } else {
         from_file::plan(bridge, opts).await?

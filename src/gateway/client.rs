@@ -30,6 +30,18 @@ pub struct SolvedRef {
     pub id: String,
 }
 
+/// What a frontend solve gave back: one result, or one per key (per
+/// platform, for multi-platform builds), and the metadata the frontend set.
+#[derive(Clone, Debug, Default)]
+pub struct FrontendResult {
+    /// The single result, when there is one.
+    pub single: Option<gw::Ref>,
+    /// Results by key, when there are several.
+    pub refs: BTreeMap<String, gw::Ref>,
+    /// Metadata the frontend put on its result.
+    pub metadata: BTreeMap<String, Vec<u8>>,
+}
+
 /// A byte range of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileRange {
@@ -145,6 +157,60 @@ impl Bridge {
         }
     }
 
+    /// Runs frontend `frontend` with `opts` and `inputs`, as a client
+    /// would, and returns its result with the metadata it set. The refs
+    /// carry their definitions, so they can be used inside our own graph.
+    pub async fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: BTreeMap<String, String>,
+        inputs: BTreeMap<String, pb::Definition>,
+    ) -> Result<FrontendResult, RpcError> {
+        let req = gw::SolveRequest {
+            frontend: frontend.to_string(),
+            frontend_opt: opts,
+            frontend_inputs: inputs,
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            // Build it now, so its errors are its own and not a later read's.
+            evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .solve(req)
+            .await
+            .map_err(rpc("Solve"))?
+            .into_inner();
+        let result = resp.result.unwrap_or_default();
+        let mut out = FrontendResult {
+            metadata: result.metadata,
+            ..Default::default()
+        };
+        match result.result {
+            Some(gw::result::Result::Ref(r)) => out.single = Some(r),
+            Some(gw::result::Result::RefDeprecated(id)) => {
+                out.single = Some(gw::Ref { id, def: None })
+            }
+            Some(gw::result::Result::Refs(m)) => out.refs = m.refs,
+            Some(gw::result::Result::RefsDeprecated(m)) => {
+                out.refs = m
+                    .refs
+                    .into_iter()
+                    .map(|(k, id)| (k, gw::Ref { id, def: None }))
+                    .collect();
+            }
+            None => {
+                out.single = Some(gw::Ref {
+                    id: resp.r#ref,
+                    def: None,
+                })
+            }
+        }
+        Ok(out)
+    }
+
     /// Stats `path` inside `r`. BuildKit resolves symlinks within the ref's
     /// root, so the stat describes what the path points to.
     pub async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
@@ -228,6 +294,22 @@ impl Bridge {
         Ok((resp.digest, resp.config))
     }
 
+    /// Lists the top of `r` (entries matching a pattern no file has): cheap,
+    /// but it makes the daemon build `r`, so its errors surface now.
+    pub async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
+        let req = gw::ReadDirRequest {
+            r#ref: r.id.clone(),
+            dir_path: "/".to_string(),
+            include_pattern: ".artifact-none".to_string(),
+        };
+        self.client
+            .clone()
+            .read_dir(req)
+            .await
+            .map_err(rpc("ReadDir"))?;
+        Ok(())
+    }
+
     /// Finishes the build with `r` as its result.
     pub async fn return_result(
         self,
@@ -243,6 +325,43 @@ impl Bridge {
             })
         } else {
             gw::result::Result::RefDeprecated(r.id)
+        };
+        let req = gw::ReturnRequest {
+            result: Some(gw::Result {
+                result: Some(result),
+                metadata,
+            }),
+            error: None,
+        };
+        self.send_return(req).await
+    }
+
+    /// Finishes the build with one result per key (per platform, with
+    /// `refs.platforms` in `metadata` saying which is which).
+    pub async fn return_refs(
+        self,
+        refs: BTreeMap<String, SolvedRef>,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), RpcError> {
+        let result = if self.caps.has_gateway("proto.refarray") {
+            gw::result::Result::Refs(gw::RefMap {
+                refs: refs
+                    .into_iter()
+                    .map(|(k, r)| {
+                        (
+                            k,
+                            gw::Ref {
+                                id: r.id,
+                                def: None,
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+        } else {
+            gw::result::Result::RefsDeprecated(gw::RefMapDeprecated {
+                refs: refs.into_iter().map(|(k, r)| (k, r.id)).collect(),
+            })
         };
         let req = gw::ReturnRequest {
             result: Some(gw::Result {

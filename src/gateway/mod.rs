@@ -12,6 +12,6 @@ mod options;
 mod status;
 
 pub use caps::{Caps, MissingCap};
-pub use client::{Bridge, FileRange, SolvedRef};
+pub use client::{Bridge, FileRange, FrontendResult, SolvedRef};
 pub use options::{Options, from_env};
 pub use status::{CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError};

@@ -17,6 +17,8 @@
 
 #![allow(dead_code)]
 
+pub mod images;
+
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{Read, Write};

@@ -1,0 +1,333 @@
+//! Wrap mode: run another build ourselves and package its result.
+//!
+//! In BuildKit's proposal a frontend (AIKit, say) sets
+//! `containerimage.artifact*` metadata on its result and a step patched
+//! into the daemon turns that result into an OCI layout. On stock BuildKit
+//! we are that step from the outside: `artifact.frontend` names the inner
+//! frontend, we solve it through the gateway with the user's options and
+//! inputs, read the artifact metadata it set, and package its files with
+//! the same validation and bytes as the contract. A multi-platform result
+//! gives one manifest per platform.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
+use serde_json::Value;
+
+use crate::gateway::{Bridge, Options, UserError};
+use crate::llb::State;
+
+use super::contract;
+use super::plan::{Input, Plan};
+use super::spec::{
+    self, ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, TYPE_KEY,
+};
+
+/// The inner frontend: `dockerfile.v0`, or `gateway.v0` with
+/// [`SOURCE_KEY`].
+pub const FRONTEND_KEY: &str = "artifact.frontend";
+/// The inner frontend's image, for `gateway.v0`.
+pub const SOURCE_KEY: &str = "artifact.frontend.source";
+/// Set by a frontend on its result to ask for an artifact.
+pub const ARTIFACT_KEY: &str = "containerimage.artifact";
+/// BuildKit's multi-platform result description.
+const PLATFORMS_KEY: &str = "refs.platforms";
+
+/// Whether the options ask for wrap mode.
+pub fn requested(opts: &Options) -> bool {
+    opts.get_or_build_arg(FRONTEND_KEY)
+        .is_some_and(|(v, _)| !v.is_empty())
+}
+
+/// The options the inner frontend gets: everything the user passed, minus
+/// ours and what only addressed us (`source`, `cmdline`, the syntax
+/// build-arg that selected us).
+pub fn forwarded_options(opts: &Options, frontend: &str) -> BTreeMap<String, String> {
+    let ours = |k: &str| {
+        let k = k.strip_prefix("build-arg:").unwrap_or(k);
+        k.starts_with("artifact.") || k.starts_with(ARTIFACT_KEY) || k == "BUILDKIT_SYNTAX"
+    };
+    let mut out: BTreeMap<String, String> = opts
+        .opts
+        .iter()
+        .filter(|(k, _)| !ours(k) && *k != "source" && *k != "cmdline")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if frontend == "dockerfile.v0" {
+        // The Dockerfile frontend forwards to a `# syntax=` image only when
+        // `cmdline` is absent. The file it reads may be the one whose
+        // syntax line selected us: without this it would run us again,
+        // forever.
+        out.insert("cmdline".to_string(), String::new());
+    }
+    out
+}
+
+/// Runs the inner build and plans the artifact of its result.
+pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
+    let (frontend, _) = opts
+        .get_or_build_arg(FRONTEND_KEY)
+        .context("no inner frontend")?;
+    let frontend = frontend.to_string();
+    let mut forwarded = forwarded_options(opts, &frontend);
+    if frontend == "gateway.v0" {
+        let (source, _) = opts.get_or_build_arg(SOURCE_KEY).filter(|(s, _)| !s.is_empty()).ok_or_else(|| {
+            UserError::new(format!(
+                "{FRONTEND_KEY}=gateway.v0 needs {SOURCE_KEY}=<frontend image> (the image of the frontend to wrap)"
+            ))
+        })?;
+        forwarded.insert("source".to_string(), source.to_string());
+    }
+    let inputs = bridge.inputs().await?;
+    let result = bridge
+        .solve_frontend(&frontend, forwarded, inputs)
+        .await
+        .with_context(|| format!("the wrapped {frontend} build failed"))?;
+    // Solves can be lazy (older daemons ignore `evaluate`): touch each
+    // result so a failing build fails here, with its own error, even if no
+    // layer reads from it.
+    for r in result.single.iter().chain(result.refs.values()) {
+        let solved = crate::gateway::SolvedRef { id: r.id.clone() };
+        if let Err(e) = bridge.read_dir_root(&solved).await {
+            return Err(
+                anyhow::Error::new(e).context(format!("the wrapped {frontend} build failed"))
+            );
+        }
+    }
+    let described = if frontend == "gateway.v0" {
+        format!(
+            "result of {}",
+            opts.get_or_build_arg(SOURCE_KEY)
+                .map(|(s, _)| s)
+                .unwrap_or_default()
+        )
+    } else {
+        format!("result of the wrapped {frontend} build")
+    };
+
+    // One (platform, ref) per manifest.
+    let mut targets: Vec<(Option<(String, Platform)>, crate::proto::gw::Ref)> = Vec::new();
+    match &result.single {
+        Some(r) if result.refs.is_empty() => targets.push((None, r.clone())),
+        _ => {
+            for (id, platform) in platforms(&result.metadata)? {
+                let r = result.refs.get(&id).with_context(|| {
+                    format!("the wrapped build lists platform {id} in {PLATFORMS_KEY} but returned no result for it")
+                })?;
+                targets.push((Some((id, platform)), r.clone()));
+            }
+            anyhow::ensure!(
+                !targets.is_empty(),
+                "the wrapped build returned several results without {PLATFORMS_KEY} to tell them apart"
+            );
+        }
+    }
+
+    let spec_from_opts = if contract::requested(opts) {
+        Some(ArtifactSpec::from_options(opts)?)
+    } else {
+        None
+    };
+    let mut inputs = Vec::new();
+    let mut manifests = Vec::new();
+    for (i, (platform, r)) in targets.iter().enumerate() {
+        let def = r.def.as_ref().with_context(|| {
+            "BuildKit returned the wrapped build's result without its definition; wrap mode needs a daemon \
+             that returns result definitions (BuildKit 0.8 or newer)"
+        })?;
+        let pid = platform.as_ref().map(|(id, _)| id.as_str());
+        inputs.push(Input {
+            state: State::from_definition(def)?,
+            describe: match pid {
+                Some(p) => format!("{described} for {p}"),
+                None => described.clone(),
+            },
+        });
+        let (artifact_type, config_media_type, layers) = match from_metadata(&result.metadata, pid)?
+        {
+            Some(found) => found,
+            None => match &spec_from_opts {
+                Some(spec) => (
+                    spec.artifact_type.clone(),
+                    spec.config_media_type.clone(),
+                    inline_layers(spec)?,
+                ),
+                None => {
+                    return Err(UserError::new(format!(
+                        "the wrapped build set no artifact metadata: its frontend should set {ARTIFACT_KEY}, \
+                         {TYPE_KEY}, {CONFIG_MEDIATYPE_KEY} and {LAYERS_KEY} on its result, or pass \
+                         {CONFIG_MEDIATYPE_KEY} and {LAYERS_KEY} as options (--opt, or --build-arg with docker)"
+                    ))
+                    .into());
+                }
+            },
+        };
+        manifests.push(contract::manifest(
+            artifact_type,
+            config_media_type,
+            layers,
+            i,
+            platform.as_ref().map(|(_, p)| p.clone()),
+        ));
+    }
+    Ok(Plan {
+        inputs,
+        manifests,
+        tags: Vec::new(),
+        epoch: spec_from_opts.as_ref().and_then(|s| s.source_date_epoch),
+        spec_file: None,
+        result_metadata: kept_metadata(&result.metadata),
+    })
+}
+
+fn inline_layers(spec: &ArtifactSpec) -> anyhow::Result<Vec<LayerSpec>> {
+    match &spec.layers {
+        Layers::Inline(l) => Ok(l.clone()),
+        Layers::File { key, .. } => Err(UserError::new(format!(
+            "{key}=@<file> reads the build context; in wrap mode give the layers inline, or have the wrapped \
+             frontend set {LAYERS_KEY} on its result"
+        ))
+        .into()),
+    }
+}
+
+/// The artifact keys of a result, per platform (`<key>/<platform>` wins
+/// over `<key>`), validated as the contract validates options.
+fn from_metadata(
+    md: &BTreeMap<String, Vec<u8>>,
+    platform: Option<&str>,
+) -> anyhow::Result<Option<(Option<String>, String, Vec<LayerSpec>)>> {
+    let get = |k: &str| -> Option<(String, String)> {
+        let scoped = platform.map(|p| format!("{k}/{p}"));
+        scoped
+            .and_then(|s| md.get(&s).map(|v| (s, v.clone())))
+            .or_else(|| md.get(k).map(|v| (k.to_string(), v.clone())))
+            .map(|(key, v)| (key, String::from_utf8_lossy(&v).into_owned()))
+    };
+    if get(ARTIFACT_KEY).is_none() {
+        return Ok(None);
+    }
+    let artifact_type = get(TYPE_KEY).map(|(_, v)| v).filter(|v| !v.is_empty());
+    let config = get(CONFIG_MEDIATYPE_KEY).map(|(_, v)| v).filter(|v| !v.is_empty()).ok_or_else(|| {
+        UserError::new(format!(
+            "the wrapped build set {ARTIFACT_KEY} but not {CONFIG_MEDIATYPE_KEY}: the config media type is required"
+        ))
+    })?;
+    let layers = match get(LAYERS_KEY) {
+        Some((key, raw)) => spec::parse_layers(&raw, &format!("result metadata {key}"))?,
+        None => {
+            return Err(UserError::new(format!(
+                "the wrapped build set {ARTIFACT_KEY} but not {LAYERS_KEY}: it must list the layers"
+            ))
+            .into());
+        }
+    };
+    Ok(Some((artifact_type, config, layers)))
+}
+
+/// `refs.platforms`: `{"Platforms":[{"ID":..,"Platform":{..}}]}`, in order.
+fn platforms(md: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<Vec<(String, Platform)>> {
+    let Some(raw) = md.get(PLATFORMS_KEY) else {
+        return Ok(Vec::new());
+    };
+    let v: Value = serde_json::from_slice(raw)
+        .with_context(|| format!("the wrapped build's {PLATFORMS_KEY}"))?;
+    let mut out = Vec::new();
+    for p in v["Platforms"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let id = p["ID"]
+            .as_str()
+            .context("a platform without an ID")?
+            .to_string();
+        let q = &p["Platform"];
+        let mut b = PlatformBuilder::default()
+            .architecture(Arch::from(q["architecture"].as_str().unwrap_or_default()))
+            .os(Os::from(q["os"].as_str().unwrap_or_default()));
+        if let Some(variant) = q["variant"].as_str().filter(|s| !s.is_empty()) {
+            b = b.variant(variant);
+        }
+        out.push((id, b.build()?));
+    }
+    Ok(out)
+}
+
+/// The inner result's metadata that still applies to a layout: not the
+/// artifact keys we consumed, the image config (a layout is no image), or
+/// the platform map of refs we no longer return.
+fn kept_metadata(md: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    md.iter()
+        .filter(|(k, _)| {
+            !(k.starts_with(ARTIFACT_KEY)
+                || k.starts_with("containerimage.config")
+                || k.as_str() == PLATFORMS_KEY)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> Options {
+        let mut o = Options::default();
+        for (k, v) in pairs {
+            o.opts.insert(k.to_string(), v.to_string());
+        }
+        o
+    }
+
+    #[test]
+    fn forwards_user_options_but_not_ours() {
+        let o = opts(&[
+            ("source", "us"),
+            ("cmdline", "us"),
+            ("build-arg:BUILDKIT_SYNTAX", "us"),
+            ("build-arg:artifact.frontend", "dockerfile.v0"),
+            ("artifact.hash", "exec"),
+            ("containerimage.artifact.layers", "[]"),
+            ("build-arg:VERSION", "1"),
+            ("target", "weights"),
+            ("context:base", "docker-image://alpine"),
+        ]);
+        let f = forwarded_options(&o, "dockerfile.v0");
+        let keys: Vec<&str> = f.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["build-arg:VERSION", "cmdline", "context:base", "target"]
+        );
+        assert_eq!(f["cmdline"], "", "guards against re-running us");
+        assert!(!forwarded_options(&o, "gateway.v0").contains_key("cmdline"));
+    }
+
+    #[test]
+    fn reads_artifact_metadata_per_platform() {
+        let md: BTreeMap<String, Vec<u8>> = [
+            ("containerimage.artifact", "true"),
+            ("containerimage.artifact.config.mediatype", "a/c"),
+            ("containerimage.artifact.layers", r#"[{"path":"x","mediaType":"a/b"}]"#),
+            ("containerimage.artifact.layers/linux/arm64", r#"[{"path":"y","mediaType":"a/b"}]"#),
+            ("refs.platforms", r#"{"Platforms":[{"ID":"linux/amd64","Platform":{"os":"linux","architecture":"amd64"}},{"ID":"linux/arm64","Platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}"#),
+            ("source.date.epoch", "5"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
+        let (_, c, l) = from_metadata(&md, Some("linux/amd64")).unwrap().unwrap();
+        assert_eq!((c.as_str(), l[0].path.as_str()), ("a/c", "x"));
+        let (_, _, l) = from_metadata(&md, Some("linux/arm64")).unwrap().unwrap();
+        assert_eq!(l[0].path, "y");
+        let p = platforms(&md).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].1.variant().as_deref(), Some("v8"));
+        assert_eq!(
+            kept_metadata(&md).keys().collect::<Vec<_>>(),
+            ["source.date.epoch"]
+        );
+        assert!(from_metadata(&BTreeMap::new(), None).unwrap().is_none());
+    }
+}
