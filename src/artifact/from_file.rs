@@ -254,6 +254,44 @@ async fn resolve_inputs(
             Source::Image(r) => {
                 input::image(r).map_err(|e| at(file, lines, format!("FROM {r}: {}", e.message)))?
             }
+            Source::Build {
+                frontend,
+                source,
+                filename,
+                opts: extra,
+            } => {
+                let mut extra = extra.clone();
+                if let Some(f) = filename {
+                    extra.insert("filename".to_string(), f.clone());
+                }
+                let what = match (source, filename) {
+                    (Some(s), _) => format!("frontend:{s}"),
+                    (None, Some(f)) => format!("dockerfile:{f}"),
+                    (None, None) => frontend.clone(),
+                };
+                let result =
+                    super::wrap::run_inner(bridge, opts, frontend, source.as_deref(), &extra)
+                        .await?;
+                let r = match (&result.single, result.refs.len()) {
+                    (Some(r), 0) => r.clone(),
+                    _ => {
+                        return Err(at(
+                            file,
+                            lines,
+                            format!("FROM {what} gave one result per platform; build one platform (e.g. platform=linux/amd64)"),
+                        )
+                        .into());
+                    }
+                };
+                let def = r
+                    .def
+                    .as_ref()
+                    .with_context(|| format!("FROM {what}: the daemon returned no definition"))?;
+                Input {
+                    state: State::from_definition(def)?,
+                    describe: format!("result of {what}"),
+                }
+            }
         };
         inputs.push(input);
     }

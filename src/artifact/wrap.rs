@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
 use serde_json::Value;
 
-use crate::gateway::{Bridge, Options, UserError};
+use crate::gateway::{Bridge, FrontendResult, Options, UserError};
 use crate::llb::State;
 
 use super::contract;
@@ -64,46 +64,57 @@ pub fn forwarded_options(opts: &Options, frontend: &str) -> BTreeMap<String, Str
     out
 }
 
+/// Runs build `frontend` (with image `source` for `gateway.v0`) with the
+/// user's options plus `extra`, and our inputs; waits for it to finish so
+/// its errors are reported as its own.
+pub async fn run_inner(
+    bridge: &Bridge,
+    opts: &Options,
+    frontend: &str,
+    source: Option<&str>,
+    extra: &BTreeMap<String, String>,
+) -> anyhow::Result<FrontendResult> {
+    let mut forwarded = forwarded_options(opts, frontend);
+    if let Some(source) = source {
+        forwarded.insert("source".to_string(), source.to_string());
+    }
+    forwarded.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let inputs = bridge.inputs().await?;
+    let failed = || format!("the wrapped {frontend} build failed");
+    let result = bridge
+        .solve_frontend(frontend, forwarded, inputs)
+        .await
+        .with_context(failed)?;
+    // Solves can be lazy (older daemons ignore `evaluate`): touch each
+    // result so a failing build fails here, with its own error, even if no
+    // layer reads from it.
+    for r in result.single.iter().chain(result.refs.values()) {
+        let solved = crate::gateway::SolvedRef { id: r.id.clone() };
+        bridge.read_dir_root(&solved).await.with_context(failed)?;
+    }
+    Ok(result)
+}
+
 /// Runs the inner build and plans the artifact of its result.
 pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
     let (frontend, _) = opts
         .get_or_build_arg(FRONTEND_KEY)
         .context("no inner frontend")?;
     let frontend = frontend.to_string();
-    let mut forwarded = forwarded_options(opts, &frontend);
-    if frontend == "gateway.v0" {
-        let (source, _) = opts.get_or_build_arg(SOURCE_KEY).filter(|(s, _)| !s.is_empty()).ok_or_else(|| {
-            UserError::new(format!(
-                "{FRONTEND_KEY}=gateway.v0 needs {SOURCE_KEY}=<frontend image> (the image of the frontend to wrap)"
-            ))
-        })?;
-        forwarded.insert("source".to_string(), source.to_string());
-    }
-    let inputs = bridge.inputs().await?;
-    let result = bridge
-        .solve_frontend(&frontend, forwarded, inputs)
-        .await
-        .with_context(|| format!("the wrapped {frontend} build failed"))?;
-    // Solves can be lazy (older daemons ignore `evaluate`): touch each
-    // result so a failing build fails here, with its own error, even if no
-    // layer reads from it.
-    for r in result.single.iter().chain(result.refs.values()) {
-        let solved = crate::gateway::SolvedRef { id: r.id.clone() };
-        if let Err(e) = bridge.read_dir_root(&solved).await {
-            return Err(
-                anyhow::Error::new(e).context(format!("the wrapped {frontend} build failed"))
-            );
-        }
-    }
-    let described = if frontend == "gateway.v0" {
-        format!(
-            "result of {}",
-            opts.get_or_build_arg(SOURCE_KEY)
-                .map(|(s, _)| s)
-                .unwrap_or_default()
-        )
-    } else {
-        format!("result of the wrapped {frontend} build")
+    let source = match frontend.as_str() {
+        "gateway.v0" => Some(
+            opts.get_or_build_arg(SOURCE_KEY).filter(|(s, _)| !s.is_empty()).map(|(s, _)| s).ok_or_else(|| {
+                UserError::new(format!(
+                    "{FRONTEND_KEY}=gateway.v0 needs {SOURCE_KEY}=<frontend image> (the image of the frontend to wrap)"
+                ))
+            })?,
+        ),
+        _ => None,
+    };
+    let result = run_inner(bridge, opts, &frontend, source, &BTreeMap::new()).await?;
+    let described = match source {
+        Some(s) => format!("result of {s}"),
+        None => format!("result of the wrapped {frontend} build"),
     };
 
     // One (platform, ref) per manifest.

@@ -31,6 +31,19 @@ pub enum Source {
     /// `FROM <image reference>` (optionally written `docker-image://REF`):
     /// the image's root filesystem.
     Image(String),
+    /// `FROM dockerfile:<file> [key=value]...` or `FROM frontend:<image>
+    /// [key=value]...`: the result of a build, run with the build's own
+    /// options plus these (e.g. `target=weights`).
+    Build {
+        /// `dockerfile.v0` or `gateway.v0`.
+        frontend: String,
+        /// For `gateway.v0`: the frontend image.
+        source: Option<String>,
+        /// For `dockerfile.v0`: the Dockerfile, in the definition directory.
+        filename: Option<String>,
+        /// Extra frontend options.
+        opts: BTreeMap<String, String>,
+    },
 }
 
 /// One `FROM` line (or the implicit context).

@@ -205,9 +205,57 @@ impl Parser<'_> {
     }
 
     fn from(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        let [word] = exactly("FROM", words, "FROM <source>")?;
+        let (_, mut args) = split_flags("FROM", words, &[])?;
+        if args.is_empty() {
+            return Err(
+                "FROM takes a source: FROM <source> (context, a named context, an image, \
+                        dockerfile:<file> or frontend:<image>)"
+                    .to_string(),
+            );
+        }
+        let word = args.remove(0);
         non_empty(&word, "FROM", "source")?;
-        let source = if word == "context" {
+        let build = word
+            .strip_prefix("dockerfile:")
+            .map(|f| ("dockerfile.v0", f))
+            .or_else(|| word.strip_prefix("frontend:").map(|i| ("gateway.v0", i)));
+        if build.is_none() && !args.is_empty() {
+            return Err(format!(
+                "FROM {} takes no options; key=value options are for builds \
+                 (FROM dockerfile:<file> target=<stage>, FROM frontend:<image> ...)",
+                quote(&word)
+            ));
+        }
+        let source = if let Some((frontend, what)) = build {
+            if what.is_empty() {
+                return Err(format!(
+                    "FROM {} needs a file or image after the colon",
+                    quote(&word)
+                ));
+            }
+            let mut opts = BTreeMap::new();
+            for a in args {
+                match a.split_once('=') {
+                    Some((k, v)) if !k.is_empty() => {
+                        opts.insert(k.to_string(), v.to_string());
+                    }
+                    _ => {
+                        return Err(format!(
+                            "FROM {} options are key=value (e.g. target=weights), got {}",
+                            quote(&word),
+                            quote(&a)
+                        ));
+                    }
+                }
+            }
+            let dockerfile = frontend == "dockerfile.v0";
+            Source::Build {
+                frontend: frontend.to_string(),
+                source: (!dockerfile).then(|| what.to_string()),
+                filename: dockerfile.then(|| what.to_string()),
+                opts,
+            }
+        } else if word == "context" {
             Source::Context
         } else if let Some(value) = self.named_contexts.get(&word) {
             Source::Named {

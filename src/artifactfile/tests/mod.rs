@@ -302,3 +302,46 @@ fn from_resolution_and_dedupe() {
     assert_eq!(f.sources.len(), 2);
     assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "alpine"));
 }
+
+#[test]
+fn from_builds_take_key_value_options() {
+    let text = "ARG STAGE=weights\nFROM dockerfile:Dockerfile.train target=${STAGE} build-arg:EPOCHS=3\n\
+                LAYER t model.bin\nFROM frontend:ghcr.io/example/aikit:1\nLAYER t out.gguf";
+    let f = parse(text, &opts(&[], &[])).unwrap();
+    let mut train = BTreeMap::new();
+    train.insert("target".to_string(), "weights".to_string());
+    train.insert("build-arg:EPOCHS".to_string(), "3".to_string());
+    assert_eq!(
+        f.sources[1].source,
+        Source::Build {
+            frontend: "dockerfile.v0".into(),
+            source: None,
+            filename: Some("Dockerfile.train".into()),
+            opts: train,
+        }
+    );
+    assert_eq!(
+        f.sources[2].source,
+        Source::Build {
+            frontend: "gateway.v0".into(),
+            source: Some("ghcr.io/example/aikit:1".into()),
+            filename: None,
+            opts: BTreeMap::new(),
+        }
+    );
+    assert_eq!(
+        f.layers.iter().map(|l| l.source).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    err("FROM alpine target=x", "takes no options", lines(1, 1));
+    err(
+        "FROM dockerfile:D target",
+        "options are key=value",
+        lines(1, 1),
+    );
+    err(
+        "FROM dockerfile:",
+        "needs a file or image after the colon",
+        lines(1, 1),
+    );
+}
