@@ -104,18 +104,7 @@ async fn resolve(
     f: Artifactfile,
     file: SpecFile,
 ) -> anyhow::Result<Plan> {
-    let epoch = match opts.get_or_build_arg("SOURCE_DATE_EPOCH") {
-        None => None,
-        Some((v, key)) => Some(
-            v.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|s| *s >= 0)
-                .ok_or_else(|| {
-                    UserError::new(format!("{key}={v:?} is not a Unix time in seconds"))
-                })?,
-        ),
-    };
+    let epoch = super::spec::source_date_epoch(opts)?;
     let request = |source: usize, given: &str, lines: Lines, allow_dir: bool, media: &str| {
         let path = normalize_layer_path(given)
             .map_err(|why| at(&file, lines, format!("path {given:?}: {why}")))?;

@@ -101,18 +101,7 @@ impl ArtifactSpec {
                 )));
             }
         };
-        let source_date_epoch = match opts.get_or_build_arg("SOURCE_DATE_EPOCH") {
-            None => None,
-            Some((v, key)) => Some(
-                v.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|s| *s >= 0)
-                    .ok_or_else(|| {
-                        UserError::new(format!("{key}={v:?} is not a Unix time in seconds"))
-                    })?,
-            ),
-        };
+        let source_date_epoch = source_date_epoch(opts)?;
         Ok(ArtifactSpec {
             artifact_type,
             config_media_type,
@@ -120,6 +109,20 @@ impl ArtifactSpec {
             source_date_epoch,
         })
     }
+}
+
+/// `SOURCE_DATE_EPOCH` (a build arg, as BuildKit's clients pass it), in
+/// seconds.
+pub fn source_date_epoch(opts: &Options) -> Result<Option<i64>, UserError> {
+    let Some((v, key)) = opts.get_or_build_arg("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|s| *s >= 0)
+        .map(Some)
+        .ok_or_else(|| UserError::new(format!("{key}={v:?} is not a Unix time in seconds")))
 }
 
 /// Field names of a layer entry. Matched case-insensitively, as Go's

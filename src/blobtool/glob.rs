@@ -37,7 +37,9 @@ pub fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, f: &mut dyn FnMut(&str)) -> std::io::Result<()> {
+/// Calls `f` with every path under `dir` (files, directories, links; links
+/// not followed), relative and '/'-separated, each prefixed by `prefix`.
+pub(super) fn walk(dir: &Path, prefix: &str, f: &mut dyn FnMut(&str)) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();

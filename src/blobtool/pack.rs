@@ -205,7 +205,7 @@ pub fn tar_dir(
 
 fn write_tar<W: Write>(out: W, dir: &Path, name: &str, mtime: u64) -> io::Result<W> {
     let mut entries = Vec::new();
-    collect(dir, "", &mut entries)?;
+    super::glob::walk(dir, "", &mut |rel| entries.push(rel.to_string()))?;
     // Sort by path bytes: the same tree always gives the same order.
     entries.sort();
     let mut tar = tar::Builder::new(out);
@@ -248,26 +248,6 @@ fn header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> tar::Header
     h.set_uid(0);
     h.set_gid(0);
     h
-}
-
-/// Every path under `dir` (files, dirs, links; links not followed),
-/// relative, '/'-separated.
-fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let is_dir = e.file_type()?.is_dir();
-        out.push(rel.clone());
-        if is_dir {
-            collect(&e.path(), &rel, out)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -134,19 +134,12 @@ impl Bridge {
     /// Solves `def` and returns its single result. Solving is lazy on the
     /// daemon side: errors in the graph may surface on the first read.
     pub async fn solve(&self, def: pb::Definition) -> anyhow::Result<SolvedRef> {
-        let req = gw::SolveRequest {
-            definition: Some(def),
-            allow_result_return: true,
-            allow_result_array_ref: true,
-            ..Default::default()
-        };
         let resp = self
-            .client
-            .clone()
-            .solve(req)
-            .await
-            .map_err(rpc("Solve"))?
-            .into_inner();
+            .send_solve(gw::SolveRequest {
+                definition: Some(def),
+                ..Default::default()
+            })
+            .await?;
         match resp.result.and_then(|r| r.result) {
             Some(gw::result::Result::Ref(r)) => Ok(SolvedRef { id: r.id }),
             Some(gw::result::Result::RefDeprecated(id)) => Ok(SolvedRef { id }),
@@ -155,6 +148,16 @@ impl Bridge {
             }
             None => Ok(SolvedRef { id: resp.r#ref }),
         }
+    }
+
+    /// Sends a Solve asking for results as refs, like BuildKit's Go client
+    /// (older daemons answer with the deprecated string forms, handled by
+    /// the callers).
+    async fn send_solve(&self, mut req: gw::SolveRequest) -> Result<gw::SolveResponse, RpcError> {
+        req.allow_result_return = true;
+        req.allow_result_array_ref = true;
+        let resp = self.client.clone().solve(req).await.map_err(rpc("Solve"))?;
+        Ok(resp.into_inner())
     }
 
     /// Runs frontend `frontend` with `opts` and `inputs`, as a client
@@ -166,23 +169,16 @@ impl Bridge {
         opts: BTreeMap<String, String>,
         inputs: BTreeMap<String, pb::Definition>,
     ) -> Result<FrontendResult, RpcError> {
-        let req = gw::SolveRequest {
-            frontend: frontend.to_string(),
-            frontend_opt: opts,
-            frontend_inputs: inputs,
-            allow_result_return: true,
-            allow_result_array_ref: true,
-            // Build it now, so its errors are its own and not a later read's.
-            evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
-            ..Default::default()
-        };
         let resp = self
-            .client
-            .clone()
-            .solve(req)
-            .await
-            .map_err(rpc("Solve"))?
-            .into_inner();
+            .send_solve(gw::SolveRequest {
+                frontend: frontend.to_string(),
+                frontend_opt: opts,
+                frontend_inputs: inputs,
+                // Build it now, so its errors are its own and not a later read's.
+                evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
+                ..Default::default()
+            })
+            .await?;
         let result = resp.result.unwrap_or_default();
         let mut out = FrontendResult {
             metadata: result.metadata,
