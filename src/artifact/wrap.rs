@@ -203,12 +203,16 @@ fn inline_layers(spec: &ArtifactSpec) -> anyhow::Result<Vec<LayerSpec>> {
     }
 }
 
+/// What a result's artifact keys say: artifactType, config media type,
+/// layers.
+type ArtifactKeys = (Option<String>, String, Vec<LayerSpec>);
+
 /// The artifact keys of a result, per platform (`<key>/<platform>` wins
 /// over `<key>`), validated as the contract validates options.
 fn from_metadata(
     md: &BTreeMap<String, Vec<u8>>,
     platform: Option<&str>,
-) -> anyhow::Result<Option<(Option<String>, String, Vec<LayerSpec>)>> {
+) -> anyhow::Result<Option<ArtifactKeys>> {
     let get = |k: &str| -> Option<(String, String)> {
         let scoped = platform.map(|p| format!("{k}/{p}"));
         scoped
