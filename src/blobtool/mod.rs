@@ -124,7 +124,20 @@ pub fn run_in_worker() -> Result<(), String> {
     )
     .map_err(|e| format!("parsing {}: {e}", job_path.display()))?;
     let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
+    let start = std::time::Instant::now();
     let report = run(&job, &roots, Path::new(OUT_DIR));
+    // What the user sees under this step in the build output.
+    let (blobs, bytes) = report
+        .entries
+        .iter()
+        .flat_map(|e| &e.blobs)
+        .fold((0, 0u64), |(n, b), x| (n + 1, b + x.size));
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{blobs} blobs, {:.1} MiB in {secs:.2}s ({:.0} MiB/s)",
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1048576.0 / secs.max(1e-9)
+    );
     let out = Path::new(REPORT_DIR).join(REPORT_FILE);
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))
@@ -294,6 +307,12 @@ fn one(
         std::fs::remove_file(&tmp)
     };
     placed.map_err(io)?;
+    if w.size >= 64 << 20 {
+        eprintln!(
+            "{path}: {:.1} MiB hashed and written",
+            w.size as f64 / 1048576.0
+        );
+    }
     Ok(BlobReport {
         path: path.to_string(),
         dir: meta.is_dir(),
