@@ -322,14 +322,7 @@ impl Bridge {
         } else {
             gw::result::Result::RefDeprecated(r.id)
         };
-        let req = gw::ReturnRequest {
-            result: Some(gw::Result {
-                result: Some(result),
-                metadata,
-            }),
-            error: None,
-        };
-        self.send_return(req).await
+        self.return_ok(result, metadata).await
     }
 
     /// Finishes the build with one result per key (per platform, with
@@ -359,6 +352,14 @@ impl Bridge {
                 refs: refs.into_iter().map(|(k, r)| (k, r.id)).collect(),
             })
         };
+        self.return_ok(result, metadata).await
+    }
+
+    async fn return_ok(
+        self,
+        result: gw::result::Result,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), RpcError> {
         let req = gw::ReturnRequest {
             result: Some(gw::Result {
                 result: Some(result),
