@@ -11,7 +11,10 @@
 //! - [`oci`]: OCI descriptors, manifests and the layout, serialized with the
 //!   same bytes as Go's `encoding/json`.
 //! - [`gateway`]: the stdio gRPC client, options, caps and `Return`.
-//! - [`artifact`]: the frontend's logic.
+//! - [`artifactfile`]: the Artifactfile parser (text in, a model out).
+//! - [`blobtool`]: the blob writer the frontend runs inside BuildKit's
+//!   worker, as an ExecOp of its own image.
+//! - [`artifact`]: the frontend's logic, using all of the above.
 
 pub mod artifact;
 pub mod artifactfile;
