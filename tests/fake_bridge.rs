@@ -21,6 +21,8 @@ const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic")
 #[derive(Default)]
 struct Recorded {
     solves: Vec<pb::Definition>,
+    /// Frontend solves (wrap mode): the frontend and its options.
+    frontends: Vec<(String, BTreeMap<String, String>)>,
     returns: Vec<gw::ReturnRequest>,
     reads: usize,
 }
@@ -59,6 +61,34 @@ impl srv::LlbBridge for Fake {
         let req = req.into_inner();
         assert!(req.allow_result_return && req.allow_result_array_ref);
         let mut rec = self.rec.lock().unwrap();
+        if !req.frontend.is_empty() {
+            // A wrapped build: its result is the fake's files, with the
+            // artifact keys a frontend like AIKit sets.
+            rec.frontends.push((req.frontend, req.frontend_opt));
+            let def = llb::local("inner", &LocalOptions::default())
+                .marshal()
+                .into_pb();
+            let md: BTreeMap<String, Vec<u8>> = [
+                ("containerimage.artifact", "true"),
+                ("containerimage.artifact.type", "application/vnd.example.artifact.v1"),
+                ("containerimage.artifact.config.mediatype", "application/vnd.example.config.v1+json"),
+                ("containerimage.artifact.layers", r#"[{"path":"model.bin","mediaType":"application/vnd.example.weights.v1","annotations":{"org.opencontainers.image.title":"model.bin"}},{"path":"./sub/cfg.json","mediaType":"application/vnd.example.cfg.v1+json"}]"#),
+                ("source.date.epoch", "7"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect();
+            return Ok(Response::new(gw::SolveResponse {
+                r#ref: String::new(),
+                result: Some(gw::Result {
+                    result: Some(gw::result::Result::Ref(gw::Ref {
+                        id: "ref-inner".into(),
+                        def: Some(def),
+                    })),
+                    metadata: md,
+                }),
+            }));
+        }
         rec.solves.push(req.definition.unwrap_or_default());
         let id = format!("ref-{}", rec.solves.len() - 1);
         Ok(Response::new(gw::SolveResponse {
@@ -100,7 +130,9 @@ impl srv::LlbBridge for Fake {
         &self,
         _: Request<gw::ReadDirRequest>,
     ) -> Result<Response<gw::ReadDirResponse>, Status> {
-        Err(Status::unimplemented("not in this fake"))
+        Ok(Response::new(gw::ReadDirResponse {
+            entries: Vec::new(),
+        }))
     }
 
     async fn stat_file(
@@ -542,6 +574,48 @@ async fn artifactfile_errors_carry_the_source_location() {
     assert_eq!(
         m["config"]["mediaType"],
         "application/vnd.oci.empty.v1+json"
+    );
+}
+
+#[tokio::test]
+async fn wrapped_result_metadata_gives_the_reference_bytes() {
+    let rec = run(
+        vector_files(),
+        true,
+        &[
+            ("build-arg:artifact.frontend", "gateway.v0"),
+            (
+                "build-arg:artifact.frontend.source",
+                "example.com/packager:1",
+            ),
+            ("build-arg:BUILDKIT_SYNTAX", "example.com/artifact:1"),
+            ("source", "example.com/artifact:1"),
+            ("target", "weights"),
+        ],
+    )
+    .await;
+    assert!(rec.returns[0].error.is_none(), "{:?}", rec.returns[0].error);
+    let (frontend, opts) = &rec.frontends[0];
+    assert_eq!(frontend, "gateway.v0");
+    let keys: Vec<&str> = opts.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["source", "target"],
+        "ours and the syntax arg are not forwarded"
+    );
+    assert_eq!(opts["source"], "example.com/packager:1");
+    let actions = layout_actions(rec.solves.last().unwrap());
+    let expected = std::fs::read(format!("{VECTOR}/expected/index.json")).unwrap();
+    assert_eq!(
+        mkfile(&actions, "/index.json"),
+        expected,
+        "same bytes as the contract"
+    );
+    let md = &rec.returns[0].result.as_ref().unwrap().metadata;
+    assert_eq!(
+        md.keys().collect::<Vec<_>>(),
+        ["source.date.epoch"],
+        "unconsumed metadata is kept"
     );
 }
 
