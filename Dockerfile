@@ -12,6 +12,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY proto/ proto/
 COPY src/ src/
+# Cargo.toml declares the e2e test target; cargo wants its file to exist.
+COPY tests/ tests/
 RUN set -eux; \
     triple="$(rustc -vV | sed -n 's/host: //p')"; \
     RUSTFLAGS="-C target-feature=+crt-static" \
