@@ -307,6 +307,89 @@ fn worker_and_gateway_hashing_agree_and_cache(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Big files are hashed in the worker and copied by BuildKit, small ones
+/// written by the worker; a glob match among the big ones too. The layout
+/// is the same as when everything goes through the gateway.
+fn big_files_are_copied_by_buildkit(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("bigfiles");
+    std::fs::create_dir_all(c.join("weights"))?;
+    let big: Vec<u8> = (0..(65u32 << 20)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(c.join("weights/a.bin"), &big)?;
+    std::fs::write(c.join("weights/b.bin"), &big[..1000])?;
+    std::fs::write(c.join("notes.txt"), "small")?;
+    let file = format!(
+        "# syntax={IMAGE}\nARTIFACT application/vnd.example.big.v1\nLAYER application/octet-stream weights/*.bin\n\
+         LAYER text/plain notes.txt\n"
+    );
+    std::fs::write(c.join("Artifactfile"), file)?;
+    let (worker, gateway) = (ctx.dir("bigfiles-worker"), ctx.dir("bigfiles-gateway"));
+    let o = ctx.build_file(&c, "Artifactfile", &[], &worker)?;
+    let log = String::from_utf8_lossy(&o.stderr);
+    ensure!(o.status.success(), "{log}");
+    ensure!(
+        log.contains("weights/a.bin: 65.0 MiB hashed"),
+        "the big file is only hashed in the worker: {log}"
+    );
+    // Through the gateway a glob can't be expanded: name the files.
+    let file = format!(
+        "# syntax={IMAGE}\nARTIFACT application/vnd.example.big.v1\nLAYER --title=a.bin application/octet-stream weights/a.bin\n\
+         LAYER --title=b.bin application/octet-stream weights/b.bin\nLAYER text/plain notes.txt\n"
+    );
+    std::fs::write(c.join("Artifactfile"), file)?;
+    let o = ctx.build_file(
+        &c,
+        "Artifactfile",
+        &[("artifact.hash", "gateway")],
+        &gateway,
+    )?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fsck_layout(&worker)?;
+    ensure!(
+        tree(&worker)? == tree(&gateway)?,
+        "worker and gateway layouts differ"
+    );
+    Ok(())
+}
+
+/// More layers than one FileOp takes, through the gateway (parts chained
+/// op on op) and through the worker: the same layout.
+fn many_layers_through_the_gateway(ctx: &Ctx) -> Result<()> {
+    let c = ctx.dir("gwmany");
+    std::fs::create_dir_all(c.join("f"))?;
+    let mut layers = Vec::new();
+    for i in 0..150 {
+        let name = format!("f/{i:03}.txt");
+        std::fs::write(c.join(&name), format!("{i}\n"))?;
+        layers.push(serde_json::json!({"path": name, "mediaType": "text/plain"}));
+    }
+    std::fs::write(c.join("layers.json"), serde_json::to_vec(&layers)?)?;
+    let args = [
+        (CONFIG, "application/vnd.oci.empty.v1+json"),
+        (TYPE, "application/vnd.example.many"),
+        (LAYERS, "@layers.json"),
+    ];
+    let (worker, gateway) = (ctx.dir("gwmany-worker"), ctx.dir("gwmany-gateway"));
+    ctx.build_ok(&c, Via::SyntaxLine, &args, &worker)?;
+    let mut gw_args = args.to_vec();
+    gw_args.push(("artifact.hash", "gateway"));
+    let o = ctx.build(&c, Via::SyntaxLine, &gw_args, &gateway)?;
+    let log = String::from_utf8_lossy(&o.stderr);
+    ensure!(o.status.success(), "{log}");
+    ensure!(
+        log.contains("copying layer blobs, part 3"),
+        "copied in parts: {log}"
+    );
+    ensure!(
+        fsck_layout(&gateway)?.blob_count == 152,
+        "150 layers, config, manifest"
+    );
+    ensure!(
+        tree(&worker)? == tree(&gateway)?,
+        "worker and gateway layouts differ"
+    );
+    Ok(())
+}
+
 /// 10,000 layers in one artifact (the reference breaks near 400), listed
 /// in a file because one option can't hold that many.
 fn ten_thousand_layers(ctx: &Ctx) -> Result<()> {
@@ -860,6 +943,14 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
         (
             "worker_and_gateway_hashing_agree_and_cache",
             worker_and_gateway_hashing_agree_and_cache,
+        ),
+        (
+            "big_files_are_copied_by_buildkit",
+            big_files_are_copied_by_buildkit,
+        ),
+        (
+            "many_layers_through_the_gateway",
+            many_layers_through_the_gateway,
         ),
         ("ten_thousand_layers", ten_thousand_layers),
         (

@@ -19,6 +19,11 @@ use super::plan::Plan;
 /// Where BuildKit 0.10+ puts the frontend's own image definition.
 const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
 
+/// Files this big are only hashed in the worker and copied by BuildKit:
+/// its own copy is several times faster than writing through the exec's
+/// mounts (measured on Docker 20.10: 1 GiB in 0.5 s against 2.5 s).
+const HASH_ONLY_FROM: u64 = 64 << 20;
+
 /// Largest report we read back (about 150 bytes a blob).
 const MAX_REPORT: u64 = 256 << 20;
 
@@ -91,6 +96,7 @@ pub async fn write_in_worker(
             })
             .collect(),
         mtime: plan.epoch,
+        hash_only_from: Some(HASH_ONLY_FROM),
     };
     let job_state = State::scratch().file(
         llb::FileActions::new().mkfile(

@@ -204,6 +204,8 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
                 size: d.size,
                 diff_id: d.digest.clone(),
                 digest: d.digest,
+                // The gateway path copies every blob from its input.
+                written: false,
             }]
         })
         .collect();
@@ -245,7 +247,9 @@ async fn execute(
                     .next()
                     .and_then(|b| b.first())
                     .context("no blob for the config")?;
-                copies.push(copy_of(plan, r, b));
+                if !b.written {
+                    copies.push(copy_of(plan, r, b));
+                }
                 oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
             }
         }
@@ -262,7 +266,9 @@ async fn execute(
                     oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
                         .map_err(invalid)?,
                 );
-                copies.push(copy_of(plan, &l.blob, b));
+                if !b.written {
+                    copies.push(copy_of(plan, &l.blob, b));
+                }
             }
         }
         check_titles(m, &layers)?;
@@ -292,7 +298,7 @@ async fn execute(
 
     let mtime_ns = plan.epoch.map(|s| s.saturating_mul(1_000_000_000));
     let state = match &produced.dir {
-        Some(dir) => assemble::layout_on_blobs(dir, &inline, &layout, mtime_ns),
+        Some(dir) => assemble::layout_on_blobs(dir, &copies, &inline, &layout, mtime_ns),
         None => assemble::layout_state(&copies, &inline, &layout, mtime_ns),
     };
     let def = state.marshal();
@@ -308,10 +314,12 @@ async fn execute(
     })
 }
 
+/// Where BuildKit copies blob `b` from: its input, at the path it was
+/// found at (a glob's match, for a glob).
 fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble::Copy {
     assemble::Copy {
         from: plan.inputs[r.input].state.clone(),
-        src: format!("/{}", r.path),
+        src: format!("/{}", b.path),
         hex: b.digest.trim_start_matches("sha256:").to_string(),
     }
 }

@@ -53,7 +53,17 @@ pub struct Job {
     /// entries. 0 when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtime: Option<i64>,
+    /// Regular files of at least this many bytes are only hashed, not
+    /// written (at most [`MAX_HASH_ONLY`] of them, the first in job order):
+    /// the frontend has BuildKit copy those, which it does faster than a
+    /// process can write through the exec's mounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_only_from: Option<u64>,
 }
+
+/// Most files one job leaves to BuildKit to copy: each becomes a FileOp
+/// action, and long copy chains are what older BuildKit can't take.
+pub const MAX_HASH_ONLY: usize = 32;
 
 /// One requested path.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -105,6 +115,14 @@ pub struct BlobReport {
     pub digest: String,
     /// `sha256:<hex>` of the uncompressed content.
     pub diff_id: String,
+    /// Whether the blob is in `blobs/sha256/`; when false (a big file the
+    /// job said only to hash) the frontend copies it from the input.
+    #[serde(default = "yes")]
+    pub written: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The report file: one entry per job entry, in order.
@@ -148,6 +166,8 @@ struct Task {
     entry: usize,
     slot: usize,
     path: String,
+    /// Hash it, don't write it.
+    hash_only: bool,
 }
 
 /// Writes `out/blobs/sha256/<hex>` for every entry of `job`; `root(i)` is
@@ -186,7 +206,21 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
                 entry: i,
                 slot,
                 path,
+                hash_only: false,
             });
+        }
+    }
+    // Which big files to leave to BuildKit: decided up front, in job order,
+    // so the same input always gives the same split (and the same LLB).
+    if let Some(min) = job.hash_only_from {
+        let big = tasks.iter_mut().filter(|t| {
+            let root = root(job.entries[t.entry].source);
+            resolve_in_root(&root, &t.path)
+                .and_then(|p| std::fs::metadata(p).ok())
+                .is_some_and(|m| m.is_file() && m.len() >= min)
+        });
+        for t in big.take(MAX_HASH_ONLY) {
+            t.hash_only = true;
         }
     }
     let results: Mutex<Vec<Option<Result<BlobReport, Failure>>>> =
@@ -208,7 +242,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
                     let e = &job.entries[task.entry];
                     let r = one(
                         e,
-                        &task.path,
+                        task,
                         &root(e.source),
                         &blobs,
                         t,
@@ -256,7 +290,7 @@ fn fail(kind: &str) -> Failure {
 
 fn one(
     entry: &Entry,
-    path: &str,
+    task: &Task,
     root: &Path,
     blobs: &Path,
     index: usize,
@@ -264,11 +298,24 @@ fn one(
     written: &Mutex<BTreeSet<String>>,
 ) -> Result<BlobReport, Failure> {
     let io = |e: std::io::Error| ("io".to_string(), Some(e.to_string()));
+    let path = task.path.as_str();
     let resolved = resolve_in_root(root, path).ok_or_else(|| fail("missing"))?;
     let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => fail("missing"),
         _ => io(e),
     })?;
+    if task.hash_only && meta.is_file() {
+        let w = pack::hash_file(&resolved).map_err(io)?;
+        eprintln!("{path}: {:.1} MiB hashed", w.size as f64 / 1048576.0);
+        return Ok(BlobReport {
+            path: path.to_string(),
+            dir: false,
+            size: w.size,
+            digest: format!("sha256:{}", w.hex),
+            diff_id: format!("sha256:{}", w.diff_hex),
+            written: false,
+        });
+    }
     let tmp = blobs.join(format!(".tmp-{index}"));
     let done = if meta.is_dir() {
         if !entry.allow_dir {
@@ -319,6 +366,7 @@ fn one(
         size: w.size,
         digest: format!("sha256:{}", w.hex),
         diff_id: format!("sha256:{}", w.diff_hex),
+        written: true,
     })
 }
 
@@ -351,6 +399,7 @@ mod tests {
         std::fs::write(root.join("x"), "hello weights\n").unwrap();
         std::fs::write(root.join("y"), "hello weights\n").unwrap();
         std::fs::write(root.join("d/e/z.md"), "z").unwrap();
+        std::fs::write(root.join("big"), vec![1u8; 100]).unwrap();
         symlink("/x", root.join("l")).unwrap();
         let job = Job {
             entries: vec![
@@ -372,8 +421,11 @@ mod tests {
                     glob: true,
                     ..entry("*.none")
                 },
+                entry("big"),
             ],
             mtime: Some(1_700_000_000),
+            // `big` is left to BuildKit to copy; the 14-byte files are not.
+            hash_only_from: Some(50),
         };
         let r = run(&job, &|_| root.clone(), &out);
         let hex = "62e1cb3d236c6ee44130c54bf720f87b2ba1b0d58965634af9a3c3e541a462ef";
@@ -395,6 +447,14 @@ mod tests {
             ["d/e/z.md"]
         );
         assert_eq!(r.entries[7].error.as_deref(), Some("nomatch"));
+        let big = &r.entries[8].blobs[0];
+        assert!(!big.written && big.size == 100, "{big:?}");
+        assert!(r.entries[0].blobs[0].written);
+        assert!(
+            !out.join("blobs/sha256")
+                .join(big.digest.trim_start_matches("sha256:"))
+                .exists()
+        );
         let mut names: Vec<_> = std::fs::read_dir(out.join("blobs/sha256"))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -152,6 +152,28 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
     })
 }
 
+/// Hashes file `path` without copying it.
+pub fn hash_file(path: &Path) -> io::Result<Written> {
+    let mut input = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    let hex = hex::encode(hasher.finalize());
+    Ok(Written {
+        size,
+        diff_hex: hex.clone(),
+        hex,
+    })
+}
+
 /// Reads until `buf` is full or the file ends.
 fn read_full(input: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;

@@ -22,6 +22,11 @@ pub struct CopyOptions {
     pub create_dest_path: bool,
     /// `src` is a directory: copy what is inside it into `dest`.
     pub dir_copy_contents: bool,
+    /// `src` may hold wildcards (`*`, `?`, `[...]`); every match is copied
+    /// into `dest`, which must then end in `/`.
+    pub allow_wildcard: bool,
+    /// With `allow_wildcard`: no match is not an error.
+    pub allow_empty_wildcard: bool,
     /// Modification time in Unix nanoseconds; `None` keeps the source's.
     pub timestamp: Option<i64>,
 }
