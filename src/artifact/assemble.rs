@@ -31,6 +31,34 @@ pub struct Copy {
     pub hex: String,
 }
 
+fn blob_path(hex: &str) -> String {
+    format!("{BLOBS}/{hex}")
+}
+
+/// Copies blob `c` from its input (following a link inside that root).
+fn copy_blob(actions: FileActions, c: &Copy, mtime_ns: Option<i64>) -> FileActions {
+    let opts = CopyOptions {
+        follow_symlinks: true,
+        timestamp: mtime_ns,
+        ..Default::default()
+    };
+    actions.copy(&c.from, &c.src, &blob_path(&c.hex), opts)
+}
+
+/// Writes blobs we have the bytes of.
+fn write_inline(mut actions: FileActions, inline: &[Blob], mtime_ns: Option<i64>) -> FileActions {
+    for b in inline {
+        actions = actions.mkfile(&blob_path(b.hex()), 0o644, b.data.clone(), mtime_ns);
+    }
+    actions
+}
+
+/// Distinct copies, leaving out blobs `inline` already writes.
+fn distinct<'a>(copies: &'a [Copy], inline: &[Blob]) -> Vec<&'a Copy> {
+    let mut seen: BTreeSet<&str> = inline.iter().map(Blob::hex).collect();
+    copies.iter().filter(|c| seen.insert(&c.hex)).collect()
+}
+
 /// Builds the layout filesystem on scratch: `inline` blobs written from
 /// bytes, each distinct `copies` blob copied from its input, then the
 /// manifests, `index.json` and `oci-layout`. `mtime_ns` pins file times
@@ -41,70 +69,32 @@ pub fn layout_state(
     layout: &Layout,
     mtime_ns: Option<i64>,
 ) -> State {
-    let mut written: BTreeSet<&str> = BTreeSet::new();
-    let mut actions = FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns);
-    for b in inline {
-        if written.insert(b.hex()) {
-            actions = actions.mkfile(
-                &format!("{BLOBS}/{}", b.hex()),
-                0o644,
-                b.data.clone(),
-                mtime_ns,
-            );
-        }
-    }
-    let copies: Vec<&Copy> = copies.iter().filter(|c| written.insert(&c.hex)).collect();
-    let file_copy = CopyOptions {
-        follow_symlinks: true,
-        timestamp: mtime_ns,
-        ..Default::default()
-    };
+    let copies = distinct(copies, inline);
+    let mkdir = || FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns);
     // mkdir, inline blobs, manifests, index.json, oci-layout.
     let fixed = 3 + inline.len() + layout.manifests.len();
-    let mut base = State::scratch();
-    if copies.len() + fixed > ACTIONS_PER_OP {
+    let (base, mut actions) = if copies.len() + fixed <= ACTIONS_PER_OP {
+        let actions = copies
+            .iter()
+            .fold(mkdir(), |a, c| copy_blob(a, c, mtime_ns));
+        (State::scratch(), actions)
+    } else {
         // Too many for one op: copy in parts, each op on top of the one
         // before. (Parts side by side would need merging, and BuildKit 0.8
         // can't merge directories: a copy with dirCopyContents nests, and a
         // wildcard copy from an exec's output finds nothing.)
+        let mut base = State::scratch();
         for (i, chunk) in copies.chunks(ACTIONS_PER_OP - 1).enumerate() {
-            let mut a = if base.is_scratch() {
-                FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns)
-            } else {
-                FileActions::new()
-            };
-            for c in chunk {
-                a = a.copy(
-                    &c.from,
-                    &c.src,
-                    &format!("{BLOBS}/{}", c.hex),
-                    file_copy.clone(),
-                );
-            }
+            let start = if i == 0 { mkdir() } else { FileActions::new() };
+            let part = chunk.iter().fold(start, |a, c| copy_blob(a, c, mtime_ns));
             base = base.file(
-                a,
+                part,
                 &format!("[artifact] copying layer blobs, part {}", i + 1),
             );
         }
-        actions = FileActions::new();
-        for b in inline {
-            actions = actions.mkfile(
-                &format!("{BLOBS}/{}", b.hex()),
-                0o644,
-                b.data.clone(),
-                mtime_ns,
-            );
-        }
-    } else {
-        for c in &copies {
-            actions = actions.copy(
-                &c.from,
-                &c.src,
-                &format!("{BLOBS}/{}", c.hex),
-                file_copy.clone(),
-            );
-        }
-    }
+        (base, FileActions::new())
+    };
+    actions = write_inline(actions, inline, mtime_ns);
     base.file(
         documents(actions, layout, mtime_ns),
         "[artifact] assembling OCI layout",
@@ -126,57 +116,35 @@ pub fn layout_on_blobs(
     layout: &Layout,
     mtime_ns: Option<i64>,
 ) -> State {
-    let mut actions = FileActions::new();
-    let base = if copies.is_empty() {
-        blobs.clone()
+    let copies = distinct(copies, inline);
+    let (base, mut actions) = if copies.is_empty() {
+        (blobs.clone(), FileActions::new())
     } else {
         // The worker's blobs as the whole `/blobs` tree: a copy to a path
         // that does not exist yet, the one directory copy every BuildKit
         // does the same way.
-        actions = actions.copy(
-            blobs,
-            "/blobs",
-            "/blobs",
-            CopyOptions {
-                timestamp: mtime_ns,
-                ..Default::default()
-            },
-        );
-        let mut done: BTreeSet<&str> = BTreeSet::new();
-        for c in copies.iter().filter(|c| done.insert(&c.hex)) {
-            let copy = CopyOptions {
-                follow_symlinks: true,
-                timestamp: mtime_ns,
-                ..Default::default()
-            };
-            actions = actions.copy(&c.from, &c.src, &format!("{BLOBS}/{}", c.hex), copy);
-        }
-        State::scratch()
+        let tree = CopyOptions {
+            timestamp: mtime_ns,
+            ..Default::default()
+        };
+        let start = FileActions::new().copy(blobs, "/blobs", "/blobs", tree);
+        (
+            State::scratch(),
+            copies.iter().fold(start, |a, c| copy_blob(a, c, mtime_ns)),
+        )
     };
-    for b in inline {
-        actions = actions.mkfile(
-            &format!("{BLOBS}/{}", b.hex()),
-            0o644,
-            b.data.clone(),
-            mtime_ns,
-        );
-    }
+    actions = write_inline(actions, inline, mtime_ns);
     base.file(
         documents(actions, layout, mtime_ns),
         "[artifact] writing OCI layout index",
     )
 }
 
-/// Appends the manifest blob, `index.json` and `oci-layout`: written last,
+/// Appends the manifest blobs, `index.json` and `oci-layout`: written last,
 /// once every blob they point to is in place.
 fn documents(mut actions: FileActions, layout: &Layout, mtime_ns: Option<i64>) -> FileActions {
     for m in &layout.manifests {
-        actions = actions.mkfile(
-            &format!("{BLOBS}/{}", m.hex()),
-            0o644,
-            m.data.clone(),
-            mtime_ns,
-        );
+        actions = actions.mkfile(&blob_path(m.hex()), 0o644, m.data.clone(), mtime_ns);
     }
     actions
         .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
