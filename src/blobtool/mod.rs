@@ -63,7 +63,7 @@ pub struct Job {
 
 /// Most files one job leaves to BuildKit to copy: each becomes a FileOp
 /// action, and long copy chains are what older BuildKit can't take.
-pub const MAX_HASH_ONLY: usize = 32;
+pub const MAX_HASH_ONLY: usize = 8;
 
 /// One requested path.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
