@@ -1,0 +1,61 @@
+//! Tests of `wrap.rs` (a child module of it, so they see its private items).
+
+use super::*;
+
+fn opts(pairs: &[(&str, &str)]) -> Options {
+    let mut o = Options::default();
+    for (k, v) in pairs {
+        o.opts.insert(k.to_string(), v.to_string());
+    }
+    o
+}
+
+#[test]
+fn forwards_user_options_but_not_ours() {
+    let o = opts(&[
+        ("source", "us"),
+        ("cmdline", "us"),
+        ("build-arg:BUILDKIT_SYNTAX", "us"),
+        ("build-arg:artifact.frontend", "dockerfile.v0"),
+        ("artifact.hash", "exec"),
+        ("containerimage.artifact.layers", "[]"),
+        ("build-arg:VERSION", "1"),
+        ("target", "weights"),
+        ("context:base", "docker-image://alpine"),
+    ]);
+    let f = forwarded_options(&o, "dockerfile.v0");
+    let keys: Vec<&str> = f.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["build-arg:VERSION", "cmdline", "context:base", "target"]
+    );
+    assert_eq!(f["cmdline"], "", "guards against re-running us");
+    assert!(!forwarded_options(&o, "gateway.v0").contains_key("cmdline"));
+}
+
+#[test]
+fn reads_artifact_metadata_per_platform() {
+    let md: BTreeMap<String, Vec<u8>> = [
+        ("containerimage.artifact", "true"),
+        ("containerimage.artifact.config.mediatype", "a/c"),
+        ("containerimage.artifact.layers", r#"[{"path":"x","mediaType":"a/b"}]"#),
+        ("containerimage.artifact.layers/linux/arm64", r#"[{"path":"y","mediaType":"a/b"}]"#),
+        ("refs.platforms", r#"{"Platforms":[{"ID":"linux/amd64","Platform":{"os":"linux","architecture":"amd64"}},{"ID":"linux/arm64","Platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}"#),
+        ("source.date.epoch", "5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    let (_, c, l) = from_metadata(&md, Some("linux/amd64")).unwrap().unwrap();
+    assert_eq!((c.as_str(), l[0].path.as_str()), ("a/c", "x"));
+    let (_, _, l) = from_metadata(&md, Some("linux/arm64")).unwrap().unwrap();
+    assert_eq!(l[0].path, "y");
+    let p = platforms(&md).unwrap();
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[1].1.variant().as_deref(), Some("v8"));
+    assert_eq!(
+        kept_metadata(&md).keys().collect::<Vec<_>>(),
+        ["source.date.epoch"]
+    );
+    assert!(from_metadata(&BTreeMap::new(), None).unwrap().is_none());
+}

@@ -1,0 +1,82 @@
+//! Tests of `pack.rs` (a child module of it, so they see its private items).
+
+use super::*;
+
+fn tree(root: &Path) {
+    std::fs::create_dir_all(root.join("d/sub")).unwrap();
+    std::fs::write(root.join("d/b.txt"), "b").unwrap();
+    std::fs::write(root.join("d/a.txt"), "a").unwrap();
+    std::fs::write(root.join("d/sub/c.bin"), vec![7u8; 3000]).unwrap();
+    std::os::unix::fs::symlink("a.txt", root.join("d/link")).unwrap();
+}
+
+#[test]
+fn big_and_small_files_copy_and_hash_exactly() {
+    let t = tempfile::tempdir().unwrap();
+    for len in [0usize, 5, (9 << 20) + 7] {
+        let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+        let (src, dest) = (t.path().join("src"), t.path().join("dest"));
+        std::fs::write(&src, &data).unwrap();
+        let w = copy_file(&src, &dest).unwrap();
+        assert_eq!(w.size, len as u64);
+        assert_eq!(w.hex, hex::encode(Sha256::digest(&data)), "len {len}");
+        assert_eq!(std::fs::read(&dest).unwrap(), data, "len {len}");
+    }
+}
+
+#[test]
+fn tars_are_reproducible_and_sorted() {
+    let t = tempfile::tempdir().unwrap();
+    let (x, y) = (t.path().join("x"), t.path().join("y"));
+    tree(&x);
+    tree(&y);
+    for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+        let a = tar_dir(&x.join("d"), "d", c, 0, &t.path().join("a")).unwrap();
+        let b = tar_dir(&y.join("d"), "d", c, 0, &t.path().join("b")).unwrap();
+        assert_eq!(a, b, "{c:?}: same tree, same bytes");
+        assert_eq!(
+            std::fs::read(t.path().join("a")).unwrap(),
+            std::fs::read(t.path().join("b")).unwrap()
+        );
+        if c == Compression::None {
+            assert_eq!(a.hex, a.diff_hex);
+        } else {
+            assert_ne!(
+                a.hex, a.diff_hex,
+                "{c:?}: the DiffID is of the uncompressed tar"
+            );
+        }
+    }
+    let plain = tar_dir(&x.join("d"), "d", Compression::None, 5, &t.path().join("p")).unwrap();
+    let mut archive = tar::Archive::new(File::open(t.path().join("p")).unwrap());
+    let names: Vec<(String, u64, u64)> = archive
+        .entries()
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let h = e.header();
+            (
+                e.path().unwrap().to_string_lossy().into_owned(),
+                h.mtime().unwrap(),
+                h.uid().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "d/",
+            "d/a.txt",
+            "d/b.txt",
+            "d/link",
+            "d/sub/",
+            "d/sub/c.bin"
+        ]
+        .map(|n| (n.to_string(), 5, 0))
+        .to_vec()
+    );
+    assert_eq!(
+        plain.size,
+        std::fs::metadata(t.path().join("p")).unwrap().len()
+    );
+}

@@ -1,0 +1,28 @@
+//! Tests of `resolve.rs` (a child module of it, so they see its private items).
+
+use super::*;
+use std::os::unix::fs::symlink;
+
+#[test]
+fn links_resolve_inside_the_root() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("root");
+    std::fs::create_dir_all(root.join("a/b")).unwrap();
+    std::fs::write(root.join("a/b/f"), "in").unwrap();
+    std::fs::write(t.path().join("secret"), "out").unwrap();
+    symlink("b/f", root.join("a/rel")).unwrap();
+    symlink("/a/b/f", root.join("abs")).unwrap();
+    symlink("../../../../secret", root.join("climb")).unwrap();
+    symlink("/etc/hostname", root.join("host")).unwrap();
+    symlink("loop", root.join("loop")).unwrap();
+    assert_eq!(resolve_in_root(&root, "a/rel"), Some(root.join("a/b/f")));
+    assert_eq!(resolve_in_root(&root, "abs"), Some(root.join("a/b/f")));
+    // Climbing out clamps at the root: `secret` and `/etc/hostname` are
+    // looked up inside it, where they don't exist.
+    assert_eq!(resolve_in_root(&root, "climb"), None);
+    assert_eq!(resolve_in_root(&root, "host"), None);
+    std::fs::write(root.join("secret"), "inside").unwrap();
+    assert_eq!(resolve_in_root(&root, "climb"), Some(root.join("secret")));
+    assert_eq!(resolve_in_root(&root, "loop"), None);
+    assert_eq!(resolve_in_root(&root, "nope/x"), None);
+}
