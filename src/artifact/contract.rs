@@ -106,7 +106,7 @@ async fn read_layers_file(
     if stat.mode & (1 << 31) != 0 {
         return Err(missing().into());
     }
-    let data = bridge.read_all(&r, path, MAX_LAYERS_FILE).await.map_err(|e| {
+    let data = bridge.read_stated(&r, path, &stat, MAX_LAYERS_FILE).await.map_err(|e| {
         UserError::new(format!("option {key}: reading layers file {path:?}: {e:#} (the limit is {MAX_LAYERS_FILE} bytes)"))
     })?;
     let text = String::from_utf8(data).map_err(|_| {

@@ -252,6 +252,18 @@ impl Bridge {
     /// the 16 MiB message limit (only by `max`, which callers set).
     pub async fn read_all(&self, r: &SolvedRef, path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
         let stat = self.stat_file(r, path).await?;
+        self.read_stated(r, path, &stat, max).await
+    }
+
+    /// [`Bridge::read_all`] for a file already stat'ed (so callers that
+    /// check the stat themselves don't stat twice).
+    pub async fn read_stated(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        stat: &Stat,
+        max: u64,
+    ) -> anyhow::Result<Vec<u8>> {
         let size = u64::try_from(stat.size).unwrap_or(0);
         anyhow::ensure!(
             size <= max,
