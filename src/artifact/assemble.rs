@@ -1,7 +1,7 @@
 //! The LLB that writes the layout.
 //!
-//! With blobs written by the worker, the JSON documents go on top of its
-//! output (and the few big files it only hashed are copied in by BuildKit).
+//! The worker normally writes the whole layout (see `worker`); when it
+//! wrote only the blobs, the JSON documents go on top of its output.
 //! Through the gateway, layer files are copied from their inputs in FileOps.
 //! The reference `artifact.v0` stacks one op per layer, and the overlay
 //! mount fails near 400 layers. Chaining actions inside one FileOp avoids
@@ -103,40 +103,17 @@ pub fn layout_state(
     )
 }
 
-/// The layout from blobs the worker wrote plus the big files it only
-/// hashed (`copies`, a few), which BuildKit copies from their inputs.
-///
-/// Without such copies the JSON documents go straight on top of the
-/// worker's output. With them the layout is built on scratch, the worker's
-/// blobs copied in as one directory: BuildKit copies a big file onto
-/// scratch at full speed, but into an exec's output (measured on Docker
-/// 20.10) at half of it.
+/// The layout from blobs the worker wrote, when it did not write the
+/// documents itself (an image of ours that doesn't, say): the documents go
+/// on top of its output.
 pub fn layout_on_blobs(
     blobs: &State,
-    copies: &[Copy],
     inline: &[Blob],
     layout: &Layout,
     mtime_ns: Option<i64>,
 ) -> State {
-    let copies = distinct(copies, inline);
-    let (base, mut actions) = if copies.is_empty() {
-        (blobs.clone(), FileActions::new())
-    } else {
-        // The worker's blobs as the whole `/blobs` tree: a copy to a path
-        // that does not exist yet, the one directory copy every BuildKit
-        // does the same way.
-        let tree = CopyOptions {
-            timestamp: mtime_ns,
-            ..Default::default()
-        };
-        let start = FileActions::new().copy(blobs, "/blobs", "/blobs", tree);
-        (
-            State::scratch(),
-            copies.iter().fold(start, |a, c| copy_blob(a, c, mtime_ns)),
-        )
-    };
-    actions = write_inline(actions, inline, mtime_ns);
-    base.file(
+    let actions = write_inline(FileActions::new(), inline, mtime_ns);
+    blobs.file(
         documents(actions, layout, mtime_ns),
         "[artifact] writing OCI layout index",
     )

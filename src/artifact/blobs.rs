@@ -13,16 +13,17 @@ use crate::gateway::{Bridge, Options};
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
+use super::documents::LayoutSpec;
 use super::hash::{Problem, problem};
 use super::plan::Plan;
+use super::worker;
 
 /// Where BuildKit 0.10+ puts the frontend's own image definition.
 const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
 
-/// Files this big are only hashed in the worker and copied by BuildKit:
-/// its own copy is several times faster than writing through the exec's
-/// mounts (measured on Docker 20.10: 1 GiB in 0.5 s against 2.5 s).
-const HASH_ONLY_FROM: u64 = 64 << 20;
+/// Where our image is mounted in the exec, whose root is scratch (see
+/// [`write_in_worker`]).
+const SELF_MOUNT: &str = "/frontend";
 
 /// Largest report we read back (about 150 bytes a blob).
 const MAX_REPORT: u64 = 256 << 20;
@@ -74,14 +75,24 @@ pub struct Written {
     pub dir: State,
     /// Per request, in order.
     pub blobs: Vec<Vec<BlobReport>>,
+    /// `sha256:<hex>` of the `index.json` the worker wrote, if it wrote
+    /// the documents too (then `dir` is the whole layout).
+    pub documents: Option<String>,
 }
 
-/// Runs the blob writer for every request of `plan`.
+/// Runs the blob writer for every request of `plan`; it writes the
+/// documents of `spec` beside the blobs.
+///
+/// The exec's root is scratch and our image is mounted read-only at
+/// [`SELF_MOUNT`]: then no mount of the exec is an overlay with an upper
+/// directory, whose unmount would flush everything the exec wrote to disk
+/// before the step ends (measured on Docker 20.10: 0.8 s for 2 GiB).
 pub async fn write_in_worker(
     bridge: &Bridge,
     image: &State,
     binary: &str,
     plan: &Plan,
+    spec: &LayoutSpec,
 ) -> anyhow::Result<Written> {
     let requests = plan.requests();
     let job = Job {
@@ -96,15 +107,21 @@ pub async fn write_in_worker(
             })
             .collect(),
         mtime: plan.epoch,
-        hash_only_from: Some(HASH_ONLY_FROM),
     };
     let job_state = State::scratch().file(
-        llb::FileActions::new().mkfile(
-            &format!("/{}", blobtool::JOB_FILE),
-            0o644,
-            serde_json::to_vec(&job)?,
-            None,
-        ),
+        llb::FileActions::new()
+            .mkfile(
+                &format!("/{}", blobtool::JOB_FILE),
+                0o644,
+                serde_json::to_vec(&job)?,
+                None,
+            )
+            .mkfile(
+                &format!("/{}", worker::LAYOUT_FILE),
+                0o644,
+                spec.to_job_bytes()?,
+                None,
+            ),
         "[artifact] layer list",
     );
     let mut mounts: Vec<Mount> = plan
@@ -117,6 +134,10 @@ pub async fn write_in_worker(
         })
         .collect();
     mounts.push(Mount::ReadOnly {
+        dest: SELF_MOUNT.into(),
+        state: image.clone(),
+    });
+    mounts.push(Mount::ReadOnly {
         dest: blobtool::JOB_DIR.into(),
         state: job_state,
     });
@@ -126,10 +147,11 @@ pub async fn write_in_worker(
     mounts.push(Mount::Output {
         dest: blobtool::REPORT_DIR.into(),
     });
-    let exec = image.run(
+    let binary = format!("{SELF_MOUNT}/{}", binary.trim_start_matches('/'));
+    let exec = State::scratch().run(
         &ExecOptions {
-            args: vec![binary.to_string(), blobtool::SUBCOMMAND.to_string()],
-            env: vec!["PATH=/".to_string()],
+            args: vec![binary, blobtool::SUBCOMMAND.to_string()],
+            env: vec![format!("PATH={SELF_MOUNT}")],
             cwd: "/".to_string(),
             network_none: true,
             custom_name: format!(
@@ -189,5 +211,6 @@ pub async fn write_in_worker(
     Ok(Written {
         dir: dir.clone(),
         blobs,
+        documents: report.documents,
     })
 }

@@ -13,6 +13,7 @@
 mod assemble;
 mod blobs;
 mod contract;
+mod documents;
 mod from_file;
 mod hash;
 mod input;
@@ -22,6 +23,7 @@ mod spec;
 mod subrequest;
 pub mod suggest;
 mod time;
+pub mod worker;
 mod wrap;
 
 use std::collections::BTreeMap;
@@ -33,8 +35,9 @@ use futures_util::FutureExt as _;
 use crate::blobtool::BlobReport;
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
-use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, LayoutBuilder, ManifestBuilder};
+use crate::oci::Blob;
 
+use documents::LayoutSpec;
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
@@ -137,12 +140,20 @@ struct Produced {
     /// `Some`: the worker wrote them into this state. `None`: copy them
     /// from the inputs.
     dir: Option<crate::llb::State>,
+    /// The digest of the `index.json` the worker wrote beside them, if it
+    /// wrote the documents too.
+    documents: Option<String>,
 }
 
 /// Hashes the plan's blobs, in the worker when possible (one read of each
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
-async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::Result<Produced> {
+async fn produce(
+    bridge: &Bridge,
+    opts: &Options,
+    plan: &plan::Plan,
+    spec: &LayoutSpec,
+) -> anyhow::Result<Produced> {
     for input in &plan.inputs {
         check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
     }
@@ -169,11 +180,12 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
         },
     };
     if let Some((image, binary)) = worker {
-        match blobs::write_in_worker(bridge, &image, &binary, plan).await {
+        match blobs::write_in_worker(bridge, &image, &binary, plan, spec).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,
                     dir: Some(w.dir),
+                    documents: w.documents,
                 });
             }
             // A user error (a missing file, say) would fail the same way
@@ -204,12 +216,14 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
                 size: d.size,
                 diff_id: d.digest.clone(),
                 digest: d.digest,
-                // The gateway path copies every blob from its input.
-                written: false,
             }]
         })
         .collect();
-    Ok(Produced { blobs, dir: None })
+    Ok(Produced {
+        blobs,
+        dir: None,
+        documents: None,
+    })
 }
 
 /// Executes a plan: blobs, documents, the layout's LLB.
@@ -218,88 +232,27 @@ async fn execute(
     opts: &Options,
     plan: &plan::Plan,
 ) -> anyhow::Result<BuildResult> {
-    let produced = produce(bridge, opts, plan).await?;
+    let spec = LayoutSpec::of(plan);
+    let produced = produce(bridge, opts, plan, &spec).await?;
     tracing::info!(worker = produced.dir.is_some(), "blobs ready");
-    let mut per_request = produced.blobs.iter();
-    let invalid =
-        |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
-
-    // Blobs we write from bytes (inline configs, the empty layer), and
-    // blobs to copy from inputs when the worker did not write them.
-    let mut inline: Vec<Blob> = Vec::new();
-    let mut copies = Vec::new();
-    let mut manifests = Vec::new();
-    for m in &plan.manifests {
-        let config = match &m.config {
-            plan::ConfigSource::Inline(data) => {
-                let b = Blob::new(data.clone());
-                let d = oci::descriptor(
-                    &m.config_media_type,
-                    &b.digest,
-                    b.data.len() as u64,
-                    &BTreeMap::new(),
-                );
-                inline.push(b);
-                d
-            }
-            plan::ConfigSource::File(r) => {
-                let b = per_request
-                    .next()
-                    .and_then(|b| b.first())
-                    .context("no blob for the config")?;
-                if !b.written {
-                    copies.push(copy_of(plan, r, b));
-                }
-                oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
-            }
-        }
-        .map_err(invalid)?;
-        let mut layers = Vec::new();
-        for (l, blobs) in m.layers.iter().zip(&mut per_request) {
-            for b in blobs {
-                let mut annotations = l.annotations.clone();
-                if l.default_title && !annotations.contains_key(TITLE) {
-                    let name = b.path.rsplit('/').next().unwrap_or(&b.path);
-                    annotations.insert(TITLE.to_string(), name.to_string());
-                }
-                layers.push(
-                    oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
-                        .map_err(invalid)?,
-                );
-                if !b.written {
-                    copies.push(copy_of(plan, &l.blob, b));
-                }
-            }
-        }
-        check_titles(m, &layers)?;
-        if layers.is_empty() && m.empty_layer_if_none {
-            let b = Blob::empty_json();
-            layers.push(
-                oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
-                    .map_err(invalid)?,
-            );
-            inline.push(b);
-        }
-        manifests.push(ManifestBuilder {
-            artifact_type: m.artifact_type.clone(),
-            config,
-            layers,
-            annotations: m.annotations.clone(),
-            subject: m.subject.clone(),
-            platform: m.platform.clone(),
-        });
-    }
-    let layout = LayoutBuilder {
-        manifests,
-        tags: plan.tags.clone(),
-    }
-    .build()
-    .map_err(invalid)?;
-
+    let docs = spec.documents(&produced.blobs)?;
+    let (layout, inline) = (&docs.layout, &docs.inline);
     let mtime_ns = plan.epoch.map(|s| s.saturating_mul(1_000_000_000));
+    let index_digest = Blob::new(layout.index_json.clone()).digest;
     let state = match &produced.dir {
-        Some(dir) => assemble::layout_on_blobs(dir, &copies, &inline, &layout, mtime_ns),
-        None => assemble::layout_state(&copies, &inline, &layout, mtime_ns),
+        // The worker wrote these very documents: its output is the layout.
+        Some(dir) if produced.documents.as_deref() == Some(index_digest.as_str()) => dir.clone(),
+        Some(dir) => assemble::layout_on_blobs(dir, inline, layout, mtime_ns),
+        None => {
+            // Every blob is copied from its input.
+            let copies: Vec<assemble::Copy> = plan
+                .requests()
+                .iter()
+                .zip(&produced.blobs)
+                .flat_map(|((_, r), blobs)| blobs.iter().map(|b| copy_of(plan, r, b)))
+                .collect();
+            assemble::layout_state(&copies, inline, layout, mtime_ns)
+        }
     };
     let def = state.marshal();
     check_caps(bridge, &def, "assemble the OCI layout")?;
@@ -322,31 +275,6 @@ fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble
         src: format!("/{}", b.path),
         hex: b.digest.trim_start_matches("sha256:").to_string(),
     }
-}
-
-/// Two layers with one title would make `oras pull` write one file over
-/// the other: refuse, and say how to fix it (only for titles we set from
-/// file names; titles the user gave are theirs).
-fn check_titles(
-    m: &plan::ManifestPlan,
-    layers: &[oci_spec::image::Descriptor],
-) -> Result<(), UserError> {
-    if !m.layers.iter().any(|l| l.default_title) {
-        return Ok(());
-    }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, d) in layers.iter().enumerate() {
-        let Some(title) = d.annotations().as_ref().and_then(|a| a.get(TITLE)) else {
-            continue;
-        };
-        if let Some(first) = seen.insert(title, i) {
-            return Err(UserError::new(format!(
-                "layers {first} and {i} are both titled {title:?}, so a client pulling the artifact would \
-                 write one file over the other; give one of them --title=<name>"
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn check_caps(bridge: &Bridge, def: &Definition, purpose: &str) -> anyhow::Result<()> {

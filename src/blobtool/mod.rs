@@ -4,10 +4,11 @@
 //! 0.8, thousands of concurrent reads or copies of one input trip its
 //! `flightcontrol` retry limit. So where the daemon can run processes, the
 //! frontend runs its own binary as an ExecOp (`artifact-frontend blobs`)
-//! with the input mounted read-only: it reads each layer file once, hashing
-//! while it writes `blobs/sha256/<digest>`, and reports sizes and digests in
-//! a JSON file the frontend reads back. BuildKit caches the exec by its
-//! inputs' content, so an unchanged input is never hashed twice.
+//! with the input mounted read-only: it writes each layer file to
+//! `blobs/sha256/<digest>`, hashing on another core while the kernel
+//! copies, and reports sizes and digests in a JSON file the frontend reads
+//! back. BuildKit caches the exec by its inputs' content, so an unchanged
+//! input is never hashed twice.
 //!
 //! Paths are resolved inside the input root the way BuildKit resolves them
 //! (symlinks followed, absolute targets and `..` kept inside the root), so
@@ -19,6 +20,7 @@ mod pack;
 mod resolve;
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,17 +55,7 @@ pub struct Job {
     /// entries. 0 when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtime: Option<i64>,
-    /// Regular files of at least this many bytes are only hashed, not
-    /// written (at most [`MAX_HASH_ONLY`] of them, the first in job order):
-    /// the frontend has BuildKit copy those, which it does faster than a
-    /// process can write through the exec's mounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash_only_from: Option<u64>,
 }
-
-/// Most files one job leaves to BuildKit to copy: each becomes a FileOp
-/// action, and long copy chains are what older BuildKit can't take.
-pub const MAX_HASH_ONLY: usize = 8;
 
 /// One requested path.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -115,14 +107,6 @@ pub struct BlobReport {
     pub digest: String,
     /// `sha256:<hex>` of the uncompressed content.
     pub diff_id: String,
-    /// Whether the blob is in `blobs/sha256/`; when false (a big file the
-    /// job said only to hash) the frontend copies it from the input.
-    #[serde(default = "yes")]
-    pub written: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// The report file: one entry per job entry, in order.
@@ -130,21 +114,30 @@ fn yes() -> bool {
 pub struct Report {
     /// Per entry.
     pub entries: Vec<EntryReport>,
+    /// `sha256:<hex>` of the `index.json` written next to the blobs, when
+    /// the worker also wrote the layout's documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<String>,
 }
 
-/// Runs the job found in the standard mounts. Per-entry problems go in the
-/// report (the frontend turns them into messages naming the layer); only a
-/// broken setup is an error here.
-pub fn run_in_worker() -> Result<(), String> {
-    let job_path = Path::new(JOB_DIR).join(JOB_FILE);
-    let job: Job = serde_json::from_slice(
-        &std::fs::read(&job_path).map_err(|e| format!("reading {}: {e}", job_path.display()))?,
-    )
-    .map_err(|e| format!("parsing {}: {e}", job_path.display()))?;
+/// Reads the job from the standard mount.
+pub fn read_job() -> Result<Job, String> {
+    read_json(&Path::new(JOB_DIR).join(JOB_FILE))
+}
+
+/// Reads and parses a JSON file of the job mount.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    serde_json::from_slice(&data).map_err(|e| format!("parsing {}: {e}", path.display()))
+}
+
+/// Runs `job` on the standard mounts and prints what it did (the user sees
+/// it under the step in the build output). Per-entry problems go in the
+/// report: the frontend turns them into messages naming the layer.
+pub fn run_mounted(job: &Job) -> Report {
     let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
     let start = std::time::Instant::now();
-    let report = run(&job, &roots, Path::new(OUT_DIR));
-    // What the user sees under this step in the build output.
+    let report = run(job, &roots, Path::new(OUT_DIR));
     let (blobs, bytes) = report
         .entries
         .iter()
@@ -156,9 +149,40 @@ pub fn run_in_worker() -> Result<(), String> {
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / secs.max(1e-9)
     );
+    report
+}
+
+/// Writes the report for the frontend.
+pub fn write_report(report: &Report) -> Result<(), String> {
     let out = Path::new(REPORT_DIR).join(REPORT_FILE);
-    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec(report).map_err(|e| e.to_string())?;
     std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
+/// Writes a small file of the layout (a document or an inline blob) with
+/// the mode and time BuildKit's FileOp would give it.
+pub fn write_file(path: &Path, data: &[u8], mtime: Option<i64>) -> std::io::Result<()> {
+    std::fs::write(path, data)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    set_mtime(path, mtime.map(|t| t.max(0) as u64))
+}
+
+/// Pins the times and modes of the layout's directories (`blobs/sha256`,
+/// `blobs`, the root), once everything is written in them, so a `type=tar`
+/// export of the layout is reproducible.
+pub fn seal_dirs(out: &Path, mtime: Option<i64>) -> std::io::Result<()> {
+    for dir in [
+        out.join("blobs/sha256"),
+        out.join("blobs"),
+        out.to_path_buf(),
+    ] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+        if let Some(secs) = mtime {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+            std::fs::File::open(&dir)?.set_modified(t)?;
+        }
+    }
+    Ok(())
 }
 
 /// One unit of work: a single path of an entry (a glob expands to many).
@@ -166,8 +190,6 @@ struct Task {
     entry: usize,
     slot: usize,
     path: String,
-    /// Hash it, don't write it.
-    hash_only: bool,
 }
 
 /// Writes `out/blobs/sha256/<hex>` for every entry of `job`; `root(i)` is
@@ -180,7 +202,10 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
             r.error = Some("io".into());
             r.detail = Some(e.to_string());
         }
-        return Report { entries };
+        return Report {
+            entries,
+            documents: None,
+        };
     }
     // Expand globs first so the work list is known and ordered.
     let mut tasks = Vec::new();
@@ -206,21 +231,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
                 entry: i,
                 slot,
                 path,
-                hash_only: false,
             });
-        }
-    }
-    // Which big files to leave to BuildKit: decided up front, in job order,
-    // so the same input always gives the same split (and the same LLB).
-    if let Some(min) = job.hash_only_from {
-        let big = tasks.iter_mut().filter(|t| {
-            let root = root(job.entries[t.entry].source);
-            resolve_in_root(&root, &t.path)
-                .and_then(|p| std::fs::metadata(p).ok())
-                .is_some_and(|m| m.is_file() && m.len() >= min)
-        });
-        for t in big.take(MAX_HASH_ONLY) {
-            t.hash_only = true;
         }
     }
     let results: Mutex<Vec<Option<Result<BlobReport, Failure>>>> =
@@ -279,7 +290,10 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
             r.blobs.clear();
         }
     }
-    Report { entries }
+    Report {
+        entries,
+        documents: None,
+    }
 }
 
 type Failure = (String, Option<String>);
@@ -304,18 +318,6 @@ fn one(
         std::io::ErrorKind::NotFound => fail("missing"),
         _ => io(e),
     })?;
-    if task.hash_only && meta.is_file() {
-        let w = pack::hash_file(&resolved).map_err(io)?;
-        eprintln!("{path}: {:.1} MiB hashed", w.size as f64 / 1048576.0);
-        return Ok(BlobReport {
-            path: path.to_string(),
-            dir: false,
-            size: w.size,
-            digest: format!("sha256:{}", w.hex),
-            diff_id: format!("sha256:{}", w.diff_hex),
-            written: false,
-        });
-    }
     let tmp = blobs.join(format!(".tmp-{index}"));
     let done = if meta.is_dir() {
         if !entry.allow_dir {
@@ -348,7 +350,9 @@ fn one(
         .map(|mut s| s.insert(w.hex.clone()))
         .unwrap_or(true);
     let placed = if first {
-        set_mtime(&tmp, mtime).and_then(|()| std::fs::rename(&tmp, blobs.join(&w.hex)))
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
+            .and_then(|()| set_mtime(&tmp, mtime))
+            .and_then(|()| std::fs::rename(&tmp, blobs.join(&w.hex)))
     } else {
         // Same content as another blob: one file serves both.
         std::fs::remove_file(&tmp)
@@ -366,7 +370,6 @@ fn one(
         size: w.size,
         digest: format!("sha256:{}", w.hex),
         diff_id: format!("sha256:{}", w.diff_hex),
-        written: true,
     })
 }
 

@@ -85,19 +85,18 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Files at least this big are hashed on another core while they are
-/// written; smaller ones are read once into a buffer that serves both.
+/// Files at least this big are copied by the kernel while another core
+/// hashes them; smaller ones are read once into a buffer that serves both.
 const PARALLEL_COPY_MIN: u64 = 8 << 20;
-
-/// Bytes per read of a big file; a few are in flight between the threads.
-const CHUNK: usize = 4 << 20;
 
 /// Copies file `src` to `dest` and hashes it.
 ///
-/// A big file is read once, in chunks: this thread writes each chunk while
-/// another core hashes it, so the step costs about as much as the copy
-/// alone instead of copy plus hash. (Not `copy_file_range`: between the
-/// exec's bind mounts it falls back to small user-space copies.)
+/// A big file is copied in the kernel (`copy_file_range`, through
+/// `std::io::copy`) while another core hashes it from the page cache, so
+/// the step costs about as much as the hash alone instead of copy plus
+/// hash. Measured in an exec on Docker 20.10, 1 GiB: a read/write copy
+/// through the exec's mounts takes 2.5 s, the kernel copy 0.35 s, SHA-256
+/// 0.75 s; both side by side 0.9 s.
 pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
     let len = std::fs::metadata(src)?.len();
     if len < PARALLEL_COPY_MIN {
@@ -110,45 +109,22 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
             hex,
         });
     }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(3);
     std::thread::scope(|s| {
-        let hasher = s.spawn(move || {
-            let mut h = Sha256::new();
-            for chunk in rx {
-                h.update(chunk.as_slice());
-            }
-            hex::encode(h.finalize())
-        });
+        let hasher = s.spawn(|| hash_file(src));
         let copied = (|| {
             let mut input = File::open(src)?;
             let mut output = File::create(dest)?;
-            let mut size = 0u64;
-            loop {
-                let mut buf = vec![0u8; CHUNK];
-                let n = read_full(&mut input, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                buf.truncate(n);
-                let chunk = std::sync::Arc::new(buf);
-                tx.send(chunk.clone())
-                    .map_err(|_| io::Error::other("hashing thread stopped"))?;
-                output.write_all(&chunk)?;
-                size += n as u64;
-            }
-            output.flush()?;
-            Ok::<u64, io::Error>(size)
+            io::copy(&mut input, &mut output)
         })();
-        drop(tx);
-        let hex = hasher
+        let hashed = hasher
             .join()
-            .map_err(|_| io::Error::other("hashing thread panicked"))?;
-        let size = copied?;
-        Ok(Written {
-            size,
-            diff_hex: hex.clone(),
-            hex,
-        })
+            .map_err(|_| io::Error::other("hashing thread panicked"))??;
+        // The copy and the hash each read the file: if it changed between
+        // the two, the blob would not match its digest.
+        if copied? != hashed.size {
+            return Err(io::Error::other("file changed while it was copied"));
+        }
+        Ok(hashed)
     })
 }
 
@@ -172,18 +148,6 @@ pub fn hash_file(path: &Path) -> io::Result<Written> {
         diff_hex: hex.clone(),
         hex,
     })
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_full(input: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// Writes directory `dir` as a tar (entries under `name/`) to `dest`,

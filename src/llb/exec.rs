@@ -58,6 +58,13 @@ impl State {
     /// Runs a process with this state as its root filesystem plus
     /// `mounts`. The root is writable (BuildKit creates mount points in it)
     /// but its changes are discarded.
+    ///
+    /// A scratch root is an empty writable directory: BuildKit wants an
+    /// output for it, which no [`ExecState::output`] returns (BuildKit
+    /// numbers outputs in mount order, so it is output 0 of the op). With a scratch root no mount of the
+    /// exec is an overlay with an upper directory, and unmounting such an
+    /// overlay syncs the whole filesystem under it: every byte the exec
+    /// wrote would be flushed to disk before the step could end.
     pub fn run(&self, opts: &ExecOptions, mounts: &[Mount]) -> ExecState {
         let mut inputs: Vec<State> = Vec::new();
         let input_index = |st: &State, inputs: &mut Vec<State>| -> i64 {
@@ -72,14 +79,16 @@ impl State {
                 }
             }
         };
+        let root_input = input_index(self, &mut inputs);
+        let scratch_root = root_input < 0;
         let mut pb_mounts = vec![pb::Mount {
-            input: input_index(self, &mut inputs),
+            input: root_input,
             dest: "/".into(),
-            output: -1,
+            output: if scratch_root { 0 } else { -1 },
             readonly: false,
             ..Default::default()
         }];
-        let mut n_outputs = 0i64;
+        let mut n_outputs = i64::from(scratch_root);
         for m in mounts {
             pb_mounts.push(match m {
                 Mount::ReadOnly { dest, state } => pb::Mount {
@@ -133,7 +142,7 @@ impl State {
             ..Default::default()
         };
         let refs: Vec<&State> = inputs.iter().collect();
-        let outputs = (0..n_outputs)
+        let outputs = (i64::from(scratch_root)..n_outputs)
             .map(|i| State::from_op(&op, &refs, metadata.clone(), i))
             .collect();
         ExecState { outputs }

@@ -199,6 +199,51 @@ fn exec_outputs_are_the_writable_mounts() {
 }
 
 #[test]
+fn scratch_root_gets_a_discarded_output() {
+    let img = image(&ImageRef::parse("busybox").unwrap(), None);
+    let e = State::scratch().run(
+        &ExecOptions {
+            args: vec!["/bin/x".into()],
+            cwd: "/".into(),
+            ..Default::default()
+        },
+        &[
+            Mount::ReadOnly {
+                dest: "/bin".into(),
+                state: img,
+            },
+            Mount::Output {
+                dest: "/out".into(),
+            },
+        ],
+    );
+    // output(0) is still the first writable mount; the root's is not handed out.
+    assert!(e.output(1).is_none());
+    let o = ops(&e.output(0).unwrap().marshal()).pop().unwrap();
+    assert_eq!(o.inputs[0].index, 1);
+    let exec = ops(&e.output(0).unwrap().marshal())
+        .into_iter()
+        .find_map(|o| match o.op {
+            Some(pb::op::Op::Exec(x)) => Some(x),
+            _ => None,
+        })
+        .unwrap();
+    let mounts: Vec<(&str, i64, i64, bool)> = exec
+        .mounts
+        .iter()
+        .map(|m| (m.dest.as_str(), m.input, m.output, m.readonly))
+        .collect();
+    assert_eq!(
+        mounts,
+        vec![
+            ("/", -1, 0, false),
+            ("/bin", 0, -1, true),
+            ("/out", -1, 1, false)
+        ]
+    );
+}
+
+#[test]
 fn image_refs_normalize_like_docker() {
     for (i, o) in [
         ("alpine", "docker.io/library/alpine:latest"),
