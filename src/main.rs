@@ -16,7 +16,7 @@ fn main() {
         .nth(1)
         .is_some_and(|a| a == blobtool::SUBCOMMAND)
     {
-        if let Err(e) = artifact::worker::run() {
+        if let Err(e) = blobtool::run_in_worker() {
             eprintln!("artifact-frontend {}: {e}", blobtool::SUBCOMMAND);
             std::process::exit(1);
         }

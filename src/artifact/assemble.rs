@@ -1,8 +1,7 @@
 //! The LLB that writes the layout.
 //!
-//! The worker normally writes the whole layout (see `worker`); when it
-//! wrote only the blobs, the JSON documents go on top of its output.
-//! Through the gateway, layer files are copied from their inputs in FileOps.
+//! With blobs written by the worker, the JSON documents go on top of its
+//! output in one FileOp. Through the gateway, layer files are copied from their inputs in FileOps.
 //! The reference `artifact.v0` stacks one op per layer, and the overlay
 //! mount fails near 400 layers. Chaining actions inside one FileOp avoids
 //! that, but a chain can't be long either: the BuildKit in Docker 20.10
@@ -103,9 +102,8 @@ pub fn layout_state(
     )
 }
 
-/// The layout from blobs the worker wrote, when it did not write the
-/// documents itself (an image of ours that doesn't, say): the documents go
-/// on top of its output.
+/// The layout from blobs the worker wrote: the inline blobs and the
+/// documents go on top of its output.
 pub fn layout_on_blobs(
     blobs: &State,
     inline: &[Blob],

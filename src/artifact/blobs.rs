@@ -13,10 +13,8 @@ use crate::gateway::{Bridge, Options};
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
-use super::documents::LayoutSpec;
 use super::hash::{Problem, problem};
 use super::plan::Plan;
-use super::worker;
 
 /// Where BuildKit 0.10+ puts the frontend's own image definition.
 const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
@@ -77,13 +75,9 @@ pub struct Written {
     pub dir: State,
     /// Per request, in order.
     pub blobs: Vec<Vec<BlobReport>>,
-    /// `sha256:<hex>` of the `index.json` the worker wrote, if it wrote
-    /// the documents too (then `dir` is the whole layout).
-    pub documents: Option<String>,
 }
 
-/// Runs the blob writer for every request of `plan`; it writes the
-/// documents of `spec` beside the blobs.
+/// Runs the blob writer for every request of `plan`.
 ///
 /// No mount of the exec may be an overlay with an upper directory: its
 /// unmount flushes everything the exec wrote to disk before the step ends
@@ -96,7 +90,6 @@ pub async fn write_in_worker(
     image: &State,
     binary: &str,
     plan: &Plan,
-    spec: &LayoutSpec,
 ) -> anyhow::Result<Written> {
     let requests = plan.requests();
     let job = Job {
@@ -113,19 +106,12 @@ pub async fn write_in_worker(
         mtime: plan.epoch,
     };
     let job_state = State::scratch().file(
-        llb::FileActions::new()
-            .mkfile(
-                &format!("/{}", blobtool::JOB_FILE),
-                0o644,
-                serde_json::to_vec(&job)?,
-                None,
-            )
-            .mkfile(
-                &format!("/{}", worker::LAYOUT_FILE),
-                0o644,
-                spec.to_job_bytes()?,
-                None,
-            ),
+        llb::FileActions::new().mkfile(
+            &format!("/{}", blobtool::JOB_FILE),
+            0o644,
+            serde_json::to_vec(&job)?,
+            None,
+        ),
         "[artifact] layer list",
     );
     let mut mounts: Vec<Mount> = plan
@@ -227,6 +213,5 @@ pub async fn write_in_worker(
     Ok(Written {
         dir: dir.clone(),
         blobs,
-        documents: report.documents,
     })
 }

@@ -1,73 +1,21 @@
 //! From blob digests to the layout's documents: config descriptor, layer
 //! descriptors, manifests, `index.json`.
 //!
-//! This runs in two places with the same code: in the frontend, and inside
-//! the worker right after it wrote the blobs. When the worker writes the
-//! documents too, the whole layout is one exec's output, and the frontend
-//! returns it as is: a FileOp on top would mount an overlay over the
-//! blobs, and unmounting it flushes every byte the exec wrote to disk
-//! before the build can finish (on a 2 GiB model, most of a second).
-//!
-//! [`LayoutSpec`] is the part of a [`Plan`] the documents depend on, and
-//! nothing else (no line numbers, no paths as typed), so it can go into
-//! the worker's job without making BuildKit's cache key of the exec change
-//! when only a comment in the Artifactfile did.
+//! The worker writes only blobs, never these: its exec is cached by the
+//! inputs' content and the paths asked for, so editing an annotation, a
+//! tag or the config re-runs nothing but the small FileOp that writes the
+//! documents, not the hash of a 100 GB model.
 
 use std::collections::BTreeMap;
 
-use oci_spec::image::{Descriptor, Platform};
-use serde::{Deserialize, Serialize};
+use oci_spec::image::Descriptor;
 
 use crate::blobtool::BlobReport;
 use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
 use super::TITLE;
-use super::plan::{ConfigSource, Plan};
-
-/// What the documents of a plan depend on, besides the blobs.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct LayoutSpec {
-    /// Per manifest, in `index.json` order.
-    pub manifests: Vec<ManifestSpec>,
-    /// `ref.name`s for `index.json`.
-    pub tags: Vec<String>,
-}
-
-/// One manifest of a [`LayoutSpec`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManifestSpec {
-    /// The platform its index descriptor names.
-    pub platform: Option<Platform>,
-    /// Manifest `artifactType`.
-    pub artifact_type: Option<String>,
-    /// Config media type.
-    pub config_media_type: String,
-    /// The config's bytes; `None` when the config is a file (the first
-    /// blob of this manifest).
-    pub config: Option<Vec<u8>>,
-    /// Layers in order; each takes the next request's blobs.
-    pub layers: Vec<LayerDocSpec>,
-    /// With no layers, add the OCI 1.1 empty descriptor.
-    pub empty_layer_if_none: bool,
-    /// Manifest annotations.
-    pub annotations: BTreeMap<String, String>,
-    /// The manifest's subject.
-    pub subject: Option<Descriptor>,
-}
-
-/// One layer request of a [`ManifestSpec`] (a glob gives several layers).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LayerDocSpec {
-    /// Descriptor media type.
-    pub media_type: String,
-    /// Descriptor annotations.
-    pub annotations: BTreeMap<String, String>,
-    /// Title the layer after its file unless the annotations have a title.
-    pub default_title: bool,
-}
+use super::plan::{ConfigSource, ManifestPlan, Plan};
 
 /// The documents, and the blobs written from bytes (inline configs, the
 /// empty layer).
@@ -78,57 +26,18 @@ pub struct Documents {
     pub inline: Vec<Blob>,
 }
 
-impl LayoutSpec {
-    /// The documents' part of `plan`.
-    pub fn of(plan: &Plan) -> LayoutSpec {
-        LayoutSpec {
-            manifests: plan
-                .manifests
-                .iter()
-                .map(|m| ManifestSpec {
-                    platform: m.platform.clone(),
-                    artifact_type: m.artifact_type.clone(),
-                    config_media_type: m.config_media_type.clone(),
-                    config: match &m.config {
-                        ConfigSource::Inline(data) => Some(data.clone()),
-                        ConfigSource::File(_) => None,
-                    },
-                    layers: m
-                        .layers
-                        .iter()
-                        .map(|l| LayerDocSpec {
-                            media_type: l.media_type.clone(),
-                            annotations: l.annotations.clone(),
-                            default_title: l.default_title,
-                        })
-                        .collect(),
-                    empty_layer_if_none: m.empty_layer_if_none,
-                    annotations: m.annotations.clone(),
-                    subject: m.subject.clone(),
-                })
-                .collect(),
-            tags: plan.tags.clone(),
-        }
-    }
-
-    /// The spec as job bytes: JSON with every object's keys sorted
-    /// (oci-spec keeps descriptor annotations in a `HashMap`), so the same
-    /// plan always gives the same exec and BuildKit's cache finds it.
-    pub fn to_job_bytes(&self) -> serde_json::Result<Vec<u8>> {
-        serde_json::to_vec(&serde_json::to_value(self)?)
-    }
-
+impl Documents {
     /// The documents, given per request (config file first, then each
     /// layer, per manifest: [`Plan::requests`]' order) the blobs it gave.
-    pub fn documents(&self, blobs: &[Vec<BlobReport>]) -> Result<Documents, UserError> {
+    pub fn of(plan: &Plan, blobs: &[Vec<BlobReport>]) -> Result<Documents, UserError> {
         let invalid =
             |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
         let mut per_request = blobs.iter();
         let mut inline: Vec<Blob> = Vec::new();
         let mut manifests = Vec::new();
-        for m in &self.manifests {
+        for m in &plan.manifests {
             let config = match &m.config {
-                Some(data) => {
+                ConfigSource::Inline(data) => {
                     let b = Blob::new(data.clone());
                     let d = oci::descriptor(
                         &m.config_media_type,
@@ -139,7 +48,7 @@ impl LayoutSpec {
                     inline.push(b);
                     d
                 }
-                None => {
+                ConfigSource::File(_) => {
                     let b = per_request
                         .next()
                         .and_then(|b| b.first())
@@ -182,7 +91,7 @@ impl LayoutSpec {
         }
         let layout = LayoutBuilder {
             manifests,
-            tags: self.tags.clone(),
+            tags: plan.tags.clone(),
         }
         .build()
         .map_err(invalid)?;
@@ -193,7 +102,7 @@ impl LayoutSpec {
 /// Two layers with one title would make `oras pull` write one file over
 /// the other: refuse, and say how to fix it (only for titles we set from
 /// file names; titles the user gave are theirs).
-fn check_titles(m: &ManifestSpec, layers: &[Descriptor]) -> Result<(), UserError> {
+fn check_titles(m: &ManifestPlan, layers: &[Descriptor]) -> Result<(), UserError> {
     if !m.layers.iter().any(|l| l.default_title) {
         return Ok(());
     }

@@ -23,7 +23,6 @@ mod spec;
 mod subrequest;
 pub mod suggest;
 mod time;
-pub mod worker;
 mod wrap;
 
 use std::collections::BTreeMap;
@@ -35,9 +34,8 @@ use futures_util::FutureExt as _;
 use crate::blobtool::BlobReport;
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
-use crate::oci::Blob;
 
-use documents::LayoutSpec;
+use documents::Documents;
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
@@ -140,20 +138,12 @@ struct Produced {
     /// `Some`: the worker wrote them into this state. `None`: copy them
     /// from the inputs.
     dir: Option<crate::llb::State>,
-    /// The digest of the `index.json` the worker wrote beside them, if it
-    /// wrote the documents too.
-    documents: Option<String>,
 }
 
 /// Hashes the plan's blobs, in the worker when possible (one read of each
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
-async fn produce(
-    bridge: &Bridge,
-    opts: &Options,
-    plan: &plan::Plan,
-    spec: &LayoutSpec,
-) -> anyhow::Result<Produced> {
+async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::Result<Produced> {
     for input in &plan.inputs {
         check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
     }
@@ -180,12 +170,11 @@ async fn produce(
         },
     };
     if let Some((image, binary)) = worker {
-        match blobs::write_in_worker(bridge, &image, &binary, plan, spec).await {
+        match blobs::write_in_worker(bridge, &image, &binary, plan).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,
                     dir: Some(w.dir),
-                    documents: w.documents,
                 });
             }
             // A user error (a missing file, say) would fail the same way
@@ -219,11 +208,7 @@ async fn produce(
             }]
         })
         .collect();
-    Ok(Produced {
-        blobs,
-        dir: None,
-        documents: None,
-    })
+    Ok(Produced { blobs, dir: None })
 }
 
 /// Executes a plan: blobs, documents, the layout's LLB.
@@ -232,16 +217,12 @@ async fn execute(
     opts: &Options,
     plan: &plan::Plan,
 ) -> anyhow::Result<BuildResult> {
-    let spec = LayoutSpec::of(plan);
-    let produced = produce(bridge, opts, plan, &spec).await?;
+    let produced = produce(bridge, opts, plan).await?;
     tracing::info!(worker = produced.dir.is_some(), "blobs ready");
-    let docs = spec.documents(&produced.blobs)?;
+    let docs = Documents::of(plan, &produced.blobs)?;
     let (layout, inline) = (&docs.layout, &docs.inline);
     let mtime_ns = plan.epoch.map(|s| s.saturating_mul(1_000_000_000));
-    let index_digest = Blob::new(layout.index_json.clone()).digest;
     let state = match &produced.dir {
-        // The worker wrote these very documents: its output is the layout.
-        Some(dir) if produced.documents.as_deref() == Some(index_digest.as_str()) => dir.clone(),
         Some(dir) => assemble::layout_on_blobs(dir, inline, layout, mtime_ns),
         None => {
             // Every blob is copied from its input.

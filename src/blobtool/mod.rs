@@ -114,30 +114,21 @@ pub struct BlobReport {
 pub struct Report {
     /// Per entry.
     pub entries: Vec<EntryReport>,
-    /// `sha256:<hex>` of the `index.json` written next to the blobs, when
-    /// the worker also wrote the layout's documents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documents: Option<String>,
 }
 
-/// Reads the job from the standard mount.
-pub fn read_job() -> Result<Job, String> {
-    read_json(&Path::new(JOB_DIR).join(JOB_FILE))
-}
-
-/// Reads and parses a JSON file of the job mount.
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    serde_json::from_slice(&data).map_err(|e| format!("parsing {}: {e}", path.display()))
-}
-
-/// Runs `job` on the standard mounts and prints what it did (the user sees
-/// it under the step in the build output). Per-entry problems go in the
-/// report: the frontend turns them into messages naming the layer.
-pub fn run_mounted(job: &Job) -> Report {
+/// Runs the job found in the standard mounts. Per-entry problems go in the
+/// report (the frontend turns them into messages naming the layer); only a
+/// broken setup is an error here.
+pub fn run_in_worker() -> Result<(), String> {
+    let job_path = Path::new(JOB_DIR).join(JOB_FILE);
+    let job: Job = serde_json::from_slice(
+        &std::fs::read(&job_path).map_err(|e| format!("reading {}: {e}", job_path.display()))?,
+    )
+    .map_err(|e| format!("parsing {}: {e}", job_path.display()))?;
     let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
     let start = std::time::Instant::now();
-    let report = run(job, &roots, Path::new(OUT_DIR));
+    let report = run(&job, &roots, Path::new(OUT_DIR));
+    // What the user sees under this step in the build output.
     let (blobs, bytes) = report
         .entries
         .iter()
@@ -149,40 +140,9 @@ pub fn run_mounted(job: &Job) -> Report {
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / secs.max(1e-9)
     );
-    report
-}
-
-/// Writes the report for the frontend.
-pub fn write_report(report: &Report) -> Result<(), String> {
     let out = Path::new(REPORT_DIR).join(REPORT_FILE);
-    let json = serde_json::to_vec(report).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))
-}
-
-/// Writes a small file of the layout (a document or an inline blob) with
-/// the mode and time BuildKit's FileOp would give it.
-pub fn write_file(path: &Path, data: &[u8], mtime: Option<i64>) -> std::io::Result<()> {
-    std::fs::write(path, data)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
-    set_mtime(path, mtime.map(|t| t.max(0) as u64))
-}
-
-/// Pins the times and modes of the layout's directories (`blobs/sha256`,
-/// `blobs`, the root), once everything is written in them, so a `type=tar`
-/// export of the layout is reproducible.
-pub fn seal_dirs(out: &Path, mtime: Option<i64>) -> std::io::Result<()> {
-    for dir in [
-        out.join("blobs/sha256"),
-        out.join("blobs"),
-        out.to_path_buf(),
-    ] {
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
-        if let Some(secs) = mtime {
-            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
-            std::fs::File::open(&dir)?.set_modified(t)?;
-        }
-    }
-    Ok(())
 }
 
 /// One unit of work: a single path of an entry (a glob expands to many).
@@ -202,10 +162,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
             r.error = Some("io".into());
             r.detail = Some(e.to_string());
         }
-        return Report {
-            entries,
-            documents: None,
-        };
+        return Report { entries };
     }
     // Expand globs first so the work list is known and ordered.
     let mut tasks = Vec::new();
@@ -290,10 +247,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
             r.blobs.clear();
         }
     }
-    Report {
-        entries,
-        documents: None,
-    }
+    Report { entries }
 }
 
 type Failure = (String, Option<String>);
