@@ -140,11 +140,12 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
 const WRITEBACK_CHUNK: u64 = 64 << 20;
 
 /// Starts writing `len` bytes at `offset` of `file` to disk, without
-/// waiting. BuildKit runs a frontend in a container whose root is an
-/// overlay, and unmounting it when the frontend exits flushes every dirty
-/// page of the filesystem: a blob still in memory then costs its whole
-/// disk write after the build's real work. Started here, the disk writes
-/// it while the hash runs. Advisory: an error changes nothing.
+/// waiting. Unmounting a writable overlay flushes every dirty page of the
+/// filesystem under it, and one is unmounted right after this exec: the
+/// FileOp writing the documents on top of its output, and the frontend's
+/// own container when it exits. A blob still in memory then costs its
+/// whole disk write after the build's real work; started here, the disk
+/// writes it while the hash runs. Advisory: an error changes nothing.
 fn start_writeback(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd as _;
     // SAFETY: plain syscall on a file descriptor we own for the call.
