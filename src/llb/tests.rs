@@ -144,6 +144,25 @@ fn imported_definitions_keep_their_bytes_and_appear_once() {
     assert!(State::from_definition(&bad).is_err());
 }
 
+/// The exec op of `def`, after checking its mounts: (dest, input,
+/// output, readonly) each.
+fn assert_exec_mounts(def: &Definition, want: &[(&str, i64, i64, bool)]) -> pb::ExecOp {
+    let exec = ops(def)
+        .into_iter()
+        .find_map(|o| match o.op {
+            Some(pb::op::Op::Exec(x)) => Some(x),
+            _ => None,
+        })
+        .unwrap();
+    let mounts: Vec<(&str, i64, i64, bool)> = exec
+        .mounts
+        .iter()
+        .map(|m| (m.dest.as_str(), m.input, m.output, m.readonly))
+        .collect();
+    assert_eq!(mounts, want);
+    exec
+}
+
 #[test]
 fn exec_outputs_are_the_writable_mounts() {
     let img = image(&ImageRef::parse("busybox").unwrap(), None);
@@ -174,26 +193,14 @@ fn exec_outputs_are_the_writable_mounts() {
     assert_eq!(t0.digest, t1.digest, "one exec");
     assert_eq!((t0.index, t1.index), (0, 1));
     assert!(e.output(2).is_none());
-    let exec = ops(&o0)
-        .into_iter()
-        .find_map(|o| match o.op {
-            Some(pb::op::Op::Exec(x)) => Some(x),
-            _ => None,
-        })
-        .unwrap();
-    let mounts: Vec<(&str, i64, i64, bool)> = exec
-        .mounts
-        .iter()
-        .map(|m| (m.dest.as_str(), m.input, m.output, m.readonly))
-        .collect();
-    assert_eq!(
-        mounts,
-        vec![
+    let exec = assert_exec_mounts(
+        &o0,
+        &[
             ("/", 0, -1, false),
             ("/in", 1, -1, true),
             ("/out", -1, 0, false),
-            ("/r", -1, 1, false)
-        ]
+            ("/r", -1, 1, false),
+        ],
     );
     assert_eq!(exec.network, pb::NetMode::None as i32);
 }
@@ -221,25 +228,13 @@ fn scratch_root_gets_a_discarded_output() {
     assert!(e.output(1).is_none());
     let o = ops(&e.output(0).unwrap().marshal()).pop().unwrap();
     assert_eq!(o.inputs[0].index, 1);
-    let exec = ops(&e.output(0).unwrap().marshal())
-        .into_iter()
-        .find_map(|o| match o.op {
-            Some(pb::op::Op::Exec(x)) => Some(x),
-            _ => None,
-        })
-        .unwrap();
-    let mounts: Vec<(&str, i64, i64, bool)> = exec
-        .mounts
-        .iter()
-        .map(|m| (m.dest.as_str(), m.input, m.output, m.readonly))
-        .collect();
-    assert_eq!(
-        mounts,
-        vec![
+    assert_exec_mounts(
+        &e.output(0).unwrap().marshal(),
+        &[
             ("/", -1, 0, false),
             ("/bin", 0, -1, true),
-            ("/out", -1, 1, false)
-        ]
+            ("/out", -1, 1, false),
+        ],
     );
 }
 
