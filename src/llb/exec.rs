@@ -61,10 +61,10 @@ impl State {
     ///
     /// A scratch root is an empty writable directory: BuildKit wants an
     /// output for it, which no [`ExecState::output`] returns (BuildKit
-    /// numbers outputs in mount order, so it is output 0 of the op). With a scratch root no mount of the
-    /// exec is an overlay with an upper directory, and unmounting such an
-    /// overlay syncs the whole filesystem under it: every byte the exec
-    /// wrote would be flushed to disk before the step could end.
+    /// numbers outputs in mount order, so it is output 0 of the op). With a
+    /// scratch root, the root is no overlay with an upper directory, whose
+    /// unmount would flush every byte the exec wrote to disk before the
+    /// step could end.
     pub fn run(&self, opts: &ExecOptions, mounts: &[Mount]) -> ExecState {
         let mut inputs: Vec<State> = Vec::new();
         let input_index = |st: &State, inputs: &mut Vec<State>| -> i64 {
