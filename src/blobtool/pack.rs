@@ -159,6 +159,40 @@ fn start_writeback(file: &File, offset: u64, len: u64) {
     }
 }
 
+/// A file that starts the disk write of every [`WRITEBACK_CHUNK`] written
+/// to it (see [`start_writeback`]).
+struct Writeback {
+    file: File,
+    written: u64,
+    started: u64,
+}
+
+impl Writeback {
+    fn new(file: File) -> Self {
+        Writeback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+}
+
+impl Write for Writeback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= WRITEBACK_CHUNK {
+            start_writeback(&self.file, self.started, self.written - self.started);
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Bytes of a file mapped at a time while hashing it.
 const HASH_WINDOW: u64 = 256 << 20;
 
@@ -203,12 +237,20 @@ pub fn tar_dir(
     mtime: u64,
     dest: &Path,
 ) -> io::Result<Written> {
-    let blob = Hashing::new(io::BufWriter::new(File::create(dest)?));
+    let blob = Hashing::new(io::BufWriter::with_capacity(
+        TAR_BUFFER,
+        Writeback::new(File::create(dest)?),
+    ));
     let (blob, diff_hex) = match compression {
         Compression::None => {
-            let tar = write_tar(Hashing::new(blob), dir, name, mtime)?;
-            let (blob, _, diff) = tar.finish();
-            (blob, diff)
+            // The blob is the tar: one hash serves as both digests.
+            let (mut file, size, hex) = write_tar(blob, dir, name, mtime)?.finish();
+            file.flush()?;
+            return Ok(Written {
+                size,
+                diff_hex: hex.clone(),
+                hex,
+            });
         }
         Compression::Gzip => {
             // GzBuilder writes no file name and mtime 0 unless asked.
@@ -232,6 +274,9 @@ pub fn tar_dir(
         diff_hex,
     })
 }
+
+/// Write buffer of a tar blob: few, large writes through the exec's mount.
+const TAR_BUFFER: usize = 1 << 20;
 
 fn write_tar<W: Write>(out: W, dir: &Path, name: &str, mtime: u64) -> io::Result<W> {
     let mut entries = Vec::new();

@@ -79,4 +79,12 @@ fn tars_are_reproducible_and_sorted() {
         plain.size,
         std::fs::metadata(t.path().join("p")).unwrap().len()
     );
+    // Digests of the bytes written; a compressed tar's DiffID is the plain
+    // tar's digest.
+    let bytes = std::fs::read(t.path().join("p")).unwrap();
+    assert_eq!(plain.hex, hex::encode(Sha256::digest(&bytes)));
+    let gz = tar_dir(&x.join("d"), "d", Compression::Gzip, 5, &t.path().join("g")).unwrap();
+    assert_eq!(gz.diff_hex, plain.hex);
+    let gz_bytes = std::fs::read(t.path().join("g")).unwrap();
+    assert_eq!(gz.hex, hex::encode(Sha256::digest(&gz_bytes)));
 }
