@@ -389,18 +389,26 @@ fn big_and_small_files_through_the_worker(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Writes `n` one-line text files at `path(i)` under `dir` and lists them,
+/// in order, in `dir/layers.json` (for `containerimage.artifact.layers=@`).
+fn listed_files(dir: &Path, n: usize, path: impl Fn(usize) -> String) -> Result<()> {
+    let mut layers = Vec::new();
+    for i in 0..n {
+        let name = path(i);
+        let file = dir.join(&name);
+        std::fs::create_dir_all(file.parent().context("a file has a parent")?)?;
+        std::fs::write(file, format!("file {i}\n"))?;
+        layers.push(serde_json::json!({"path": name, "mediaType": "text/plain"}));
+    }
+    std::fs::write(dir.join("layers.json"), serde_json::to_vec(&layers)?)?;
+    Ok(())
+}
+
 /// More layers than one FileOp takes, through the gateway (parts chained
 /// op on op) and through the worker: the same layout.
 fn many_layers_through_the_gateway(ctx: &Ctx) -> Result<()> {
     let c = ctx.dir("gwmany");
-    std::fs::create_dir_all(c.join("f"))?;
-    let mut layers = Vec::new();
-    for i in 0..150 {
-        let name = format!("f/{i:03}.txt");
-        std::fs::write(c.join(&name), format!("{i}\n"))?;
-        layers.push(serde_json::json!({"path": name, "mediaType": "text/plain"}));
-    }
-    std::fs::write(c.join("layers.json"), serde_json::to_vec(&layers)?)?;
+    listed_files(&c, 150, |i| format!("f/{i:03}.txt"))?;
     let args = [
         (CONFIG, "application/vnd.oci.empty.v1+json"),
         (TYPE, "application/vnd.example.many"),
@@ -432,14 +440,7 @@ fn many_layers_through_the_gateway(ctx: &Ctx) -> Result<()> {
 /// in a file because one option can't hold that many.
 fn ten_thousand_layers(ctx: &Ctx) -> Result<()> {
     let c = ctx.dir("many");
-    std::fs::create_dir_all(c.join("files"))?;
-    let mut layers = Vec::new();
-    for i in 0..10_000 {
-        let name = format!("files/f{i:05}.txt");
-        std::fs::write(c.join(&name), format!("file {i}\n"))?;
-        layers.push(serde_json::json!({"path": name, "mediaType": "text/plain"}));
-    }
-    std::fs::write(c.join("layers.json"), serde_json::to_vec(&layers)?)?;
+    listed_files(&c, 10_000, |i| format!("files/f{i:05}.txt"))?;
     let out = ctx.dir("many-out");
     let start = Instant::now();
     ctx.build_ok(
