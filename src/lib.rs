@@ -11,7 +11,12 @@
 //! - [`oci`]: OCI descriptors, manifests and the layout, serialized with the
 //!   same bytes as Go's `encoding/json`.
 //! - [`gateway`]: the stdio gRPC client, options, caps and `Return`.
+//! - [`suggest`]: "did you mean" for misspelled names.
+//! - [`modelpack`]: the CNCF ModelPack format: media types, modctl's file
+//!   classification, the config document and layer annotations.
 //! - [`artifactfile`]: the Artifactfile parser (text in, a model out).
+//! - [`modelfile`]: the Modelfile parser (modctl's format; text in, a model
+//!   out).
 //! - [`blobtool`]: the blob writer the frontend runs inside BuildKit's
 //!   worker, as an ExecOp of its own image.
 //! - [`artifact`]: the frontend's logic, using all of the above.
@@ -21,5 +26,8 @@ pub mod artifactfile;
 pub mod blobtool;
 pub mod gateway;
 pub mod llb;
+pub mod modelfile;
+pub mod modelpack;
 pub mod oci;
 pub mod proto;
+pub mod suggest;

@@ -101,6 +101,7 @@ pub async fn write_in_worker(
                 glob: r.glob,
                 allow_dir: r.allow_dir,
                 compression: r.compression,
+                pack: r.pack.clone(),
             })
             .collect(),
         mtime: plan.epoch,
@@ -197,6 +198,7 @@ pub async fn write_in_worker(
                 Some("missing") => Err(at(Problem::Missing)),
                 Some("directory") => Err(at(Problem::Directory)),
                 Some("irregular") => Err(at(Problem::Irregular)),
+                Some("nomatch") if r.allow_no_match => Ok(Vec::new()),
                 Some("nomatch") => Err(plan
                     .error_at(
                         r.lines,

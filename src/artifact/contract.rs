@@ -63,6 +63,7 @@ pub fn manifest(
         empty_layer_if_none: false,
         annotations: BTreeMap::new(),
         subject: None,
+        model: None,
     }
 }
 
@@ -76,11 +77,12 @@ fn layer(l: LayerSpec, input: usize) -> LayerPlan {
             // The reference takes single files only.
             allow_dir: false,
             compression: Compression::None,
-            lines: None,
+            ..Default::default()
         },
         media_type: l.media_type,
         annotations: l.annotations,
         default_title: false,
+        label: None,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
 use super::TITLE;
+use super::model_layers;
 use super::plan::{ConfigSource, ManifestPlan, Plan};
 
 /// The documents, and the blobs written from bytes (inline configs, the
@@ -36,9 +37,41 @@ impl Documents {
         let mut inline: Vec<Blob> = Vec::new();
         let mut manifests = Vec::new();
         for m in &plan.manifests {
-            let config = match &m.config {
-                ConfigSource::Inline(data) => {
-                    let b = Blob::new(data.clone());
+            let config_file = match &m.config {
+                ConfigSource::File(_) => Some(
+                    per_request
+                        .next()
+                        .and_then(|b| b.first())
+                        .ok_or_else(|| UserError::new("no blob for the config file"))?,
+                ),
+                ConfigSource::Inline(_) | ConfigSource::Model => None,
+            };
+            let layer_blobs: Vec<&Vec<BlobReport>> = m
+                .layers
+                .iter()
+                .zip(&mut per_request)
+                .map(|(_, b)| b)
+                .collect();
+            if layer_blobs.len() != m.layers.len() {
+                return Err(UserError::new("fewer blob reports than layers"));
+            }
+            let (config_bytes, mut layers) = match &m.model {
+                Some(model) => {
+                    let spec = plan
+                        .spec_file
+                        .as_ref()
+                        .map_or("the Modelfile", |f| f.filename.as_str());
+                    let built = model_layers::build(model, &layer_blobs, spec, plan.epoch)?;
+                    (Some(built.config.data), built.layers)
+                }
+                None => (None, plain_layers(m, &layer_blobs)?),
+            };
+            let config = match (&m.config, config_file, config_bytes.as_ref()) {
+                (ConfigSource::File(_), Some(b), _) => {
+                    oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
+                }
+                (ConfigSource::Inline(data), _, _) | (ConfigSource::Model, _, Some(data)) => {
+                    let b = Blob::new(data.to_vec());
                     let d = oci::descriptor(
                         &m.config_media_type,
                         &b.digest,
@@ -48,30 +81,9 @@ impl Documents {
                     inline.push(b);
                     d
                 }
-                ConfigSource::File(_) => {
-                    let b = per_request
-                        .next()
-                        .and_then(|b| b.first())
-                        .ok_or_else(|| UserError::new("no blob for the config file"))?;
-                    oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
-                }
+                _ => return Err(UserError::new("no config for a manifest")),
             }
             .map_err(invalid)?;
-            let mut layers = Vec::new();
-            for (l, blobs) in m.layers.iter().zip(&mut per_request) {
-                for b in blobs {
-                    let mut annotations = l.annotations.clone();
-                    if l.default_title && !annotations.contains_key(TITLE) {
-                        let name = b.path.rsplit('/').next().unwrap_or(&b.path);
-                        annotations.insert(TITLE.to_string(), name.to_string());
-                    }
-                    layers.push(
-                        oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
-                            .map_err(invalid)?,
-                    );
-                }
-            }
-            check_titles(m, &layers)?;
             if layers.is_empty() && m.empty_layer_if_none {
                 let b = Blob::empty_json();
                 layers.push(
@@ -97,6 +109,30 @@ impl Documents {
         .map_err(invalid)?;
         Ok(Documents { layout, inline })
     }
+}
+
+/// The layers of a manifest that lists them: one descriptor per blob (a
+/// glob's matches in order), titled by file name unless told otherwise.
+fn plain_layers(
+    m: &ManifestPlan,
+    blobs: &[&Vec<BlobReport>],
+) -> Result<Vec<Descriptor>, UserError> {
+    let mut layers = Vec::new();
+    for (l, blobs) in m.layers.iter().zip(blobs) {
+        for b in blobs.iter() {
+            let mut annotations = l.annotations.clone();
+            if l.default_title && !annotations.contains_key(TITLE) {
+                let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+                annotations.insert(TITLE.to_string(), name.to_string());
+            }
+            layers.push(
+                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
+                    .map_err(|e| UserError::new(format!("invalid artifact metadata: {e}")))?,
+            );
+        }
+    }
+    check_titles(m, &layers)?;
+    Ok(layers)
 }
 
 /// Two layers with one title would make `oras pull` write one file over

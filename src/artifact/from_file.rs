@@ -11,6 +11,7 @@ use crate::gateway::{Bridge, Options, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 
+use super::dialect::{self, Dialect};
 use super::input;
 use super::path::normalize_layer_path;
 use super::plan::{
@@ -25,10 +26,14 @@ const MAX_FILE: u64 = 4 << 20;
 /// The `created` annotation, set from SOURCE_DATE_EPOCH.
 const CREATED: &str = "org.opencontainers.image.created";
 
-/// Reads, parses and resolves the Artifactfile.
+/// Reads the spec file and plans from it: an Artifactfile here, a
+/// Modelfile in [`super::from_modelfile`] (see [`super::dialect`]).
 pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
     let file = read_spec_file(bridge, opts).await?;
     let text = String::from_utf8_lossy(&file.data).into_owned();
+    if dialect::of(opts, &file.filename, &text)? == Dialect::Modelfile {
+        return super::from_modelfile::plan(bridge, opts, file).await;
+    }
     let parse_opts = ParseOptions {
         build_args: prefixed(opts, "build-arg:"),
         named_contexts: prefixed(opts, "context:"),
@@ -116,6 +121,7 @@ async fn resolve(
             allow_dir,
             compression: Compression::for_media_type(media),
             lines: Some(lines),
+            ..Default::default()
         })
     };
     let (config_media_type, config) = match &f.config {
@@ -130,8 +136,11 @@ async fn resolve(
             if f.artifact_type.is_none() {
                 return Err(UserError::new(format!(
                     "{}: ARTIFACT is required when there is no CONFIG: OCI 1.1 needs an artifactType \
-                     when the config is the empty descriptor; add e.g. `ARTIFACT application/vnd.example.thing.v1`",
-                    file.filename
+                     when the config is the empty descriptor; add e.g. `ARTIFACT application/vnd.example.thing.v1` \
+                     (for a ModelPack model of the context's files, write a Modelfile: name the file \
+                     Modelfile or pass --build-arg {}=modelfile)",
+                    file.filename,
+                    super::dialect::DIALECT_KEY
                 ))
                 .into());
             }
@@ -152,6 +161,7 @@ async fn resolve(
             media_type: l.media_type.clone(),
             annotations,
             default_title: true,
+            label: None,
         });
     }
     let mut annotations = f.annotations.clone();
@@ -194,12 +204,32 @@ async fn resolve(
             empty_layer_if_none: true,
             annotations,
             subject,
+            model: None,
         }],
         tags: f.tags.into_iter().map(|(t, _)| t).collect(),
         epoch,
         spec_file: Some(file),
         result_metadata: BTreeMap::new(),
     })
+}
+
+/// What of the local build context `requests` need transferred: the named
+/// paths, or the directory a glob starts in; `None` (everything) for a
+/// glob at the top.
+pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
+    let mut paths = Vec::new();
+    for r in requests {
+        if r.glob {
+            let prefix: Vec<&str> = r.path.split('/').take_while(|c| !is_glob(c)).collect();
+            if prefix.is_empty() {
+                return None;
+            }
+            paths.push(prefix.join("/"));
+        } else {
+            paths.push(r.path.clone());
+        }
+    }
+    Some(paths)
 }
 
 /// One input per FROM source. From the local build context only what the
@@ -222,20 +252,9 @@ async fn resolve_inputs(
         let lines = from.lines.unwrap_or(Lines { start: 1, end: 1 });
         let input = match &from.source {
             Source::Context => {
-                let mut paths = Vec::new();
-                let mut everything = false;
-                for r in requests.iter().filter(|r| r.input == i) {
-                    if r.glob {
-                        let prefix: Vec<&str> =
-                            r.path.split('/').take_while(|c| !is_glob(c)).collect();
-                        everything |= prefix.is_empty();
-                        paths.push(prefix.join("/"));
-                    } else {
-                        paths.push(r.path.clone());
-                    }
-                }
-                let filter = (!everything).then_some(paths.as_slice());
-                input::build_context(bridge, opts, filter).await?
+                let mine: Vec<&BlobRequest> =
+                    requests.iter().copied().filter(|r| r.input == i).collect();
+                input::build_context(bridge, opts, transfer_paths(&mine).as_deref()).await?
             }
             Source::Named { name, value } => input::named(bridge, opts, name, value)
                 .await

@@ -41,6 +41,8 @@ pub struct FileDigest {
     pub size: u64,
     /// `sha256:<hex>`.
     pub digest: String,
+    /// Permission bits.
+    pub mode: u32,
 }
 
 /// Hashes every request of `plan` through the gateway (`refs[i]` is input
@@ -58,6 +60,14 @@ pub async fn hash_requests(
                 .error_at(
                     r.lines,
                     format!("{what}: globs are expanded inside the worker, which this daemon can't run; list the files instead"),
+                )
+                .into());
+        }
+        if r.pack.tar_files {
+            return Err(plan
+                .error_at(
+                    r.lines,
+                    format!("{what}: files are packed as tars inside the worker, which this daemon can't run; use raw layers"),
                 )
                 .into());
         }
@@ -153,6 +163,7 @@ async fn hash_file(
     Ok(FileDigest {
         size,
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+        mode: stat.mode & 0o777,
     })
 }
 

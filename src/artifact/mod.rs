@@ -1,10 +1,11 @@
 //! The `artifact.v0` frontend: files of a build in, an OCI artifact layout
 //! out.
 //!
-//! What to build comes either from the contract of BuildKit's reference
+//! What to build comes from the contract of BuildKit's reference
 //! (moby/buildkit PR #6574: options `containerimage.artifact.type`,
-//! `.config.mediatype` and `.layers`, see [`contract`]) or from an
-//! Artifactfile (see [`from_file`]); both become a [`plan::Plan`]. The plan
+//! `.config.mediatype` and `.layers`, see [`contract`]), from an
+//! Artifactfile (see [`from_file`]) or from a Modelfile (a CNCF ModelPack
+//! model, see [`from_modelfile`]); each becomes a [`plan::Plan`]. The plan
 //! is executed the same way: blobs hashed and written (in the worker when
 //! the daemon can run our image, else through the gateway), the manifest
 //! and `index.json` written with the bytes Go's `encoding/json` gives, and
@@ -13,15 +14,17 @@
 mod assemble;
 mod blobs;
 mod contract;
+mod dialect;
 mod documents;
 mod from_file;
+mod from_modelfile;
 mod hash;
 mod input;
+mod model_layers;
 mod path;
 mod plan;
 mod spec;
 mod subrequest;
-pub mod suggest;
 mod time;
 mod wrap;
 
@@ -202,7 +205,9 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
             vec![BlobReport {
                 path: r.path.clone(),
                 dir: false,
+                mode: d.mode,
                 size: d.size,
+                file_size: d.size,
                 diff_id: d.digest.clone(),
                 digest: d.digest,
             }]

@@ -1,13 +1,13 @@
 //! [`Plan`]: what to build, whichever way it was asked for (the
-//! `containerimage.artifact.*` options or an Artifactfile), in one shape
-//! the rest of the frontend executes.
+//! `containerimage.artifact.*` options, an Artifactfile or a Modelfile), in
+//! one shape the rest of the frontend executes.
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 
 use crate::artifactfile::Lines;
-use crate::blobtool::Compression;
+use crate::blobtool::{Compression, PackOptions};
 use crate::gateway::{StatusDetail, UserError};
 use crate::llb::State;
 
@@ -21,7 +21,7 @@ pub struct Input {
 }
 
 /// A file (or directory, or glob) of an input that becomes a blob.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlobRequest {
     /// Index into [`Plan::inputs`].
     pub input: usize,
@@ -35,6 +35,11 @@ pub struct BlobRequest {
     pub allow_dir: bool,
     /// Compression for a directory's tar.
     pub compression: Compression,
+    /// ModelPack's packing rules, where they differ from the defaults.
+    pub pack: PackOptions,
+    /// A glob that matches nothing gives no blob instead of an error (a
+    /// Modelfile's globs, as modctl treats them).
+    pub allow_no_match: bool,
     /// Where it was asked for, if in a file.
     pub lines: Option<Lines>,
 }
@@ -46,6 +51,9 @@ pub enum ConfigSource {
     Inline(Vec<u8>),
     /// A file of an input.
     File(BlobRequest),
+    /// Generated from the layers once they are hashed (a ModelPack config,
+    /// which lists every layer's DiffID).
+    Model,
 }
 
 /// One `LAYER` (a glob may give several layers).
@@ -60,6 +68,8 @@ pub struct LayerPlan {
     /// Set `org.opencontainers.image.title` to the file or directory name
     /// unless the annotations already have one.
     pub default_title: bool,
+    /// What to call it in messages (default: `layer <i> ("<path>")`).
+    pub label: Option<String>,
 }
 
 /// The Artifactfile, kept for error locations.
@@ -112,6 +122,24 @@ pub struct ManifestPlan {
     pub annotations: BTreeMap<String, String>,
     /// The manifest's subject.
     pub subject: Option<oci_spec::image::Descriptor>,
+    /// For a ModelPack model: how its files become layers and its config.
+    pub model: Option<ModelPlan>,
+}
+
+/// A ModelPack model: the layers' media types, order and annotations come
+/// from the files the requests gave (a glob's matches are only known once
+/// the worker ran), and the config lists their DiffIDs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelPlan {
+    /// Per entry of [`ManifestPlan::layers`]: the category of its files,
+    /// or `None` to classify each file by name and size (modctl's rules).
+    pub kinds: Vec<Option<crate::modelpack::Kind>>,
+    /// How files are packed.
+    pub packing: crate::modelpack::Packing,
+    /// The config's descriptor and config fields.
+    pub config: crate::modelpack::ModelConfig,
+    /// Whether the file named any files (else its files were classified).
+    pub classified: bool,
 }
 
 /// BuildKit's source-location error detail type.
@@ -184,10 +212,14 @@ impl Plan {
                 };
                 let config = match &m.config {
                     ConfigSource::File(b) => Some((format!("{prefix}config ({:?})", b.given), b)),
-                    ConfigSource::Inline(_) => None,
+                    ConfigSource::Inline(_) | ConfigSource::Model => None,
                 };
                 let layers = m.layers.iter().enumerate().map(move |(i, l)| {
-                    (format!("{prefix}layer {i} ({:?})", l.blob.given), &l.blob)
+                    let label = match &l.label {
+                        Some(label) => format!("{prefix}{label}"),
+                        None => format!("{prefix}layer {i} ({:?})", l.blob.given),
+                    };
+                    (label, &l.blob)
                 });
                 config.into_iter().chain(layers).collect::<Vec<_>>()
             })

@@ -194,7 +194,7 @@ fn parse_layer(i: usize, item: Value, key: &str) -> Result<LayerSpec, UserError>
                 }
             },
             None => {
-                let hint = crate::artifact::suggest::nearest(&name, &LAYER_FIELDS)
+                let hint = crate::suggest::nearest(&name, &LAYER_FIELDS)
                     .map(|s| format!(" (did you mean {s:?}?)"))
                     .unwrap_or_default();
                 return Err(UserError::new(format!(

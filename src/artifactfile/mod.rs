@@ -61,7 +61,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError
 
 /// `s` quoted and escaped for an error message, cut short if long: user
 /// input can be huge or hold control characters.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     const MAX_CHARS: usize = 60;
     match s.char_indices().nth(MAX_CHARS) {
         Some((cut, _)) => format!("{:?}...", s.get(..cut).unwrap_or_default()),
@@ -75,5 +75,5 @@ fn suggest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if given.len() > 64 {
         return None;
     }
-    crate::artifact::suggest::nearest(given, candidates)
+    crate::suggest::nearest(given, candidates)
 }

@@ -1,25 +1,37 @@
 //! Glob expansion inside an input root: `docs/*.md` gives every match, in
 //! sorted order. `*` and `?` stay within one path component, `**` crosses
 //! them. Symlinked directories are not descended into, so a walk can't
-//! leave the root or loop.
+//! leave the root or loop. [`PackOptions`] can narrow a glob to regular
+//! files and skip names (hidden files, caches) with all they hold.
 
 use std::path::Path;
 
-use globset::GlobBuilder;
+use globset::{GlobBuilder, GlobSet};
+
+use super::{PackOptions, resolve_in_root};
 
 /// Whether `path` contains glob syntax.
 pub fn is_glob(path: &str) -> bool {
     path.contains(['*', '?', '['])
 }
 
-/// Relative paths under `root` matching `pattern`, sorted.
-pub fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
+/// Relative paths under `root` matching `pattern`, sorted, narrowed as
+/// `opts` says.
+pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<String>, String> {
     let matcher = GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
         .map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?
         .compile_matcher();
+    let skip = skip_set(&opts.skip)?;
+    let wanted = |rel: &str| {
+        matcher.is_match(rel)
+            && (!opts.files_only
+                || resolve_in_root(root, rel)
+                    .and_then(|p| std::fs::metadata(p).ok())
+                    .is_some_and(|m| m.is_file()))
+    };
     // Walk only below the pattern's literal prefix.
     let literal: Vec<&str> = pattern.split('/').take_while(|c| !is_glob(c)).collect();
     let prefix = literal.join("/");
@@ -27,9 +39,14 @@ pub fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
     let start = root.join(&prefix);
     if start.is_dir() && !start.is_symlink() {
         walk(&start, &prefix, &mut |rel| {
-            if matcher.is_match(rel) {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            if skip.is_match(name) {
+                return false;
+            }
+            if wanted(rel) {
                 out.push(rel.to_string());
             }
+            true
         })
         .map_err(|e| format!("listing {prefix:?}: {e}"))?;
     }
@@ -37,9 +54,19 @@ pub fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Case-insensitive matcher of base names to skip.
+fn skip_set(patterns: &[String]) -> Result<GlobSet, String> {
+    crate::modelpack::classify::name_set(patterns).map_err(|e| format!("invalid skip pattern: {e}"))
+}
+
 /// Calls `f` with every path under `dir` (files, directories, links; links
-/// not followed), relative and '/'-separated, each prefixed by `prefix`.
-pub(super) fn walk(dir: &Path, prefix: &str, f: &mut dyn FnMut(&str)) -> std::io::Result<()> {
+/// not followed), relative and '/'-separated, each prefixed by `prefix`. A
+/// directory is entered only when `f` returns true for it.
+pub(super) fn walk(
+    dir: &Path,
+    prefix: &str,
+    f: &mut dyn FnMut(&str) -> bool,
+) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
@@ -48,8 +75,7 @@ pub(super) fn walk(dir: &Path, prefix: &str, f: &mut dyn FnMut(&str)) -> std::io
         } else {
             format!("{prefix}/{name}")
         };
-        f(&rel);
-        if e.file_type()?.is_dir() {
+        if f(&rel) && e.file_type()?.is_dir() {
             walk(&e.path(), &rel, f)?;
         }
     }

@@ -16,12 +16,60 @@ fn matches_sorted_and_per_component() {
     ] {
         std::fs::write(r.join(f), f).unwrap();
     }
-    assert_eq!(expand(r, "docs/*.md").unwrap(), ["docs/a.md", "docs/b.md"]);
     assert_eq!(
-        expand(r, "docs/**/*.md").unwrap(),
+        expand(r, "docs/*.md", &PackOptions::default()).unwrap(),
+        ["docs/a.md", "docs/b.md"]
+    );
+    assert_eq!(
+        expand(r, "docs/**/*.md", &PackOptions::default()).unwrap(),
         ["docs/a.md", "docs/b.md", "docs/deep/c.md"]
     );
-    assert_eq!(expand(r, "*.md").unwrap(), ["top.md"]);
-    assert!(expand(r, "nope/*.md").unwrap().is_empty());
-    assert!(expand(r, "docs/[").is_err());
+    assert_eq!(
+        expand(r, "*.md", &PackOptions::default()).unwrap(),
+        ["top.md"]
+    );
+    assert!(
+        expand(r, "nope/*.md", &PackOptions::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(expand(r, "docs/[", &PackOptions::default()).is_err());
+}
+
+#[test]
+fn files_only_and_skipped_names() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    for d in ["sub/__pycache__", ".cache/x", "dir"] {
+        std::fs::create_dir_all(r.join(d)).unwrap();
+    }
+    for f in [
+        "a.bin",
+        "sub/b.py",
+        "sub/b.pyc",
+        "sub/__pycache__/c.pyc",
+        ".cache/x/y",
+        ".hidden",
+        "Modelfile",
+    ] {
+        std::fs::write(r.join(f), f).unwrap();
+    }
+    std::os::unix::fs::symlink("a.bin", r.join("link.bin")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", r.join("escape")).unwrap();
+    let opts = PackOptions {
+        files_only: true,
+        skip: [".*", "modelfile", "__pycache__", "*.pyc"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    };
+    assert_eq!(
+        expand(r, "**", &opts).unwrap(),
+        ["a.bin", "link.bin", "sub/b.py"]
+    );
+    let all = expand(r, "*", &PackOptions::default()).unwrap();
+    assert!(
+        all.contains(&"dir".to_string()) && all.contains(&".hidden".to_string()),
+        "{all:?}"
+    );
 }

@@ -75,6 +75,40 @@ pub struct Entry {
     /// Compression for a directory's tar.
     #[serde(default)]
     pub compression: Compression,
+    /// ModelPack's rules, where they differ from the defaults.
+    #[serde(default, skip_serializing_if = "PackOptions::is_default")]
+    pub pack: PackOptions,
+}
+
+/// How an entry's files become blobs, beyond the defaults (a file as it
+/// is, a directory as a tar under its own name, a glob matching files and
+/// directories alike). ModelPack's Modelfile uses them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PackOptions {
+    /// Pack regular files as tars too (ModelPack's `.tar` layers), each
+    /// holding the one file.
+    #[serde(default)]
+    pub tar_files: bool,
+    /// Name tar entries by their path relative to the input root
+    /// (`text_encoder/model.safetensors`), as modctl does, instead of under
+    /// a directory's own name.
+    #[serde(default)]
+    pub path_names: bool,
+    /// A glob yields regular files only (a link to one counts), no
+    /// directories.
+    #[serde(default)]
+    pub files_only: bool,
+    /// Base names (case-insensitive globs) a glob skips, with everything
+    /// under them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+}
+
+impl PackOptions {
+    fn is_default(&self) -> bool {
+        *self == PackOptions::default()
+    }
 }
 
 /// What happened to one entry.
@@ -101,8 +135,15 @@ pub struct BlobReport {
     pub path: String,
     /// Whether it was a directory (packed as a tar).
     pub dir: bool,
+    /// Its permission bits (the target's, for a link).
+    #[serde(default)]
+    pub mode: u32,
     /// Blob size.
     pub size: u64,
+    /// The file's own size (the blob is bigger when it is a tar of the
+    /// file); 0 for a directory.
+    #[serde(default)]
+    pub file_size: u64,
     /// `sha256:<hex>` of the blob.
     pub digest: String,
     /// `sha256:<hex>` of the uncompressed content.
@@ -168,7 +209,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
     let mut tasks = Vec::new();
     for (i, e) in job.entries.iter().enumerate() {
         let paths = if e.glob {
-            match glob::expand(&root(e.source), &e.path) {
+            match glob::expand(&root(e.source), &e.path, &e.pack) {
                 Ok(m) if m.is_empty() => {
                     entries[i].error = Some("nomatch".into());
                     continue;
@@ -273,20 +314,32 @@ fn one(
         _ => io(e),
     })?;
     let tmp = blobs.join(format!(".tmp-{index}"));
-    let done = if meta.is_dir() {
-        if !entry.allow_dir {
-            return Err(fail("directory"));
+    let tar_name = || {
+        if entry.pack.path_names {
+            path.to_string()
+        } else {
+            resolved
+                .file_name()
+                .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
         }
-        let name = resolved
-            .file_name()
-            .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned());
-        pack::tar_dir(
+    };
+    let tar = |dir| {
+        pack::tar(
             &resolved,
-            &name,
+            dir,
+            &tar_name(),
             entry.compression,
             mtime.unwrap_or(0),
             &tmp,
         )
+    };
+    let done = if meta.is_dir() {
+        if !entry.allow_dir {
+            return Err(fail("directory"));
+        }
+        tar(true)
+    } else if meta.is_file() && entry.pack.tar_files {
+        tar(false)
     } else if meta.is_file() {
         pack::copy_file(&resolved, &tmp)
     } else {
@@ -321,7 +374,9 @@ fn one(
     Ok(BlobReport {
         path: path.to_string(),
         dir: meta.is_dir(),
+        mode: meta.permissions().mode() & 0o777,
         size: w.size,
+        file_size: if meta.is_dir() { 0 } else { meta.len() },
         digest: format!("sha256:{}", w.hex),
         diff_id: format!("sha256:{}", w.diff_hex),
     })

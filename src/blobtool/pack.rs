@@ -228,15 +228,17 @@ pub fn hash_file(path: &Path) -> io::Result<Written> {
     })
 }
 
-/// Writes directory `dir` as a tar (entries under `name/`) to `dest`,
-/// compressed as asked.
-pub fn tar_dir(
-    dir: &Path,
+/// Writes `path` as a tar to `dest`, compressed as asked: a directory
+/// (`dir`) with its entries under `name/`, a file as the one entry `name`.
+pub fn tar(
+    path: &Path,
+    dir: bool,
     name: &str,
     compression: Compression,
     mtime: u64,
     dest: &Path,
 ) -> io::Result<Written> {
+    let source = TarSource { path, dir, name };
     let blob = Hashing::new(io::BufWriter::with_capacity(
         TAR_BUFFER,
         Writeback::new(File::create(dest)?),
@@ -244,7 +246,7 @@ pub fn tar_dir(
     let (blob, diff_hex) = match compression {
         Compression::None => {
             // The blob is the tar: one hash serves as both digests.
-            let (mut file, size, hex) = write_tar(blob, dir, name, mtime)?.finish();
+            let (mut file, size, hex) = write_tar(blob, &source, mtime)?.finish();
             file.flush()?;
             return Ok(Written {
                 size,
@@ -255,13 +257,13 @@ pub fn tar_dir(
         Compression::Gzip => {
             // GzBuilder writes no file name and mtime 0 unless asked.
             let gz = flate2::GzBuilder::new().write(blob, flate2::Compression::default());
-            let tar = write_tar(Hashing::new(gz), dir, name, mtime)?;
+            let tar = write_tar(Hashing::new(gz), &source, mtime)?;
             let (gz, _, diff) = tar.finish();
             (gz.finish()?, diff)
         }
         Compression::Zstd => {
             let zst = zstd::stream::Encoder::new(blob, 3)?;
-            let tar = write_tar(Hashing::new(zst), dir, name, mtime)?;
+            let tar = write_tar(Hashing::new(zst), &source, mtime)?;
             let (zst, _, diff) = tar.finish();
             (zst.finish()?, diff)
         }
@@ -278,15 +280,37 @@ pub fn tar_dir(
 /// Write buffer of a tar blob: few, large writes through the exec's mount.
 const TAR_BUFFER: usize = 1 << 20;
 
-fn write_tar<W: Write>(out: W, dir: &Path, name: &str, mtime: u64) -> io::Result<W> {
-    let mut entries = Vec::new();
-    super::glob::walk(dir, "", &mut |rel| entries.push(rel.to_string()))?;
-    // Sort by path bytes: the same tree always gives the same order.
-    entries.sort();
+/// What a tar holds.
+struct TarSource<'a> {
+    path: &'a Path,
+    dir: bool,
+    name: &'a str,
+}
+
+fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> {
+    let TarSource {
+        path: dir, name, ..
+    } = *source;
     let mut tar = tar::Builder::new(out);
     tar.follow_symlinks(false);
-    let top = header(tar::EntryType::Directory, 0o755, 0, mtime);
-    let mut top = top;
+    if !source.dir {
+        // One file: the path already resolved inside the root, so a link
+        // is stored as its target's bytes.
+        let file = File::open(dir)?;
+        let meta = file.metadata()?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let mut h = header(tar::EntryType::Regular, mode, meta.len(), mtime);
+        tar.append_data(&mut h, name, file)?;
+        return tar.into_inner();
+    }
+    let mut entries = Vec::new();
+    super::glob::walk(dir, "", &mut |rel| {
+        entries.push(rel.to_string());
+        true
+    })?;
+    // Sort by path bytes: the same tree always gives the same order.
+    entries.sort();
+    let mut top = header(tar::EntryType::Directory, 0o755, 0, mtime);
     tar.append_data(&mut top, format!("{name}/"), io::empty())?;
     for rel in entries {
         let path = dir.join(&rel);

@@ -31,8 +31,8 @@ fn tars_are_reproducible_and_sorted() {
     tree(&x);
     tree(&y);
     for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
-        let a = tar_dir(&x.join("d"), "d", c, 0, &t.path().join("a")).unwrap();
-        let b = tar_dir(&y.join("d"), "d", c, 0, &t.path().join("b")).unwrap();
+        let a = tar(&x.join("d"), true, "d", c, 0, &t.path().join("a")).unwrap();
+        let b = tar(&y.join("d"), true, "d", c, 0, &t.path().join("b")).unwrap();
         assert_eq!(a, b, "{c:?}: same tree, same bytes");
         assert_eq!(
             std::fs::read(t.path().join("a")).unwrap(),
@@ -47,7 +47,15 @@ fn tars_are_reproducible_and_sorted() {
             );
         }
     }
-    let plain = tar_dir(&x.join("d"), "d", Compression::None, 5, &t.path().join("p")).unwrap();
+    let plain = tar(
+        &x.join("d"),
+        true,
+        "d",
+        Compression::None,
+        5,
+        &t.path().join("p"),
+    )
+    .unwrap();
     let mut archive = tar::Archive::new(File::open(t.path().join("p")).unwrap());
     let names: Vec<(String, u64, u64)> = archive
         .entries()
@@ -83,8 +91,58 @@ fn tars_are_reproducible_and_sorted() {
     // tar's digest.
     let bytes = std::fs::read(t.path().join("p")).unwrap();
     assert_eq!(plain.hex, hex::encode(Sha256::digest(&bytes)));
-    let gz = tar_dir(&x.join("d"), "d", Compression::Gzip, 5, &t.path().join("g")).unwrap();
+    let gz = tar(
+        &x.join("d"),
+        true,
+        "d",
+        Compression::Gzip,
+        5,
+        &t.path().join("g"),
+    )
+    .unwrap();
     assert_eq!(gz.diff_hex, plain.hex);
     let gz_bytes = std::fs::read(t.path().join("g")).unwrap();
     assert_eq!(gz.hex, hex::encode(Sha256::digest(&gz_bytes)));
+}
+
+#[test]
+fn a_file_tar_holds_one_entry_named_by_its_path_with_constant_owner_and_time() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("w.bin");
+    std::fs::write(&src, b"weights").unwrap();
+    std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o640)).unwrap();
+    for c in [Compression::None, Compression::Zstd] {
+        let dest = t.path().join("out");
+        let w = tar(&src, false, "enc/w.bin", c, 42, &dest).unwrap();
+        let bytes = std::fs::read(&dest).unwrap();
+        assert_eq!(w.hex, hex::encode(Sha256::digest(&bytes)));
+        let plain = match c {
+            Compression::Zstd => zstd::decode_all(bytes.as_slice()).unwrap(),
+            _ => bytes,
+        };
+        assert_eq!(w.diff_hex, hex::encode(Sha256::digest(&plain)));
+        let mut archive = ::tar::Archive::new(plain.as_slice());
+        let entries: Vec<_> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let h = e.header().clone();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+                let path = e.path().unwrap().to_string_lossy().into_owned();
+                (
+                    path,
+                    h.mode().unwrap(),
+                    h.uid().unwrap(),
+                    h.mtime().unwrap(),
+                    data,
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [("enc/w.bin".to_string(), 0o640, 0, 42, b"weights".to_vec())]
+        );
+    }
 }

@@ -1,0 +1,179 @@
+//! Which language a spec file is written in. An Artifactfile and a
+//! Modelfile share a directive name, `CONFIG`, with different meanings
+//! (a media type and a path, or a path alone), so the two must never be
+//! confused. The rule, first match wins:
+//!
+//! 1. the option `artifact.dialect=artifactfile|modelfile` (or the build
+//!    arg of that name);
+//! 2. the file's name: `Modelfile`, `Modelfile.*` or `*.modelfile` is a
+//!    Modelfile, `Artifactfile`, `Artifactfile.*` or `*.artifactfile` an
+//!    Artifactfile (case-insensitive);
+//! 3. its directives: a file using only Modelfile directives (and
+//!    `CONFIG`) is a Modelfile, one using only Artifactfile directives an
+//!    Artifactfile; one mixing both is refused;
+//! 4. otherwise (e.g. only `CONFIG` lines, or none at all) an Artifactfile.
+
+use crate::gateway::{Options, UserError};
+
+/// The option that names the dialect.
+pub const DIALECT_KEY: &str = "artifact.dialect";
+
+/// A spec file language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Our Artifactfile.
+    Artifactfile,
+    /// modctl's Modelfile.
+    Modelfile,
+}
+
+/// Directives only a Modelfile has.
+const MODELFILE_ONLY: [&str; 11] = [
+    "NAME",
+    "ARCH",
+    "FAMILY",
+    "FORMAT",
+    "PARAMSIZE",
+    "PRECISION",
+    "QUANTIZATION",
+    "MODEL",
+    "CODE",
+    "DOC",
+    "DATASET",
+];
+
+/// Directives only an Artifactfile has.
+const ARTIFACTFILE_ONLY: [&str; 7] = [
+    "ARG",
+    "ARTIFACT",
+    "LAYER",
+    "ANNOTATION",
+    "TAG",
+    "FROM",
+    "SUBJECT",
+];
+
+/// The dialect of the spec file `filename` holding `text`.
+pub fn of(opts: &Options, filename: &str, text: &str) -> Result<Dialect, UserError> {
+    if let Some((v, key)) = opts.get_or_build_arg(DIALECT_KEY) {
+        return match v.to_ascii_lowercase().as_str() {
+            "artifactfile" => Ok(Dialect::Artifactfile),
+            "modelfile" => Ok(Dialect::Modelfile),
+            _ => Err(UserError::new(format!(
+                "{key}={v:?} is not a spec file dialect: use artifactfile or modelfile"
+            ))),
+        };
+    }
+    let base = filename
+        .rsplit('/')
+        .next()
+        .unwrap_or(filename)
+        .to_ascii_lowercase();
+    for (stem, dialect) in [
+        ("modelfile", Dialect::Modelfile),
+        ("artifactfile", Dialect::Artifactfile),
+    ] {
+        if base == stem
+            || base.starts_with(&format!("{stem}."))
+            || base.ends_with(&format!(".{stem}"))
+        {
+            return Ok(dialect);
+        }
+    }
+    let (mut model, mut artifact) = (None, None);
+    for k in crate::modelfile::keywords(text) {
+        if MODELFILE_ONLY.contains(&k.as_str()) {
+            model.get_or_insert(k);
+        } else if ARTIFACTFILE_ONLY.contains(&k.as_str()) {
+            artifact.get_or_insert(k);
+        }
+    }
+    match (model, artifact) {
+        (Some(m), Some(a)) => Err(UserError::new(format!(
+            "{filename} mixes Modelfile directives ({m}) and Artifactfile directives ({a}); \
+             use one language per file, or say which with --build-arg {DIALECT_KEY}=modelfile \
+             (or artifactfile)"
+        ))),
+        (Some(_), None) => Ok(Dialect::Modelfile),
+        _ => Ok(Dialect::Artifactfile),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> Options {
+        Options {
+            opts: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn by_option_then_name_then_directives() {
+        let none = opts(&[]);
+        let model_text = "# syntax=x\nCONFIG config.json\nMODEL *.bin\n";
+        let artifact_text = "CONFIG application/x+json c.json\nLAYER text/plain a\n";
+        assert_eq!(of(&none, "Modelfile", "").ok(), Some(Dialect::Modelfile));
+        assert_eq!(
+            of(&none, "sub/llama.Modelfile", "").ok(),
+            Some(Dialect::Modelfile)
+        );
+        assert_eq!(
+            of(&none, "MODELFILE.prod", "").ok(),
+            Some(Dialect::Modelfile)
+        );
+        // The name beats the directives.
+        assert_eq!(
+            of(&none, "Artifactfile", model_text).ok(),
+            Some(Dialect::Artifactfile)
+        );
+        assert_eq!(
+            of(&none, "Dockerfile", model_text).ok(),
+            Some(Dialect::Modelfile)
+        );
+        assert_eq!(
+            of(&none, "Dockerfile", artifact_text).ok(),
+            Some(Dialect::Artifactfile)
+        );
+        assert_eq!(
+            of(&none, "Dockerfile", "CONFIG a.json\n").ok(),
+            Some(Dialect::Artifactfile)
+        );
+        assert_eq!(
+            of(&none, "Dockerfile", "").ok(),
+            Some(Dialect::Artifactfile)
+        );
+        let forced = opts(&[("build-arg:artifact.dialect", "Modelfile")]);
+        assert_eq!(
+            of(&forced, "Artifactfile", "").ok(),
+            Some(Dialect::Modelfile)
+        );
+        let bad = opts(&[("artifact.dialect", "yaml")]);
+        assert!(
+            of(&bad, "Modelfile", "")
+                .unwrap_err()
+                .message
+                .contains("artifactfile or modelfile")
+        );
+    }
+
+    #[test]
+    fn mixed_files_are_refused_with_the_fix() {
+        let e = of(&opts(&[]), "spec", "MODEL a.bin\nLAYER text/plain b\n").unwrap_err();
+        assert!(
+            e.message.contains("mixes Modelfile directives (MODEL)"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("artifact.dialect=modelfile"),
+            "{}",
+            e.message
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! The plan for a Modelfile: a CNCF ModelPack model from the build
+//! context's files.
+//!
+//! Each `CONFIG`/`MODEL`/`CODE`/`DOC`/`DATASET` line becomes one request
+//! (a path, or a glob the worker expands); a file or directory it names
+//! becomes one layer. A Modelfile that names no files packages the whole
+//! context, each file classified by modctl's rules. The layers' order,
+//! media types and annotations, and the config with their DiffIDs, are
+//! settled once the files are hashed (see [`super::model_layers`]).
+
+use std::collections::BTreeMap;
+
+use crate::blobtool::{Compression, PackOptions, is_glob};
+use crate::gateway::{Bridge, Options, UserError};
+use crate::modelfile::{self, Meta, Modelfile};
+use crate::modelpack::{self, ModelConfig, Packing, classify};
+
+use super::from_file::transfer_paths;
+use super::input;
+use super::path::normalize_layer_path;
+use super::plan::{
+    BlobRequest, ConfigSource, LayerPlan, ManifestPlan, ModelPlan, Plan, SpecFile, located,
+};
+
+/// The option choosing how files are packed: `raw` (the default, as
+/// modctl), `tar`, `tar+gzip` or `tar+zstd`.
+pub const LAYERS_KEY: &str = "artifact.modelpack.layers";
+
+/// Files a directory packaged without a list takes its metadata from, as
+/// `modctl modelfile generate` does (later files win).
+const HUB_CONFIGS: [&str; 2] = ["config.json", "generation_config.json"];
+/// Largest such file we read.
+const MAX_HUB_CONFIG: u64 = 1 << 20;
+
+/// Parses the Modelfile and plans the model.
+pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Result<Plan> {
+    let text = String::from_utf8_lossy(&file.data).into_owned();
+    let parsed = modelfile::parse(&text).map_err(|e| located(&file, e.lines, e.message))?;
+    let packing = packing(opts)?;
+    let epoch = super::spec::source_date_epoch(opts)?;
+    let classified = parsed.files.is_empty();
+    let (layers, kinds) = if classified {
+        let whole = LayerPlan {
+            blob: whole_context(&file.filename, packing),
+            media_type: modelpack::layer_media_type(modelpack::Kind::Model, packing, false),
+            annotations: BTreeMap::new(),
+            default_title: false,
+            label: Some("the build context".to_string()),
+        };
+        (vec![whole], vec![None])
+    } else {
+        named_layers(&parsed, packing, &file)?
+    };
+    let requests: Vec<&BlobRequest> = layers.iter().map(|l| &l.blob).collect();
+    let context = input::build_context(bridge, opts, transfer_paths(&requests).as_deref()).await?;
+    let mut config = model_config(&parsed);
+    if classified {
+        fill_from_hub_config(bridge, &context, &mut config).await?;
+    }
+    Ok(Plan {
+        inputs: vec![context],
+        manifests: vec![ManifestPlan {
+            platform: None,
+            artifact_type: Some(modelpack::ARTIFACT_TYPE.to_string()),
+            config_media_type: modelpack::CONFIG_MEDIA_TYPE.to_string(),
+            config: ConfigSource::Model,
+            layers,
+            empty_layer_if_none: false,
+            annotations: BTreeMap::new(),
+            subject: None,
+            model: Some(ModelPlan {
+                kinds,
+                packing,
+                config,
+                classified,
+            }),
+        }],
+        tags: Vec::new(),
+        epoch,
+        spec_file: Some(file),
+        result_metadata: BTreeMap::new(),
+    })
+}
+
+/// `artifact.modelpack.layers`, or raw.
+fn packing(opts: &Options) -> Result<Packing, UserError> {
+    match opts.get_or_build_arg(LAYERS_KEY) {
+        None => Ok(Packing::Raw),
+        Some(("", _)) => Ok(Packing::Raw),
+        Some((v, key)) => Packing::parse(v).ok_or_else(|| {
+            UserError::new(format!(
+                "{key}={v:?} is not a ModelPack layer packing: use one of {}",
+                Packing::NAMES.join(", ")
+            ))
+        }),
+    }
+}
+
+/// How the worker packs a request's files under `packing`.
+fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
+    BlobRequest {
+        input: 0,
+        glob: is_glob(&path),
+        path,
+        given: given.to_string(),
+        allow_dir: true,
+        compression: match packing {
+            Packing::TarGzip => Compression::Gzip,
+            Packing::TarZstd => Compression::Zstd,
+            Packing::Raw | Packing::Tar => Compression::None,
+        },
+        pack: PackOptions {
+            tar_files: packing.tars_files(),
+            path_names: true,
+            ..Default::default()
+        },
+        allow_no_match: true,
+        lines: None,
+    }
+}
+
+/// Every regular file of the context, but what modctl skips: hidden files,
+/// Python caches, Modelfiles, and this spec file whatever its name.
+fn whole_context(spec: &str, packing: Packing) -> BlobRequest {
+    let mut skip: Vec<String> = classify::SKIP.iter().map(|s| s.to_string()).collect();
+    let own = spec.rsplit('/').next().unwrap_or(spec).to_string();
+    if !modelpack::is_skipped(&own) {
+        skip.push(globset::escape(&own));
+    }
+    let mut r = request("**".to_string(), ".", packing);
+    r.pack.files_only = true;
+    r.pack.skip = skip;
+    r
+}
+
+/// One request per file line, each with the category it names.
+fn named_layers(
+    parsed: &Modelfile,
+    packing: Packing,
+    file: &SpecFile,
+) -> Result<(Vec<LayerPlan>, Vec<Option<modelpack::Kind>>), UserError> {
+    let mut layers = Vec::new();
+    let mut kinds = Vec::new();
+    for line in &parsed.files {
+        let directive = line.kind.directive();
+        let path = normalize_layer_path(&line.pattern).map_err(|why| {
+            located(
+                file,
+                line.lines,
+                format!("{directive} {:?}: {why}", line.pattern),
+            )
+        })?;
+        let mut blob = request(path, &line.pattern, packing);
+        blob.lines = Some(line.lines);
+        layers.push(LayerPlan {
+            blob,
+            media_type: modelpack::layer_media_type(line.kind, packing, false),
+            annotations: BTreeMap::new(),
+            default_title: false,
+            label: Some(format!("{directive} {:?}", line.pattern)),
+        });
+        kinds.push(Some(line.kind));
+    }
+    Ok((layers, kinds))
+}
+
+/// The config fields the Modelfile sets.
+fn model_config(f: &Modelfile) -> ModelConfig {
+    let get = |m| f.get(m).unwrap_or_default().to_string();
+    ModelConfig {
+        name: get(Meta::Name),
+        family: get(Meta::Family),
+        architecture: get(Meta::Arch),
+        format: get(Meta::Format),
+        param_size: get(Meta::ParamSize),
+        precision: get(Meta::Precision),
+        quantization: get(Meta::Quantization),
+    }
+}
+
+/// PRECISION, FAMILY and ARCH the Modelfile leaves out, from a hub model's
+/// `config.json`/`generation_config.json` (`torch_dtype`, `model_type`,
+/// and `transformers_version` meaning a transformer), as
+/// `modctl modelfile generate` fills them in. A file that is absent or not
+/// a JSON object is passed over, as modctl does.
+async fn fill_from_hub_config(
+    bridge: &Bridge,
+    context: &super::plan::Input,
+    config: &mut ModelConfig,
+) -> anyhow::Result<()> {
+    let root = bridge.solve(context.state.marshal().into_pb()).await?;
+    let mut keys: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for name in HUB_CONFIGS {
+        let Ok(stat) = bridge.stat_file(&root, name).await else {
+            continue;
+        };
+        let data = bridge
+            .read_stated(&root, name, &stat, MAX_HUB_CONFIG)
+            .await?;
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(&data) {
+            keys.extend(m);
+        }
+    }
+    let text = |k: &str| keys.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    if config.precision.is_empty() {
+        config.precision = text("torch_dtype").unwrap_or_default();
+    }
+    if config.family.is_empty() {
+        config.family = text("model_type").unwrap_or_default();
+    }
+    if config.architecture.is_empty() && keys.contains_key("transformers_version") {
+        config.architecture = "transformer".to_string();
+    }
+    Ok(())
+}

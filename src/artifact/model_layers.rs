@@ -1,0 +1,134 @@
+//! A ModelPack model's layer descriptors and config, from the blobs its
+//! requests gave.
+//!
+//! This runs after hashing because that is when the files are known: a
+//! glob's matches, whether a path was a directory, each file's size (which
+//! classifies an unknown file in a directory packaged without a list). Layers
+//! are grouped config → weights → code → docs → datasets and sorted by path
+//! inside each group, as modctl orders them; a file named twice becomes one
+//! layer, in the first group that names it. Every annotation is a function of
+//! the file alone (path, size, permission bits) and SOURCE_DATE_EPOCH, so the
+//! manifest is reproducible where modctl's is not (it copies disk times and
+//! owners, and stamps the Modelfile annotation with the clock).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use oci_spec::image::Descriptor;
+
+use crate::blobtool::BlobReport;
+use crate::gateway::UserError;
+use crate::modelpack::{self, FileMetadata, Kind};
+use crate::oci::{self, Blob};
+
+use super::TITLE;
+use super::plan::ModelPlan;
+
+/// The layers, in manifest order, and the config blob listing their
+/// DiffIDs.
+pub struct ModelLayers {
+    /// Layer descriptors.
+    pub layers: Vec<Descriptor>,
+    /// The config document.
+    pub config: Blob,
+}
+
+/// One file that becomes a layer.
+struct File<'a> {
+    kind: Kind,
+    /// Its category was guessed from its name and size, not given.
+    guessed: bool,
+    blob: &'a BlobReport,
+}
+
+/// Builds the layers from `blobs` (per entry of the manifest's layer list,
+/// what its request gave); `spec` names the Modelfile in messages and
+/// `epoch` is SOURCE_DATE_EPOCH.
+pub fn build(
+    model: &ModelPlan,
+    blobs: &[&Vec<BlobReport>],
+    spec: &str,
+    epoch: Option<i64>,
+) -> Result<ModelLayers, UserError> {
+    let mut files: Vec<File> = model
+        .kinds
+        .iter()
+        .zip(blobs)
+        .flat_map(|(kind, reports)| {
+            reports.iter().map(move |b| File {
+                kind: kind.unwrap_or_else(|| modelpack::classify(&b.path, b.size)),
+                guessed: kind.is_none(),
+                blob: b,
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| (a.kind, &a.blob.path).cmp(&(b.kind, &b.blob.path)));
+    let mut seen = BTreeSet::new();
+    files.retain(|f| seen.insert(f.blob.path.as_str()));
+    check_not_empty(model, &files, spec)?;
+    let mtime = super::time::rfc3339(epoch.unwrap_or(0));
+    let invalid = |e: oci_spec::OciSpecError| UserError::new(format!("{spec}: {e}"));
+    let mut layers = Vec::with_capacity(files.len());
+    let mut titles: BTreeMap<String, &str> = BTreeMap::new();
+    for f in &files {
+        let b = f.blob;
+        let media_type = modelpack::layer_media_type(f.kind, model.packing, b.dir);
+        let title = format!("{}{}", b.path, model.packing.title_suffix(b.dir));
+        if let Some(other) = titles.insert(title.clone(), &b.path) {
+            return Err(UserError::new(format!(
+                "{spec}: {other:?} and {:?} would both be pulled as {title:?}; rename one of them",
+                b.path
+            )));
+        }
+        let metadata = FileMetadata {
+            name: b.path.rsplit('/').next().unwrap_or(&b.path),
+            mode: b.mode,
+            size: b.file_size,
+            mtime: &mtime,
+            dir: b.dir,
+        };
+        let annotations = BTreeMap::from([
+            (modelpack::FILEPATH.to_string(), b.path.clone()),
+            (
+                modelpack::FILE_METADATA.to_string(),
+                modelpack::file_metadata_json(&metadata),
+            ),
+            (modelpack::UNTESTED.to_string(), f.guessed.to_string()),
+            (TITLE.to_string(), title),
+        ]);
+        layers
+            .push(oci::descriptor(&media_type, &b.digest, b.size, &annotations).map_err(invalid)?);
+    }
+    let diff_ids: Vec<String> = files.iter().map(|f| f.blob.diff_id.clone()).collect();
+    let created = epoch.map(super::time::rfc3339);
+    let config = Blob::new(model.config.to_json(created.as_deref(), &diff_ids));
+    Ok(ModelLayers { layers, config })
+}
+
+/// A model needs at least one layer (the schema's `diffIds` has
+/// `minItems: 1`); a directory packaged without a list needs something
+/// modctl would call a model, code or a dataset.
+fn check_not_empty(model: &ModelPlan, files: &[File], spec: &str) -> Result<(), UserError> {
+    if model.classified
+        && !files
+            .iter()
+            .any(|f| matches!(f.kind, Kind::Model | Kind::Code | Kind::Dataset))
+    {
+        return Err(UserError::new(format!(
+            "{spec} names no files, and the build context has no weights, code or data set to \
+             package ({} files found, hidden files and caches skipped); name the files with \
+             MODEL, CODE, CONFIG, DOC or DATASET lines",
+            files.len()
+        )));
+    }
+    if files.is_empty() {
+        return Err(UserError::new(format!(
+            "{spec}: its globs match no files, and a ModelPack model needs at least one layer; \
+             check the patterns (they are relative to the build context)"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "model_layers_tests.rs"]
+mod tests;
