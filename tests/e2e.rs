@@ -6,6 +6,7 @@
 //! every case runs against them, and they are stopped by PID at the end.
 //! Set `ARTIFACT_E2E=skip` to skip on a machine without dockerd.
 
+mod modelpack;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -499,12 +500,12 @@ fn python(script: &str, args: &[&str]) -> Result<String> {
 /// passes fsck, travels to the registry and back with skopeo, and an
 /// independent ORAS client pulls its files back under their titles.
 fn examples_build_reproducibly_and_pull_with_oras(ctx: &Ctx) -> Result<()> {
-    for (name, title_count) in [
-        ("files", 2),
-        ("docs-tar", 3),
-        ("modelpack", 3),
-        ("helm-chart", 1),
-        ("wasm", 1),
+    for (name, spec, title_count) in [
+        ("files", "Artifactfile", 2),
+        ("docs-tar", "Artifactfile", 3),
+        ("modelpack", "Modelfile", 3),
+        ("helm-chart", "Artifactfile", 1),
+        ("wasm", "Artifactfile", 1),
     ] {
         let dir = Path::new(ROOT).join("examples").join(name);
         let (a, b) = (
@@ -512,7 +513,7 @@ fn examples_build_reproducibly_and_pull_with_oras(ctx: &Ctx) -> Result<()> {
             ctx.dir(&format!("ex-{name}-b")),
         );
         for out in [&a, &b] {
-            let o = ctx.build_file(&dir, "Artifactfile", &[], out)?;
+            let o = ctx.build_file(&dir, spec, &[], out)?;
             ensure!(
                 o.status.success(),
                 "{name}: {}",
@@ -521,9 +522,13 @@ fn examples_build_reproducibly_and_pull_with_oras(ctx: &Ctx) -> Result<()> {
         }
         ensure!(tree(&a)? == tree(&b)?, "{name}: two builds differ");
         let (manifest, tag) = manifest_of(&a)?;
-        let tag = tag.with_context(|| format!("{name}: no TAG in index.json"))?;
+        // A Modelfile has no TAG; an Artifactfile example has one.
+        ensure!(
+            tag.is_some() == (spec == "Artifactfile"),
+            "{name}: tag {tag:?}"
+        );
         let repo = format!("e2e/{name}");
-        ctx.fx.skopeo_roundtrip(&a, Some(&tag), &repo)?;
+        ctx.fx.skopeo_roundtrip(&a, tag.as_deref(), &repo)?;
         let pulled = ctx.dir(&format!("ex-{name}-oras"));
         let got: serde_json::Value = serde_json::from_str(&python(
             "oras_pull.py",
@@ -659,20 +664,24 @@ fn example_specifics(
                 digests == diff_ids,
                 "config diffIds {diff_ids:?} are not the layers {digests:?}"
             );
-            let schema =
-                Path::new(ROOT).join("../shared/reference/modelpack-schema/config-schema.json");
-            if schema.exists() {
-                let cfg = out.join("blobs/sha256").join(
-                    m["config"]["digest"]
-                        .as_str()
-                        .unwrap()
-                        .trim_start_matches("sha256:"),
-                );
-                python(
-                    "validate_json.py",
-                    &[schema.to_str().unwrap(), cfg.to_str().unwrap()],
-                )?;
-            }
+            let cfg = out.join("blobs/sha256").join(
+                m["config"]["digest"]
+                    .as_str()
+                    .context("config digest")?
+                    .trim_start_matches("sha256:"),
+            );
+            python(
+                "validate_json.py",
+                &[
+                    modelpack::schema()?.to_str().context("path")?,
+                    cfg.to_str().context("path")?,
+                ],
+            )?;
+            ensure!(
+                config["descriptor"]["name"] == "tiny-model"
+                    && config["config"]["precision"] == "float32",
+                "{config}"
+            );
         }
         "helm-chart" => {
             ensure!(
@@ -1024,7 +1033,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);
-    for (name, case) in cases {
+    for (name, case) in cases.iter().chain(modelpack::CASES) {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }

@@ -254,7 +254,7 @@ async fn resolve_inputs(
             Source::Context => {
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
-                input::build_context(bridge, opts, transfer_paths(&mine).as_deref()).await?
+                input::build_context(bridge, opts, transfer_paths(&mine).as_deref(), &[]).await?
             }
             Source::Named { name, value } => input::named(bridge, opts, name, value)
                 .await

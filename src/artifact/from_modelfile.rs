@@ -52,7 +52,16 @@ pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Re
         named_layers(&parsed, packing, &file)?
     };
     let requests: Vec<&BlobRequest> = layers.iter().map(|l| &l.blob).collect();
-    let context = input::build_context(bridge, opts, transfer_paths(&requests).as_deref()).await?;
+    // What the walk skips is never transferred either: a `.git` or a hub
+    // cache costs nothing, and editing the Modelfile leaves the context, and
+    // so the hashing step's cache key, as it was.
+    let exclude: Vec<String> = requests
+        .iter()
+        .flat_map(|r| &r.pack.skip)
+        .map(|name| format!("**/{}", any_case(name)))
+        .collect();
+    let context =
+        input::build_context(bridge, opts, transfer_paths(&requests).as_deref(), &exclude).await?;
     let mut config = model_config(&parsed);
     if classified {
         fill_from_hub_config(bridge, &context, &mut config).await?;
@@ -131,6 +140,20 @@ fn whole_context(spec: &str, packing: Packing) -> BlobRequest {
     r.pack.files_only = true;
     r.pack.skip = skip;
     r
+}
+
+/// `name` as a `.dockerignore` pattern matching it in any case (BuildKit
+/// matches those case-sensitively; modctl skips names in any case).
+fn any_case(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// One request per file line, each with the category it names.
@@ -212,4 +235,23 @@ async fn fill_from_hub_config(
         config.architecture = "transformer".to_string();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_whole_context_skips_what_modctl_skips_and_this_file() {
+        let r = whole_context("sub/llama.def", Packing::TarGzip);
+        assert!(r.glob && r.pack.files_only && r.pack.tar_files && r.pack.path_names);
+        assert_eq!(r.compression, Compression::Gzip);
+        assert_eq!(r.pack.skip.last().map(String::as_str), Some("llama.def"));
+        // Named Modelfile: already skipped, not listed twice.
+        let r = whole_context("Modelfile", Packing::Raw);
+        assert_eq!(r.pack.skip, classify::SKIP);
+        assert!(!r.pack.tar_files);
+        assert_eq!(any_case(".*"), ".*");
+        assert_eq!(any_case("*.pyc"), "*.[pP][yY][cC]");
+    }
 }

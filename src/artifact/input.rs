@@ -30,12 +30,14 @@ pub async fn contract_input(
     Ok(local_dir(opts, "context", Some(paths), "build context"))
 }
 
-/// The Artifactfile's build context: a `context` frontend input (bake)
-/// or the local `context` directory, transferring only `paths` when given.
+/// A spec file's build context: a `context` frontend input (bake) or the
+/// local `context` directory, transferring only `paths` when given and
+/// nothing that matches `exclude` (`.dockerignore` patterns).
 pub async fn build_context(
     bridge: &Bridge,
     opts: &Options,
     paths: Option<&[String]>,
+    exclude: &[String],
 ) -> anyhow::Result<Input> {
     let inputs = bridge.inputs().await?;
     if let Some(def) = inputs.get("context") {
@@ -44,13 +46,28 @@ pub async fn build_context(
             describe: "frontend input \"context\"".into(),
         });
     }
-    Ok(local_dir(opts, "context", paths, "build context"))
+    let (name, what) = ("context", "build context");
+    let local = LocalOptions {
+        exclude_patterns: exclude.to_vec(),
+        ..local_options(opts, name, paths, what)
+    };
+    Ok(Input {
+        state: llb::local(name, &local),
+        describe: format!("{what} (local {name:?})"),
+    })
 }
 
 /// A local directory the client shares as `name`. With `paths`, only those
 /// are transferred (`followpaths` also brings symlink targets), so a large
 /// directory costs nothing beyond the files packaged.
 pub fn local_dir(opts: &Options, name: &str, paths: Option<&[String]>, what: &str) -> Input {
+    Input {
+        state: llb::local(name, &local_options(opts, name, paths, what)),
+        describe: format!("{what} (local {name:?})"),
+    }
+}
+
+fn local_options(opts: &Options, name: &str, paths: Option<&[String]>, what: &str) -> LocalOptions {
     let follow_paths = paths.map(|p| {
         let mut p = p.to_vec();
         p.sort();
@@ -61,16 +78,12 @@ pub fn local_dir(opts: &Options, name: &str, paths: Option<&[String]>, what: &st
         }
         p
     });
-    let local = LocalOptions {
+    LocalOptions {
         session_id: opts.local_session(name),
         follow_paths: follow_paths.unwrap_or_default(),
         shared_key_hint: name.to_string(),
         custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
-    };
-    Input {
-        state: llb::local(name, &local),
-        describe: format!("{what} (local {name:?})"),
     }
 }
 

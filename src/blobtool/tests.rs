@@ -99,3 +99,67 @@ fn writes_blobs_and_reports_problems() {
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)
     );
 }
+
+#[test]
+fn modelpack_entries_tar_files_under_their_path_and_walk_files_only() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, out) = (t.path().join("in"), t.path().join("out"));
+    std::fs::create_dir_all(root.join("enc/.git")).unwrap();
+    std::fs::write(root.join("enc/w.bin"), "weights").unwrap();
+    std::fs::write(root.join("enc/.git/HEAD"), "ref").unwrap();
+    std::fs::set_permissions(
+        root.join("enc/w.bin"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let pack = PackOptions {
+        tar_files: true,
+        path_names: true,
+        ..Default::default()
+    };
+    let job = Job {
+        entries: vec![
+            Entry {
+                pack: pack.clone(),
+                allow_dir: true,
+                ..entry("enc/w.bin")
+            },
+            Entry {
+                pack: pack.clone(),
+                allow_dir: true,
+                ..entry("enc")
+            },
+            Entry {
+                glob: true,
+                pack: PackOptions {
+                    files_only: true,
+                    skip: vec![".*".into()],
+                    ..Default::default()
+                },
+                ..entry("**")
+            },
+        ],
+        mtime: None,
+    };
+    let r = run(&job, &|_| root.clone(), &out);
+    let file = &r.entries[0].blobs[0];
+    assert_eq!((file.mode, file.file_size, file.dir), (0o600, 7, false));
+    assert!(file.size > 512, "a tar, not the file: {file:?}");
+    let names = |b: &BlobReport| -> Vec<String> {
+        let data = std::fs::read(out.join("blobs/sha256").join(&b.digest[7..])).unwrap();
+        tar::Archive::new(data.as_slice())
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names(file), ["enc/w.bin"]);
+    let dir = &r.entries[1].blobs[0];
+    assert_eq!((dir.dir, dir.file_size), (true, 0));
+    assert_eq!(
+        names(dir),
+        ["enc/", "enc/.git/", "enc/.git/HEAD", "enc/w.bin"]
+    );
+    let walked: Vec<&str> = r.entries[2].blobs.iter().map(|b| b.path.as_str()).collect();
+    assert_eq!(walked, ["enc/w.bin"]);
+}
