@@ -1082,8 +1082,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (passed, failed) = run_all(&ctx);
+    let (passed, mut failed) = run_all(&ctx);
     drop(ctx);
+    if passed + failed == 0 {
+        eprintln!("e2e: no case matches the filter");
+        failed = 1;
+    }
     println!("e2e: {passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS

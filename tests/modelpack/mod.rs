@@ -624,6 +624,45 @@ fn modelfile_errors_point_at_the_line(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Where the daemon can't run the worker, literal raw files go through
+/// the gateway: the same layout as the worker's, byte for byte.
+fn modelfile_through_the_gateway_matches_the_worker(ctx: &Ctx) -> Result<()> {
+    let body = "NAME tiny\nCONFIG config.json\nMODEL model-00002-of-00003.safetensors\n\
+                MODEL \"weights dir/extra.bin\"\nDOC README.md\n";
+    let dir = model_context(ctx, "mp-gw", "Modelfile", body)?;
+    std::fs::set_permissions(
+        dir.join("README.md"),
+        std::fs::Permissions::from_mode(0o600),
+    )?;
+    let mut trees = Vec::new();
+    for mode in ["exec", "gateway"] {
+        let out = ctx.dir(&format!("mp-gw-{mode}"));
+        let log = build_spec_ok(
+            ctx,
+            &dir,
+            "Modelfile",
+            &[("artifact.hash", mode), ("SOURCE_DATE_EPOCH", EPOCH)],
+            &[],
+            &out,
+        )?;
+        ensure!(
+            log.contains("[artifact] hashing and writing") == (mode == "exec"),
+            "{mode}: {log}"
+        );
+        trees.push(tree(&out)?);
+        if mode == "gateway" {
+            let (m, _) = manifest_of(&out)?;
+            let readme = &m["layers"][3]["annotations"]["org.cncf.model.file.metadata+json"];
+            ensure!(
+                readme.as_str().is_some_and(|s| s.contains("\"mode\":384")),
+                "the mode comes from the file: {readme}"
+            );
+        }
+    }
+    ensure!(trees[0] == trees[1], "worker and gateway layouts differ");
+    Ok(())
+}
+
 /// The Modelfile cases.
 pub const CASES: &[(&str, Case)] = &[
     (
@@ -645,5 +684,9 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "modelfile_errors_point_at_the_line",
         modelfile_errors_point_at_the_line,
+    ),
+    (
+        "modelfile_through_the_gateway_matches_the_worker",
+        modelfile_through_the_gateway_matches_the_worker,
     ),
 ];
