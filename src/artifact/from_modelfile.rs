@@ -8,7 +8,7 @@
 //! media types and annotations, and the config with their DiffIDs, are
 //! settled once the files are hashed (see [`super::model_layers`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::blobtool::{Compression, PackOptions, is_glob};
 use crate::gateway::{Bridge, Options, UserError};
@@ -55,11 +55,12 @@ pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Re
     // What the walk skips is never transferred either: a `.git` or a hub
     // cache costs nothing, and editing the Modelfile leaves the context, and
     // so the hashing step's cache key, as it was.
-    let exclude: Vec<String> = requests
+    let exclude: BTreeSet<String> = requests
         .iter()
         .flat_map(|r| &r.pack.skip)
         .map(|name| format!("**/{}", any_case(name)))
         .collect();
+    let exclude: Vec<String> = exclude.into_iter().collect();
     let context =
         input::build_context(bridge, opts, transfer_paths(&requests).as_deref(), &exclude).await?;
     let mut config = model_config(&parsed);
@@ -132,14 +133,19 @@ fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
 /// Python caches, Modelfiles, and this spec file whatever its name.
 fn whole_context(spec: &str, packing: Packing) -> BlobRequest {
     let mut skip: Vec<String> = classify::SKIP.iter().map(|s| s.to_string()).collect();
-    let own = spec.rsplit('/').next().unwrap_or(spec).to_string();
-    if !modelpack::is_skipped(&own) {
-        skip.push(globset::escape(&own));
-    }
+    skip.extend(own_name(spec).filter(|own| !modelpack::is_skipped(own)));
     let mut r = request("**".to_string(), ".", packing);
     r.pack.files_only = true;
     r.pack.skip = skip;
     r
+}
+
+/// The spec file's base name as a pattern matching just it. Globs never
+/// match the spec file, nor is it transferred with the context: editing
+/// `NAME` must not change the input the hashing step is cached by.
+fn own_name(spec: &str) -> Option<String> {
+    let base = spec.rsplit('/').next().unwrap_or(spec);
+    (!base.is_empty()).then(|| globset::escape(base))
 }
 
 /// `name` as a `.dockerignore` pattern matching it in any case (BuildKit
@@ -162,6 +168,12 @@ fn named_layers(
     packing: Packing,
     file: &SpecFile,
 ) -> Result<(Vec<LayerPlan>, Vec<Option<modelpack::Kind>>), UserError> {
+    let own = file.filename.rsplit('/').next().unwrap_or(&file.filename);
+    // A line naming the spec file itself gets it; then it is transferred.
+    let own_named = parsed.files.iter().any(|l| {
+        let base = l.pattern.rsplit('/').next().unwrap_or(&l.pattern);
+        !is_glob(&l.pattern) && base.eq_ignore_ascii_case(own)
+    });
     let mut layers = Vec::new();
     let mut kinds = Vec::new();
     for line in &parsed.files {
@@ -175,6 +187,9 @@ fn named_layers(
         })?;
         let mut blob = request(path, &line.pattern, packing);
         blob.lines = Some(line.lines);
+        if blob.glob && !own_named {
+            blob.pack.skip.extend(own_name(&file.filename));
+        }
         layers.push(LayerPlan {
             blob,
             media_type: modelpack::layer_media_type(line.kind, packing, false),
@@ -247,11 +262,31 @@ mod tests {
         assert!(r.glob && r.pack.files_only && r.pack.tar_files && r.pack.path_names);
         assert_eq!(r.compression, Compression::Gzip);
         assert_eq!(r.pack.skip.last().map(String::as_str), Some("llama.def"));
+        let r = whole_context("odd[1]", Packing::Raw);
+        assert_eq!(r.pack.skip.last().map(String::as_str), Some("odd[[]1[]]"));
         // Named Modelfile: already skipped, not listed twice.
         let r = whole_context("Modelfile", Packing::Raw);
         assert_eq!(r.pack.skip, classify::SKIP);
         assert!(!r.pack.tar_files);
         assert_eq!(any_case(".*"), ".*");
+        let spec = |text: &str| SpecFile {
+            filename: "Modelfile".into(),
+            data: text.as_bytes().to_vec(),
+        };
+        let skips = |text: &str| -> Vec<Vec<String>> {
+            let f = spec(text);
+            let parsed = modelfile::parse(text).unwrap();
+            let (layers, _) = named_layers(&parsed, Packing::Raw, &f).unwrap();
+            layers.into_iter().map(|l| l.blob.pack.skip).collect()
+        };
+        assert_eq!(
+            skips("MODEL *.bin\nDOC README.md\n"),
+            [vec!["Modelfile".to_string()], vec![]]
+        );
+        assert_eq!(
+            skips("MODEL *.bin\nDOC modelfile\n"),
+            [Vec::<String>::new(), vec![]]
+        );
         assert_eq!(any_case("*.pyc"), "*.[pP][yY][cC]");
     }
 }

@@ -469,6 +469,22 @@ fn modelfile_is_reproducible_without_the_cache(ctx: &Ctx) -> Result<()> {
         changed == [3] && changed_ids == [3],
         "one changed shard changed layers {changed:?} and diffIds {changed_ids:?}"
     );
+    // Its globs start at the top, so the whole context is sent, but not the
+    // spec file: editing NAME does not hash again.
+    let spec = std::fs::read_to_string(dir.join("Dockerfile"))?;
+    std::fs::write(
+        dir.join("Dockerfile"),
+        spec.replace("NAME tiny-chat", "NAME tiny-chat-2"),
+    )?;
+    let log = build_spec_ok(
+        ctx,
+        &dir,
+        "Dockerfile",
+        &args("raw"),
+        &[],
+        &ctx.dir("mp-repro-renamed"),
+    )?;
+    ensure!(hashing_cached(&log)?, "a NAME edit hashed again:\n{log}");
     Ok(())
 }
 
