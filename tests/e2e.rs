@@ -6,6 +6,7 @@
 //! every case runs against them, and they are stopped by PID at the end.
 //! Set `ARTIFACT_E2E=skip` to skip on a machine without dockerd.
 
+mod correctness;
 mod modelpack;
 mod support;
 
@@ -25,6 +26,7 @@ const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic")
 const TYPE: &str = "containerimage.artifact.type";
 const CONFIG: &str = "containerimage.artifact.config.mediatype";
 const LAYERS: &str = "containerimage.artifact.layers";
+const TITLE_KEY: &str = "org.opencontainers.image.title";
 
 struct Ctx {
     fx: Fixtures,
@@ -1033,7 +1035,11 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);
-    for (name, case) in cases.iter().chain(modelpack::CASES) {
+    for (name, case) in cases
+        .iter()
+        .chain(modelpack::CASES)
+        .chain(correctness::CASES)
+    {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }

@@ -205,10 +205,19 @@ pub async fn write_in_worker(
                         format!("{what}: no files match {:?} in the {describe}", r.path),
                     )
                     .into()),
-                Some(_) => anyhow::bail!(
-                    "{what}: writing its blob failed: {}",
-                    e.detail.as_deref().unwrap_or("unknown error")
-                ),
+                // The worker ran and read the input: what it found (a pipe
+                // in a directory, an unreadable file) is the input's
+                // problem, and the gateway would not do better, so this is
+                // the user's error, not a reason to fall back.
+                Some(_) => Err(plan
+                    .error_at(
+                        r.lines,
+                        format!(
+                            "{what}: can't be packed: {}",
+                            e.detail.as_deref().unwrap_or("an I/O error in the worker")
+                        ),
+                    )
+                    .into()),
             }
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

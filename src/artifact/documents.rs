@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use crate::blobtool::BlobReport;
+use crate::blobtool::{BlobReport, is_glob};
 use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
@@ -64,7 +64,7 @@ impl Documents {
                     let built = model_layers::build(model, &layer_blobs, spec, plan.epoch)?;
                     (Some(built.config.data), built.layers)
                 }
-                None => (None, plain_layers(m, &layer_blobs)?),
+                None => (None, plain_layers(plan, m, &layer_blobs)?),
             };
             let config = match (&m.config, config_file, config_bytes.as_ref()) {
                 (ConfigSource::File(_), Some(b), _) => {
@@ -113,17 +113,51 @@ impl Documents {
 
 /// The layers of a manifest that lists them: one descriptor per blob (a
 /// glob's matches in order), titled by file name unless told otherwise.
+/// A glob's matches that share a file name (`docs/**/README.md`) are
+/// titled by their path below the glob's literal prefix instead
+/// (`a/README.md`), so a client pulling them writes distinct files.
 fn plain_layers(
+    plan: &Plan,
     m: &ManifestPlan,
     blobs: &[&Vec<BlobReport>],
 ) -> Result<Vec<Descriptor>, UserError> {
-    let mut layers = Vec::new();
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for (l, blobs) in m.layers.iter().zip(blobs) {
+        if l.default_title && !l.annotations.contains_key(TITLE) {
+            for b in blobs.iter() {
+                *names.entry(base(&b.path)).or_default() += 1;
+            }
+        }
+    }
+    let mut layers = Vec::new();
+    for (i, (l, blobs)) in m.layers.iter().zip(blobs).enumerate() {
+        if l.blob.glob && blobs.len() > 1 && l.annotations.contains_key(TITLE) {
+            let matched: Vec<&str> = blobs.iter().take(3).map(|b| b.path.as_str()).collect();
+            return Err(plan.error_at(
+                l.blob.lines,
+                format!(
+                    "layer {i} ({:?}): a title names one file, but the glob matched {} ({}{}); \
+                     drop --title (each match is then titled by its file name, or by its path \
+                     below {:?} where names repeat), or list the files on LAYER lines of their own",
+                    l.blob.given,
+                    blobs.len(),
+                    matched.join(", "),
+                    if blobs.len() > 3 { ", ..." } else { "" },
+                    literal_prefix(&l.blob.path),
+                ),
+            ));
+        }
         for b in blobs.iter() {
             let mut annotations = l.annotations.clone();
             if l.default_title && !annotations.contains_key(TITLE) {
-                let name = b.path.rsplit('/').next().unwrap_or(&b.path);
-                annotations.insert(TITLE.to_string(), name.to_string());
+                let name = base(&b.path);
+                let title = if l.blob.glob && names.get(&name).is_some_and(|n| *n > 1) {
+                    below_prefix(&b.path, &l.blob.path)
+                } else {
+                    name
+                };
+                annotations.insert(TITLE.to_string(), title);
             }
             layers.push(
                 oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
@@ -133,6 +167,18 @@ fn plain_layers(
     }
     check_titles(m, &layers)?;
     Ok(layers)
+}
+
+/// The directories of `pattern` before its first glob component.
+fn literal_prefix(pattern: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').take_while(|c| !is_glob(c)).collect();
+    parts.join("/")
+}
+
+/// `path` (a match of `pattern`) without the pattern's literal prefix.
+fn below_prefix(path: &str, pattern: &str) -> String {
+    let skip = pattern.split('/').take_while(|c| !is_glob(c)).count();
+    path.split('/').skip(skip).collect::<Vec<_>>().join("/")
 }
 
 /// Two layers with one title would make `oras pull` write one file over
@@ -155,4 +201,20 @@ fn check_titles(m: &ManifestPlan, layers: &[Descriptor]) -> Result<(), UserError
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn titles_below_a_globs_literal_prefix() {
+        assert_eq!(super::literal_prefix("docs/**/README.md"), "docs");
+        assert_eq!(
+            super::below_prefix("docs/a/README.md", "docs/**/README.md"),
+            "a/README.md"
+        );
+        assert_eq!(
+            super::below_prefix("x/README.md", "*/README.md"),
+            "x/README.md"
+        );
+    }
 }

@@ -1,9 +1,13 @@
 //! Glob expansion inside an input root: `docs/*.md` gives every match, in
 //! sorted order. `*` and `?` stay within one path component, `**` crosses
-//! them. Symlinked directories are not descended into, so a walk can't
-//! leave the root or loop. [`PackOptions`] can narrow a glob to regular
-//! files and skip names (hidden files, caches) with all they hold.
+//! them. A symlinked directory is entered the way a plain path through it
+//! resolves (inside the root, absolute targets restarting at it), so a glob
+//! and a path name the same files; a link back to a directory being walked
+//! is not entered again, so a walk can't loop. [`PackOptions`] can narrow a
+//! glob to regular files and skip names (hidden files, caches) with all
+//! they hold.
 
+use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 
 use globset::{GlobBuilder, GlobSet};
@@ -36,9 +40,13 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
     let literal: Vec<&str> = pattern.split('/').take_while(|c| !is_glob(c)).collect();
     let prefix = literal.join("/");
     let mut out = Vec::new();
-    let start = root.join(&prefix);
-    if start.is_dir() && !start.is_symlink() {
-        walk(&start, &prefix, &mut |rel| {
+    let start = resolve_in_root(root, &prefix).filter(|p| p.is_dir());
+    if let Some(start) = start {
+        let mut walk = InRoot {
+            root,
+            ancestors: Vec::new(),
+        };
+        walk.walk(&start, &prefix, &mut |rel| {
             let name = rel.rsplit('/').next().unwrap_or(rel);
             if skip.is_match(name) {
                 return false;
@@ -57,6 +65,57 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
 /// Case-insensitive matcher of base names to skip.
 fn skip_set(patterns: &[String]) -> Result<GlobSet, String> {
     crate::modelpack::classify::name_set(patterns).map_err(|e| format!("invalid skip pattern: {e}"))
+}
+
+/// A walk that enters symlinked directories, resolved inside `root`.
+struct InRoot<'a> {
+    root: &'a Path,
+    /// (device, inode) of each directory being walked, outermost first.
+    ancestors: Vec<(u64, u64)>,
+}
+
+impl InRoot<'_> {
+    /// Calls `f` with every path under `dir`, named through the links it
+    /// went through, each prefixed by `prefix`; enters a directory (or a
+    /// link to one) only when `f` returns true for it.
+    fn walk(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        f: &mut dyn FnMut(&str) -> bool,
+    ) -> std::io::Result<()> {
+        let meta = std::fs::metadata(dir)?;
+        let id = (meta.dev(), meta.ino());
+        if self.ancestors.contains(&id) {
+            return Ok(());
+        }
+        self.ancestors.push(id);
+        for e in std::fs::read_dir(dir)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if !f(&rel) {
+                continue;
+            }
+            let kind = e.file_type()?;
+            let target = if kind.is_dir() {
+                Some(e.path())
+            } else if kind.is_symlink() {
+                resolve_in_root(self.root, &rel).filter(|p| p.is_dir())
+            } else {
+                None
+            };
+            if let Some(target) = target {
+                self.walk(&target, &rel, f)?;
+            }
+        }
+        self.ancestors.pop();
+        Ok(())
+    }
 }
 
 /// Calls `f` with every path under `dir` (files, directories, links; links

@@ -73,3 +73,32 @@ fn files_only_and_skipped_names() {
         "{all:?}"
     );
 }
+
+#[test]
+fn globs_go_through_symlinked_directories_as_paths_do() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("real/sub")).unwrap();
+    std::fs::write(r.join("real/a.md"), "a").unwrap();
+    std::fs::write(r.join("real/sub/b.md"), "b").unwrap();
+    std::os::unix::fs::symlink("real", r.join("link")).unwrap();
+    // Absolute: resolves inside the root, never to the host's /real.
+    std::os::unix::fs::symlink("/real", r.join("abs")).unwrap();
+    // Back to an ancestor: not entered again.
+    std::os::unix::fs::symlink("..", r.join("real/up")).unwrap();
+    std::os::unix::fs::symlink("/etc", r.join("etc")).unwrap();
+    let none = PackOptions::default();
+    assert_eq!(expand(r, "link/*.md", &none).unwrap(), ["link/a.md"]);
+    assert_eq!(
+        expand(r, "**/*.md", &none).unwrap(),
+        [
+            "abs/a.md",
+            "abs/sub/b.md",
+            "link/a.md",
+            "link/sub/b.md",
+            "real/a.md",
+            "real/sub/b.md"
+        ]
+    );
+    assert!(expand(r, "etc/*", &none).unwrap().is_empty());
+}

@@ -1,0 +1,152 @@
+//! End-to-end cases for answers that used to be wrong just beside the
+//! paths the other cases walk: globs whose matches share a file name,
+//! globs through symlinked directories, and an I/O problem found by the
+//! worker (which must be reported, not hidden behind a fallback).
+
+use super::*;
+
+/// `docker build -f <dir>/Artifactfile --network=none <dir>`.
+fn build_artifactfile(ctx: &Ctx, dir: &Path, body: &str, out: &Path) -> Result<Output> {
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!("# syntax={IMAGE}\n{body}"),
+    )?;
+    let mut cmd = ctx.fx.docker();
+    cmd.args(["build", "--progress=plain", "--network=none", "-f"])
+        .arg(dir.join("Artifactfile"))
+        .arg("--output")
+        .arg(format!("type=local,dest={}", out.display()))
+        .arg(dir);
+    cmd.output().context("running docker build")
+}
+
+fn titles(m: &serde_json::Value) -> Vec<String> {
+    m["layers"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|l| {
+                    l["annotations"][super::TITLE_KEY]
+                        .as_str()
+                        .map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A glob whose matches share a file name builds, each match titled by
+/// its path below the glob's directory, and ORAS writes them as distinct
+/// files; a `--title` on such a glob is refused, saying why.
+fn glob_matches_with_one_name_get_distinct_titles(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-titles");
+    for (p, text) in [
+        ("docs/a/README.md", "a\n"),
+        ("docs/b/README.md", "b\n"),
+        ("docs/c.md", "c\n"),
+    ] {
+        std::fs::create_dir_all(dir.join(p).parent().context("parent")?)?;
+        std::fs::write(dir.join(p), text)?;
+    }
+    let out = ctx.dir("fix-titles-out");
+    let body = "ARTIFACT application/vnd.example.docs.v1\nLAYER text/markdown docs/**/README.md\nLAYER text/markdown docs/c.md\n";
+    let o = build_artifactfile(ctx, &dir, body, &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    ensure!(
+        titles(&m) == ["a/README.md", "b/README.md", "c.md"],
+        "{:?}",
+        titles(&m)
+    );
+    ctx.fx.skopeo_roundtrip(&out, None, "e2e/fix-titles")?;
+    let pulled = ctx.dir("fix-titles-oras");
+    python(
+        "oras_pull.py",
+        &[
+            &format!("{}/e2e/fix-titles:e2e", ctx.fx.registry),
+            pulled.to_str().context("path")?,
+        ],
+    )?;
+    for (p, text) in [
+        ("a/README.md", "a\n"),
+        ("b/README.md", "b\n"),
+        ("c.md", "c\n"),
+    ] {
+        ensure!(
+            std::fs::read_to_string(pulled.join(p))? == text,
+            "ORAS wrote {p} wrong"
+        );
+    }
+    let o = build_artifactfile(
+        ctx,
+        &dir,
+        "ARTIFACT application/vnd.example.docs.v1\nLAYER --title=README.md text/markdown docs/**/README.md\n",
+        &out,
+    )?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "a --title on a many-file glob built");
+    ensure!(
+        err.contains("Artifactfile:3: layer 0 (\"docs/**/README.md\"): a title names one file, but the glob matched 2 (docs/a/README.md, docs/b/README.md)"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// A glob through a symlinked directory matches what a plain path through
+/// it names.
+fn globs_follow_symlinked_directories_like_paths(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-links");
+    std::fs::create_dir_all(dir.join("real"))?;
+    std::fs::write(dir.join("real/x.txt"), "x\n")?;
+    std::os::unix::fs::symlink("real", dir.join("link"))?;
+    let out = ctx.dir("fix-links-out");
+    let body = "ARTIFACT application/vnd.example.t.v1\nLAYER text/plain link/*.txt\nLAYER --title=same.txt text/plain link/x.txt\n";
+    let o = build_artifactfile(ctx, &dir, body, &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    let layers = m["layers"].as_array().context("layers")?;
+    ensure!(
+        layers.len() == 2 && layers[0]["digest"] == layers[1]["digest"],
+        "{m}"
+    );
+    ensure!(blob(&out, &layers[0]["digest"])? == b"x\n", "{m}");
+    Ok(())
+}
+
+/// The worker finds a pipe in a directory it packs: the user is told
+/// which file, instead of being sent down the gateway path with a message
+/// that the daemon can't run the worker.
+fn worker_io_problems_name_the_file(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-io");
+    std::fs::write(
+        dir.join("Dockerfile.stage"),
+        format!("FROM {BUSYBOX}\nRUN mkdir /d && echo a > /d/a && mkfifo /d/pipe\n"),
+    )?;
+    let body = "ARTIFACT application/vnd.example.t.v1\nFROM dockerfile:Dockerfile.stage\nLAYER application/vnd.example.dir.v1.tar d\n";
+    let o = build_artifactfile(ctx, &dir, body, &ctx.dir("fix-io-out"))?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "a directory holding a pipe was packed");
+    ensure!(
+        err.contains("Artifactfile:4: layer 0 (\"d\"): can't be packed")
+            && err.contains("d/pipe is a device, socket or pipe"),
+        "{err}"
+    );
+    ensure!(!err.contains("can't run"), "{err}");
+    Ok(())
+}
+
+/// The cases.
+pub const CASES: &[(&str, Case)] = &[
+    (
+        "glob_matches_with_one_name_get_distinct_titles",
+        glob_matches_with_one_name_get_distinct_titles,
+    ),
+    (
+        "globs_follow_symlinked_directories_like_paths",
+        globs_follow_symlinked_directories_like_paths,
+    ),
+    (
+        "worker_io_problems_name_the_file",
+        worker_io_problems_name_the_file,
+    ),
+];
