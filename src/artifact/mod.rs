@@ -42,6 +42,7 @@ use documents::Documents;
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
+    parse_layers,
 };
 
 /// The title annotation `oras pull` and `podman artifact extract` name
