@@ -87,14 +87,6 @@ impl Caps {
         }
     }
 
-    /// Caps for a daemon that supports everything listed.
-    pub fn with(gateway: &[&str], llb: &[&str]) -> Caps {
-        Caps {
-            gateway: gateway.iter().map(|s| s.to_string()).collect(),
-            llb: llb.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
     /// Whether gateway cap `id` is enabled.
     pub fn has_gateway(&self, id: &str) -> bool {
         self.gateway.contains(id)

@@ -18,15 +18,6 @@ pub struct CopyOptions {
     /// Resolve a symlink at `src` and copy what it points to (inside the
     /// source root).
     pub follow_symlinks: bool,
-    /// Create missing parent directories of `dest`.
-    pub create_dest_path: bool,
-    /// `src` is a directory: copy what is inside it into `dest`.
-    pub dir_copy_contents: bool,
-    /// `src` may hold wildcards (`*`, `?`, `[...]`); every match is copied
-    /// into `dest`, which must then end in `/`.
-    pub allow_wildcard: bool,
-    /// With `allow_wildcard`: no match is not an error.
-    pub allow_empty_wildcard: bool,
     /// Modification time in Unix nanoseconds; `None` keeps the source's.
     pub timestamp: Option<i64>,
 }
@@ -187,7 +178,6 @@ impl State {
                         dest: dest.clone(),
                         mode: -1,
                         follow_symlink: opts.follow_symlinks,
-                        create_dest_path: opts.create_dest_path,
                         timestamp: ts(opts.timestamp),
                         ..Default::default()
                     }),

@@ -68,7 +68,15 @@ fn file_actions_chain_inside_one_op() {
         FileActions::new()
             .mkdir("/blobs", 0o755, true, None)
             .copy(&input, "/a", "/blobs/a", CopyOptions::default())
-            .copy(&input, "/b", "/blobs/b", CopyOptions::default())
+            .copy(
+                &input,
+                "/b",
+                "/blobs/b",
+                CopyOptions {
+                    follow_symlinks: true,
+                    timestamp: Some(9),
+                },
+            )
             .mkfile("/index.json", 0o644, b"{}".to_vec(), Some(7)),
         "assemble",
     );
@@ -99,6 +107,18 @@ fn file_actions_chain_inside_one_op() {
         panic!()
     };
     assert_eq!(d.timestamp, -1, "unset times are -1, not the epoch");
+    let copies: Vec<(bool, i64, i32)> = f.actions[1..3]
+        .iter()
+        .filter_map(|a| match &a.action {
+            Some(pb::file_action::Action::Copy(c)) => Some((c.follow_symlink, c.timestamp, c.mode)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        copies,
+        [(false, -1, -1), (true, 9, -1)],
+        "every copy option is marshalled"
+    );
     assert!(def.required_caps().contains("file.base"));
 }
 
