@@ -41,7 +41,6 @@ fn copy_blob(actions: FileActions, c: &Copy, mtime_ns: Option<i64>) -> FileActio
     let opts = CopyOptions {
         follow_symlinks: true,
         timestamp: mtime_ns,
-        ..Default::default()
     };
     actions.copy(&c.from, &c.src, &blob_path(&c.hex), opts)
 }
