@@ -8,12 +8,13 @@
 use anyhow::Context as _;
 use prost::Message as _;
 
-use crate::blobtool::{self, BlobReport, Entry, Job, Report};
+use std::collections::BTreeMap;
+
+use crate::blobtool::{self, BlobReport, Entry, EntryError, EntryReport, Job, Report, RequestId};
 use crate::gateway::{Bridge, Options};
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
-use super::hash::{Problem, problem};
 use super::plan::Plan;
 
 /// Where BuildKit 0.10+ puts the frontend's own image definition.
@@ -73,8 +74,8 @@ fn entrypoint(config: &[u8]) -> String {
 pub struct Written {
     /// The filesystem with `blobs/sha256/`.
     pub dir: State,
-    /// Per request, in order.
-    pub blobs: Vec<Vec<BlobReport>>,
+    /// Per request.
+    pub blobs: BTreeMap<RequestId, Vec<BlobReport>>,
 }
 
 /// Runs the blob writer for every request of `plan`.
@@ -96,6 +97,7 @@ pub async fn write_in_worker(
         entries: requests
             .iter()
             .map(|(_, r)| Entry {
+                id: r.id,
                 source: r.input,
                 path: r.path.clone(),
                 glob: r.glob,
@@ -180,47 +182,27 @@ pub async fn write_in_worker(
         .await
         .context("reading the blob report")?;
     let report: Report = serde_json::from_slice(&raw).context("parsing the blob report")?;
-    anyhow::ensure!(
-        report.entries.len() == requests.len(),
-        "blob report has the wrong number of entries"
-    );
-    let blobs = requests
-        .iter()
-        .zip(report.entries)
-        .map(|((what, r), e)| {
-            let describe = &plan.inputs[r.input].describe;
-            let at = |p| -> anyhow::Error {
-                plan.error_at(r.lines, problem(what, p, describe).message)
-                    .into()
-            };
-            match e.error.as_deref() {
-                None => Ok(e.blobs),
-                Some("missing") => Err(at(Problem::Missing)),
-                Some("directory") => Err(at(Problem::Directory)),
-                Some("irregular") => Err(at(Problem::Irregular)),
-                Some("nomatch") if r.allow_no_match => Ok(Vec::new()),
-                Some("nomatch") => Err(plan
-                    .error_at(
-                        r.lines,
-                        format!("{what}: no files match {:?} in the {describe}", r.path),
-                    )
-                    .into()),
-                // The worker ran and read the input: what it found (a pipe
-                // in a directory, an unreadable file) is the input's
-                // problem, and the gateway would not do better, so this is
-                // the user's error, not a reason to fall back.
-                Some(_) => Err(plan
-                    .error_at(
-                        r.lines,
-                        format!(
-                            "{what}: can't be packed: {}",
-                            e.detail.as_deref().unwrap_or("an I/O error in the worker")
-                        ),
-                    )
-                    .into()),
-            }
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut reports: BTreeMap<RequestId, EntryReport> = BTreeMap::new();
+    for e in report.entries {
+        if let Some(dup) = reports.insert(e.id, e) {
+            anyhow::bail!("the blob report answers request {} twice", dup.id);
+        }
+    }
+    let mut blobs = BTreeMap::new();
+    for (what, r) in &requests {
+        let e = reports
+            .remove(&r.id)
+            .with_context(|| format!("the blob report has no answer for {what}"))?;
+        let found = match &e.error {
+            None => e.blobs,
+            Some(EntryError::NoMatch) if r.allow_no_match => Vec::new(),
+            Some(problem) => return Err(plan.explain(what, r, problem).into()),
+        };
+        blobs.insert(r.id, found);
+    }
+    if let Some(extra) = reports.keys().next() {
+        anyhow::bail!("the blob report answers request {extra}, which was not asked");
+    }
     Ok(Written {
         dir: dir.clone(),
         blobs,

@@ -10,13 +10,15 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use crate::blobtool::{BlobReport, is_glob};
+use anyhow::Context as _;
+
+use crate::blobtool::{BlobReport, RequestId, is_glob};
 use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
 use super::TITLE;
 use super::model_layers;
-use super::plan::{ConfigSource, ManifestPlan, Plan};
+use super::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan};
 
 /// The documents, and the blobs written from bytes (inline configs, the
 /// empty layer).
@@ -28,33 +30,36 @@ pub struct Documents {
 }
 
 impl Documents {
-    /// The documents, given per request (config file first, then each
-    /// layer, per manifest: [`Plan::requests`]' order) the blobs it gave.
-    pub fn of(plan: &Plan, blobs: &[Vec<BlobReport>]) -> Result<Documents, UserError> {
+    /// The documents, given the blobs each request of the plan gave. A
+    /// request without an entry is a bug, and an error, never a layer left
+    /// out.
+    pub fn of(
+        plan: &Plan,
+        blobs: &BTreeMap<RequestId, Vec<BlobReport>>,
+    ) -> anyhow::Result<Documents> {
         let invalid =
             |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
-        let mut per_request = blobs.iter();
+        let of = |r: &BlobRequest| {
+            blobs
+                .get(&r.id)
+                .with_context(|| format!("no blobs for request {} ({:?})", r.id, r.given))
+        };
         let mut inline: Vec<Blob> = Vec::new();
         let mut manifests = Vec::new();
         for m in &plan.manifests {
             let config_file = match &m.config {
-                ConfigSource::File(_) => Some(
-                    per_request
-                        .next()
-                        .and_then(|b| b.first())
-                        .ok_or_else(|| UserError::new("no blob for the config file"))?,
+                ConfigSource::File(r) => Some(
+                    of(r)?
+                        .first()
+                        .with_context(|| format!("no blob for the config file {:?}", r.given))?,
                 ),
                 ConfigSource::Inline(_) | ConfigSource::Model => None,
             };
-            let layer_blobs: Vec<&Vec<BlobReport>> = m
+            let layer_blobs = m
                 .layers
                 .iter()
-                .zip(&mut per_request)
-                .map(|(_, b)| b)
-                .collect();
-            if layer_blobs.len() != m.layers.len() {
-                return Err(UserError::new("fewer blob reports than layers"));
-            }
+                .map(|l| of(&l.blob))
+                .collect::<anyhow::Result<Vec<&Vec<BlobReport>>>>()?;
             let (config_bytes, mut layers) = match &m.model {
                 Some(model) => {
                     let spec = plan
@@ -81,7 +86,7 @@ impl Documents {
                     inline.push(b);
                     d
                 }
-                _ => return Err(UserError::new("no config for a manifest")),
+                _ => anyhow::bail!("no config for a manifest"),
             }
             .map_err(invalid)?;
             if layers.is_empty() && m.empty_layer_if_none {

@@ -109,6 +109,7 @@ fn packing(opts: &Options) -> Result<Packing, UserError> {
 /// How the worker packs a request's files under `packing`.
 fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
     BlobRequest {
+        id: Default::default(),
         input: 0,
         glob: is_glob(&path),
         path,

@@ -13,7 +13,10 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::gateway::{Bridge, FileRange, RpcError, SolvedRef, UserError};
+use anyhow::Context as _;
+
+use crate::blobtool::{EntryError, RequestId};
+use crate::gateway::{Bridge, FileRange, RpcError, SolvedRef};
 
 use super::plan::{BlobRequest, Plan};
 
@@ -46,13 +49,13 @@ pub struct FileDigest {
 }
 
 /// Hashes every request of `plan` through the gateway (`refs[i]` is input
-/// `i` solved), one entry per request. Globs and directory tars need the
+/// `i` solved): per request, the path hashed and its digest. Globs and directory tars need the
 /// worker: they are refused here with a message saying so.
 pub async fn hash_requests(
     bridge: &Bridge,
     refs: &[SolvedRef],
     plan: &Plan,
-) -> anyhow::Result<Vec<FileDigest>> {
+) -> anyhow::Result<BTreeMap<RequestId, (String, FileDigest)>> {
     let requests = plan.requests();
     for (what, r) in &requests {
         if r.glob {
@@ -90,10 +93,15 @@ pub async fn hash_requests(
         .buffer_unordered(FILES_IN_FLIGHT)
         .try_collect()
         .await?;
-    Ok(requests
+    requests
         .iter()
-        .map(|(_, r)| hashed[&(r.input, r.path.as_str())].clone())
-        .collect())
+        .map(|(what, r)| {
+            let d = hashed
+                .get(&(r.input, r.path.as_str()))
+                .with_context(|| format!("{what} was not hashed"))?;
+            Ok((r.id, (r.path.clone(), d.clone())))
+        })
+        .collect()
 }
 
 async fn hash_file(
@@ -105,14 +113,10 @@ async fn hash_file(
     permits: Arc<Semaphore>,
 ) -> anyhow::Result<FileDigest> {
     let what = || label.to_string();
-    let source = plan.inputs[req.input].describe.as_str();
-    let at = |p: Problem| -> anyhow::Error {
-        plan.error_at(req.lines, problem(label, p, source).message)
-            .into()
-    };
+    let at = |e: EntryError| -> anyhow::Error { plan.explain(label, req, &e).into() };
     let stat = match bridge.stat_file(input, &req.path).await {
         Ok(s) => s,
-        Err(e) if is_not_found(&e) => return Err(at(Problem::Missing)),
+        Err(e) if is_not_found(&e) => return Err(at(EntryError::Missing)),
         Err(e) => return Err(anyhow::Error::new(e).context(what())),
     };
     if stat.mode & MODE_DIR != 0 {
@@ -124,10 +128,10 @@ async fn hash_file(
                 )
                 .into());
         }
-        return Err(at(Problem::Directory));
+        return Err(at(EntryError::Directory));
     }
     if stat.mode & MODE_TYPE_BITS != 0 {
-        return Err(at(Problem::Irregular));
+        return Err(at(EntryError::Irregular));
     }
     let size = u64::try_from(stat.size).unwrap_or(0);
     let ranges = (0..size.div_ceil(CHUNK)).map(|k| FileRange {
@@ -173,31 +177,4 @@ fn is_not_found(e: &RpcError) -> bool {
     e.status.code() == tonic::Code::NotFound
         || msg.contains("no such file")
         || msg.contains("not found")
-}
-
-/// Why a layer path can't be a layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Problem {
-    /// Nothing at that path.
-    Missing,
-    /// A directory.
-    Directory,
-    /// A device, socket or pipe.
-    Irregular,
-}
-
-/// The message for `what` (e.g. `layer 2 ("a.bin")`) having `p` in `source`.
-pub fn problem(what: &str, p: Problem, source: &str) -> UserError {
-    UserError::new(match p {
-        Problem::Missing => format!(
-            "{what} does not exist in the {source}; check the path (it is relative to the input root)"
-        ),
-        Problem::Directory => format!(
-            "{what} is a directory in the {source}; a layer must be a single file: \
-             list its files as separate layers or pack it into a tar first"
-        ),
-        Problem::Irregular => {
-            format!("{what} is not a regular file in the {source}; a layer must be a regular file")
-        }
-    })
 }

@@ -34,7 +34,7 @@ use std::panic::AssertUnwindSafe;
 use anyhow::Context as _;
 use futures_util::FutureExt as _;
 
-use crate::blobtool::BlobReport;
+use crate::blobtool::{BlobReport, RequestId};
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
 
@@ -101,6 +101,7 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
     } else {
         from_file::plan(bridge, opts).await?
     };
+    let plan = plan.numbered();
     tracing::info!(
         manifests = plan.manifests.len(),
         inputs = plan.inputs.len(),
@@ -137,8 +138,8 @@ fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
 
 /// Blobs of every plan request, and where they are.
 struct Produced {
-    /// Per request of [`plan::Plan::requests`]: the blobs (several for a glob).
-    blobs: Vec<Vec<BlobReport>>,
+    /// Per request: the blobs (several for a glob).
+    blobs: BTreeMap<RequestId, Vec<BlobReport>>,
     /// `Some`: the worker wrote them into this state. `None`: copy them
     /// from the inputs.
     dir: Option<crate::llb::State>,
@@ -197,21 +198,20 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
             .with_context(|| format!("solving the {}", input.describe))?;
         refs.push(r);
     }
-    let digests = hash::hash_requests(bridge, &refs, plan).await?;
-    let blobs = plan
-        .requests()
-        .iter()
-        .zip(digests)
-        .map(|((_, r), d)| {
-            vec![BlobReport {
-                path: r.path.clone(),
+    let blobs = hash::hash_requests(bridge, &refs, plan)
+        .await?
+        .into_iter()
+        .map(|(id, (path, d))| {
+            let blob = BlobReport {
+                path,
                 dir: false,
                 mode: d.mode,
                 size: d.size,
                 file_size: d.size,
                 diff_id: d.digest.clone(),
                 digest: d.digest,
-            }]
+            };
+            (id, vec![blob])
         })
         .collect();
     Ok(Produced { blobs, dir: None })
@@ -235,8 +235,8 @@ async fn execute(
             let copies: Vec<assemble::Copy> = plan
                 .requests()
                 .iter()
-                .zip(&produced.blobs)
-                .flat_map(|((_, r), blobs)| blobs.iter().map(|b| copy_of(plan, r, b)))
+                .filter_map(|(_, r)| Some((r, produced.blobs.get(&r.id)?)))
+                .flat_map(|(r, blobs)| blobs.iter().map(|b| copy_of(plan, r, b)))
                 .collect();
             assemble::layout_state(&copies, inline, layout, mtime_ns)
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 
 use crate::artifactfile::Lines;
-use crate::blobtool::{Compression, PackOptions};
+use crate::blobtool::{Compression, EntryError, PackOptions, RequestId};
 use crate::gateway::{StatusDetail, UserError};
 use crate::llb::State;
 
@@ -23,6 +23,11 @@ pub struct Input {
 /// A file (or directory, or glob) of an input that becomes a blob.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlobRequest {
+    /// Its name in the worker's job and report and in [`Produced`]
+    /// (set by [`Plan::numbered`]).
+    ///
+    /// [`Produced`]: super::Produced
+    pub id: RequestId,
     /// Index into [`Plan::inputs`].
     pub input: usize,
     /// Cleaned path relative to the input root (a pattern when `glob`).
@@ -199,6 +204,51 @@ pub fn source_detail(file: &SpecFile, lines: Lines) -> StatusDetail {
 }
 
 impl Plan {
+    /// The plan with every request named by its place in
+    /// [`Plan::requests`]: the one numbering the job, the report and the
+    /// documents use. (Were it skipped, every request would be #0 and the
+    /// first report would fail as a repeat, never match the wrong file.)
+    pub fn numbered(mut self) -> Plan {
+        let mut next = 0u32;
+        for m in &mut self.manifests {
+            if let ConfigSource::File(r) = &mut m.config {
+                r.id = RequestId(next);
+                next += 1;
+            }
+            for l in &mut m.layers {
+                l.blob.id = RequestId(next);
+                next += 1;
+            }
+        }
+        self
+    }
+
+    /// Why request `r` (called `what`) gave no blob, for the user: the
+    /// message names the request, the path and where it was looked for, and
+    /// points at its line of the spec file.
+    pub fn explain(&self, what: &str, r: &BlobRequest, e: &EntryError) -> UserError {
+        let source = &self.inputs[r.input].describe;
+        let message = match e {
+            EntryError::Missing => format!(
+                "{what} does not exist in the {source}; check the path (it is relative to the input root)"
+            ),
+            EntryError::Directory => format!(
+                "{what} is a directory in the {source}; a layer must be a single file: \
+                 list its files as separate layers or pack it into a tar first"
+            ),
+            EntryError::Irregular => format!(
+                "{what} is not a regular file in the {source}; a layer must be a regular file"
+            ),
+            EntryError::NoMatch => {
+                format!("{what}: no files match {:?} in the {source}", r.path)
+            }
+            // Found reading the input (a pipe in a directory, an
+            // unreadable file): the input's problem, named by its file.
+            EntryError::Io { .. } => format!("{what}: can't be packed: {e}"),
+        };
+        self.error_at(r.lines, message)
+    }
+
     /// Every blob to produce, with a label for messages: per manifest, the
     /// config file (if any) first, then the layers in order.
     pub fn requests(&self) -> Vec<(String, &BlobRequest)> {

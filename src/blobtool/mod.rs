@@ -57,10 +57,27 @@ pub struct Job {
     pub mtime: Option<i64>,
 }
 
+/// Names one requested blob (or glob) from the plan through the worker's
+/// job and report to the documents, so a report is matched to its request
+/// by name, never by position.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct RequestId(pub u32);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
 /// One requested path.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
+    /// Which request this is.
+    pub id: RequestId,
     /// Which input (`/in/<source>`).
     pub source: usize,
     /// Cleaned path relative to that input's root, or a glob pattern.
@@ -115,16 +132,42 @@ impl PackOptions {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryReport {
+    /// The request it answers.
+    pub id: RequestId,
     /// Blobs written: one for a path, one per match for a glob.
     #[serde(default)]
     pub blobs: Vec<BlobReport>,
-    /// Why nothing was written: `missing`, `directory`, `irregular`,
-    /// `nomatch` or `io`.
+    /// Why nothing was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Detail for `io` errors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub error: Option<EntryError>,
+}
+
+/// Why a requested path gave no blob: found by the worker, explained to
+/// the user by the frontend (and by the gateway path, which finds the same
+/// problems with StatFile).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum EntryError {
+    /// Nothing at that path (or a link that leads nowhere).
+    #[error("does not exist")]
+    Missing,
+    /// A directory where a single file is needed.
+    #[error("is a directory")]
+    Directory,
+    /// A device, socket or pipe.
+    #[error("is not a regular file")]
+    Irregular,
+    /// A glob that matched nothing.
+    #[error("matches no file")]
+    NoMatch,
+    /// Reading or writing failed; `path` is the file it happened on.
+    #[error("{path}: {detail}")]
+    Io {
+        /// The input path (a glob's match) being read.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
 }
 
 /// One written blob.
@@ -197,11 +240,20 @@ struct Task {
 /// where input `i` is.
 pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> Report {
     let blobs = out.join("blobs/sha256");
-    let mut entries: Vec<EntryReport> = vec![EntryReport::default(); job.entries.len()];
+    let mut entries: Vec<EntryReport> = job
+        .entries
+        .iter()
+        .map(|e| EntryReport {
+            id: e.id,
+            ..Default::default()
+        })
+        .collect();
     if let Err(e) = std::fs::create_dir_all(&blobs) {
-        for r in &mut entries {
-            r.error = Some("io".into());
-            r.detail = Some(e.to_string());
+        for (r, entry) in entries.iter_mut().zip(&job.entries) {
+            r.error = Some(EntryError::Io {
+                path: entry.path.clone(),
+                detail: format!("creating the blob directory: {e}"),
+            });
         }
         return Report { entries };
     }
@@ -211,13 +263,15 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
         let paths = if e.glob {
             match glob::expand(&root(e.source), &e.path, &e.pack) {
                 Ok(m) if m.is_empty() => {
-                    entries[i].error = Some("nomatch".into());
+                    entries[i].error = Some(EntryError::NoMatch);
                     continue;
                 }
                 Ok(m) => m,
-                Err(d) => {
-                    entries[i].error = Some("io".into());
-                    entries[i].detail = Some(d);
+                Err(detail) => {
+                    entries[i].error = Some(EntryError::Io {
+                        path: e.path.clone(),
+                        detail,
+                    });
                     continue;
                 }
             }
@@ -232,7 +286,7 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
             });
         }
     }
-    let results: Mutex<Vec<Option<Result<BlobReport, Failure>>>> =
+    let results: Mutex<Vec<Option<Result<BlobReport, EntryError>>>> =
         Mutex::new(vec![None; tasks.len()]);
     let next = AtomicUsize::new(0);
     let written: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -273,13 +327,15 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
                 debug_assert_eq!(report.blobs.len(), task.slot);
                 report.blobs.push(b);
             }
-            Some(Err((kind, detail))) => {
-                if report.error.is_none() {
-                    report.error = Some(kind);
-                    report.detail = detail.map(|d| format!("{}: {d}", task.path));
-                }
+            Some(Err(e)) => {
+                report.error.get_or_insert(e);
             }
-            None => report.error = Some("io".into()),
+            None => {
+                report.error.get_or_insert(EntryError::Io {
+                    path: task.path.clone(),
+                    detail: "the worker thread stopped".into(),
+                });
+            }
         }
     }
     // An entry with an error reports no partial blobs.
@@ -291,12 +347,6 @@ pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> R
     Report { entries }
 }
 
-type Failure = (String, Option<String>);
-
-fn fail(kind: &str) -> Failure {
-    (kind.to_string(), None)
-}
-
 fn one(
     entry: &Entry,
     task: &Task,
@@ -305,12 +355,15 @@ fn one(
     index: usize,
     mtime: Option<u64>,
     written: &Mutex<BTreeSet<String>>,
-) -> Result<BlobReport, Failure> {
-    let io = |e: std::io::Error| ("io".to_string(), Some(e.to_string()));
+) -> Result<BlobReport, EntryError> {
     let path = task.path.as_str();
-    let resolved = resolve_in_root(root, path).ok_or_else(|| fail("missing"))?;
+    let io = |e: std::io::Error| EntryError::Io {
+        path: path.to_string(),
+        detail: e.to_string(),
+    };
+    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
     let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => fail("missing"),
+        std::io::ErrorKind::NotFound => EntryError::Missing,
         _ => io(e),
     })?;
     let tmp = blobs.join(format!(".tmp-{index}"));
@@ -335,7 +388,7 @@ fn one(
     };
     let done = if meta.is_dir() {
         if !entry.allow_dir {
-            return Err(fail("directory"));
+            return Err(EntryError::Directory);
         }
         tar(true)
     } else if meta.is_file() && entry.pack.tar_files {
@@ -343,7 +396,7 @@ fn one(
     } else if meta.is_file() {
         pack::copy_file(&resolved, &tmp)
     } else {
-        return Err(fail("irregular"));
+        return Err(EntryError::Irregular);
     };
     let w = match done {
         Ok(w) => w,

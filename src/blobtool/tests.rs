@@ -54,8 +54,8 @@ fn writes_blobs_and_reports_problems() {
         assert_eq!(e.blobs[0].digest, format!("sha256:{hex}"));
         assert_eq!(e.blobs[0].size, 14);
     }
-    assert_eq!(r.entries[3].error.as_deref(), Some("directory"));
-    assert_eq!(r.entries[4].error.as_deref(), Some("missing"));
+    assert_eq!(r.entries[3].error, Some(EntryError::Directory));
+    assert_eq!(r.entries[4].error, Some(EntryError::Missing));
     let tgz = &r.entries[5].blobs[0];
     assert!(tgz.dir && tgz.digest != tgz.diff_id, "{tgz:?}");
     assert_eq!(
@@ -66,7 +66,7 @@ fn writes_blobs_and_reports_problems() {
             .collect::<Vec<_>>(),
         ["d/e/z.md"]
     );
-    assert_eq!(r.entries[7].error.as_deref(), Some("nomatch"));
+    assert_eq!(r.entries[7].error, Some(EntryError::NoMatch));
     let b = &r.entries[8].blobs[0];
     assert_eq!(
         b.digest,
@@ -162,4 +162,37 @@ fn modelpack_entries_tar_files_under_their_path_and_walk_files_only() {
     );
     let walked: Vec<&str> = r.entries[2].blobs.iter().map(|b| b.path.as_str()).collect();
     assert_eq!(walked, ["enc/w.bin"]);
+}
+
+#[test]
+fn reports_name_their_requests_and_errors_are_typed_on_the_wire() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, out) = (t.path().join("in"), t.path().join("out"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a"), "a").unwrap();
+    let job = Job {
+        entries: vec![
+            Entry {
+                id: RequestId(7),
+                ..entry("a")
+            },
+            Entry {
+                id: RequestId(3),
+                ..entry("gone")
+            },
+        ],
+        mtime: None,
+    };
+    let r = run(&job, &|_| root.clone(), &out);
+    let ids: Vec<RequestId> = r.entries.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [RequestId(7), RequestId(3)]);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains(r#""id":3,"blobs":[],"error":{"kind":"missing"}"#), "{json}");
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, r);
+    let io = EntryError::Io {
+        path: "d/p".into(),
+        detail: "is a pipe".into(),
+    };
+    assert_eq!(io.to_string(), "d/p: is a pipe");
 }
