@@ -782,11 +782,11 @@ fn layers_from_an_image(ctx: &Ctx) -> Result<()> {
         layer["annotations"]["org.opencontainers.image.title"] == "artifact-frontend",
         "{m}"
     );
-    let binary = std::fs::read_dir(Path::new(ROOT).join("target"))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("release/artifact-frontend"))
-        .find(|p| p.is_file())
-        .context("no static binary under target/<triple>/release")?;
+    // The image holds one binary per platform; the daemon runs ours.
+    let binary = Path::new(ROOT)
+        .join("target")
+        .join(support::images::host_triple()?)
+        .join("release/artifact-frontend");
     use sha2::Digest as _;
     let want = format!(
         "sha256:{}",

@@ -253,9 +253,10 @@ fixtures_stop() {
 
 # push_frontend_image ref [oci-ref]: copy the image built by scripts/build-image
 # (default oci:<repo>/target/frontend-image:dev) to docker://ref, over plain
-# HTTP (e.g. ref=127.0.0.1:5000/artifact-frontend:dev).
+# HTTP (e.g. ref=127.0.0.1:5000/artifact-frontend:dev), with every platform
+# of an image index.
 push_frontend_image() {
   local ref="${1:?usage: push_frontend_image <registry/repo:tag> [oci:<layout>:<tag>]}"
   local src="${2:-oci:$FIXTURES_REPO_ROOT/target/frontend-image:dev}"
-  skopeo copy --dest-tls-verify=false "$src" "docker://$ref"
+  skopeo copy --all --dest-tls-verify=false "$src" "docker://$ref"
 }

@@ -251,10 +251,12 @@ impl Fixtures {
 
     /// Copies the image tagged `tag` in the OCI layout `layout` to
     /// `docker://<dest_ref>` (e.g. `127.0.0.1:5000/artifact-frontend:dev`)
-    /// with `skopeo copy --dest-tls-verify=false`.
+    /// with `skopeo copy --all --dest-tls-verify=false` (an image index is
+    /// copied with every platform).
     pub fn push_image(&self, layout: &Path, tag: &str, dest_ref: &str) -> Result<()> {
         skopeo(&[
             "copy",
+            "--all",
             "--dest-tls-verify=false",
             &oci_ref(layout, Some(tag)),
             &format!("docker://{dest_ref}"),
