@@ -10,7 +10,7 @@ use anyhow::{Context, Result, ensure};
 use sha2::Digest as _;
 
 use crate::support::fsck_layout;
-use crate::{BUSYBOX, Case, Ctx, IMAGE, PRODUCER, blob, manifest_of, skip, tree};
+use crate::{BUSYBOX, Case, Ctx, IMAGE, PRODUCER, blob, manifest_of, skip, tar_names, tree};
 
 /// The cases of this file, run on every daemon after the others.
 pub const CASES: &[(&str, Case)] = &[
@@ -35,6 +35,10 @@ pub const CASES: &[(&str, Case)] = &[
         buildx_renders_the_offending_line,
     ),
     ("image_pulled_by_platform", image_pulled_by_platform),
+    (
+        "buildx_push_wraps_the_layout_in_an_image",
+        buildx_push_wraps_the_layout_in_an_image,
+    ),
 ];
 
 /// Skips the case unless the daemon comes with buildx.
@@ -326,6 +330,67 @@ fn image_pulled_by_platform(ctx: &Ctx) -> Result<()> {
         ensure!(
             got == machine,
             "{platform}: ELF machine {got}, want {machine}"
+        );
+    }
+    Ok(())
+}
+
+/// What the README warns about: `--push` (`type=image,push=true`) does
+/// not push our manifest but an ordinary image whose one layer holds the
+/// layout's files.
+fn buildx_push_wraps_the_layout_in_an_image(ctx: &Ctx) -> Result<()> {
+    needs_buildx(ctx)?;
+    let c = ctx.dir("bx-push");
+    std::fs::write(c.join("notes.txt"), "pushed by mistake\n")?;
+    std::fs::write(
+        c.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.push.v1\nLAYER text/plain notes.txt\n"
+        ),
+    )?;
+    let name = format!("{}/e2e/pushed:{}", ctx.fx.registry, ctx.daemon().name);
+    run_ok(
+        ctx.docker_build()
+            .args(["--progress=plain", "-f"])
+            .arg(c.join("Artifactfile"))
+            .arg("--output")
+            .arg(format!("type=image,name={name},push=true"))
+            .arg(&c),
+        "docker buildx build --push",
+    )?;
+    // skopeo picks the image (not an attestation) from an index, if any.
+    let copy = ctx.dir("bx-push-copy");
+    let o = Command::new("skopeo")
+        .args(["copy", "--src-tls-verify=false"])
+        .arg(format!("docker://{name}"))
+        .arg(format!("dir:{}", copy.display()))
+        .output()?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(copy.join("manifest.json"))?)?;
+    ensure!(
+        m.get("artifactType").is_none(),
+        "an artifact was pushed: {m}"
+    );
+    ensure!(
+        m["config"]["mediaType"].as_str().is_some_and(|t| {
+            t == "application/vnd.oci.image.config.v1+json"
+                || t == "application/vnd.docker.container.image.v1+json"
+        }),
+        "not an image config: {m}"
+    );
+    // Its layers hold the layout's files.
+    let mut names = Vec::new();
+    for layer in m["layers"].as_array().context("layers")? {
+        let hex = layer["digest"].as_str().unwrap_or_default();
+        let data = std::fs::read(copy.join(hex.trim_start_matches("sha256:")))?;
+        names.extend(tar_names(&data, true)?);
+    }
+    for want in ["oci-layout", "index.json", "blobs/sha256/"] {
+        ensure!(
+            names
+                .iter()
+                .any(|n| n.trim_start_matches("./").starts_with(want)),
+            "no {want} in the pushed image: {names:?}"
         );
     }
     Ok(())
