@@ -99,12 +99,6 @@ impl Daemon {
         })
     }
 
-    /// Whether the daemon's BuildKit is 0.10 or newer (`frontend.bin`,
-    /// named contexts, buildx).
-    pub fn modern(&self) -> bool {
-        self.name != "docker-20.10"
-    }
-
     /// The `daemon.json` this daemon starts with.
     pub fn config_json(&self) -> String {
         serde_json::json!({"features": {"containerd-snapshotter": self.containerd_store}})
