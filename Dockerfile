@@ -1,26 +1,26 @@
 # artifact-frontend: BuildKit gateway frontend image, built with Docker.
 #
-#   docker build -t artifact-frontend:dev .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t artifact-frontend:dev .
 #
-# Without a Docker daemon, scripts/build-image produces the same kind of image
-# (static binary in an otherwise empty image) as an OCI layout under
-# target/frontend-image.
+# The build stage runs on the build machine's platform and cross-compiles
+# for each target platform with scripts/build-binary, the script
+# scripts/build-image runs in CI (which writes the same kind of image, a
+# static binary in an otherwise empty image, as an OCI layout under
+# target/frontend-image without a Docker daemon).
 
-# ---- stage 1: static release build -------------------------------------------
-FROM rust:1.95-bookworm AS build
+# ---- stage 1: static release build, cross-compiled from the build platform ----
+FROM --platform=$BUILDPLATFORM rust:1.95-bookworm AS build
+ARG TARGETPLATFORM
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY proto/ proto/
 COPY src/ src/
 # Cargo.toml declares the e2e test target; cargo wants its file to exist.
 COPY tests/ tests/
-RUN set -eux; \
-    triple="$(rustc -vV | sed -n 's/host: //p')"; \
-    RUSTFLAGS="-C target-feature=+crt-static" \
-        cargo build --release --locked --target "$triple"; \
-    mkdir -p /out; \
-    cp "target/$triple/release/artifact-frontend" /out/artifact-frontend; \
-    chmod 0755 /out/artifact-frontend
+COPY scripts/ scripts/
+# Installs the rustup target and Debian's cross gcc when TARGETPLATFORM is
+# not the build platform.
+RUN apt-get update && scripts/build-binary "$TARGETPLATFORM" /out/artifact-frontend
 
 # ---- stage 2: just the binary ------------------------------------------------
 FROM scratch

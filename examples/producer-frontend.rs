@@ -72,9 +72,12 @@ async fn run() -> i32 {
     let Ok(bridge) = Bridge::connect_stdio().await else {
         return 1;
     };
+    // `platforms` as a build arg, or the `platform` option `--platform` sets.
     let platforms: Vec<String> = opts
         .get_or_build_arg("platforms")
-        .map(|(v, _)| {
+        .map(|(v, _)| v)
+        .or_else(|| opts.get("platform"))
+        .map(|v| {
             v.split(',')
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)

@@ -22,6 +22,18 @@ fn main() {
         }
         return;
     }
+    // Asked by a person (or a smoke test), not by buildkitd: say what this
+    // is, on stderr like everything else.
+    if let Some(flag) = std::env::args().nth(1).filter(|a| a.starts_with('-')) {
+        eprintln!("{}", usage());
+        std::process::exit(
+            if matches!(flag.as_str(), "--help" | "-h" | "--version" | "-V") {
+                0
+            } else {
+                2
+            },
+        );
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
@@ -45,6 +57,26 @@ fn main() {
     // blocking thread that would keep shutdown waiting for input that never
     // comes.
     std::process::exit(code);
+}
+
+/// What `--help` and `--version` print (on stderr: stdout is the gRPC wire).
+fn usage() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let arch = std::env::consts::ARCH;
+    let (blobs, job) = (blobtool::SUBCOMMAND, blobtool::JOB_DIR);
+    [
+        format!("artifact-frontend {version} ({arch}): the artifact.v0 BuildKit gateway frontend"),
+        String::new(),
+        "buildkitd runs it from its image (`# syntax=<image>`, or `--frontend gateway.v0".into(),
+        "--opt source=<image>`); it speaks the gateway API over stdin and stdout.".into(),
+        String::new(),
+        "usage: artifact-frontend                    serve one build for buildkitd".into(),
+        format!(
+            "       artifact-frontend {blobs}              the in-worker blob writer ({job}/...)"
+        ),
+        "       artifact-frontend --help | --version".into(),
+    ]
+    .join("\n")
 }
 
 async fn serve() -> i32 {

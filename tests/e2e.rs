@@ -2,10 +2,17 @@
 //! into Debian's dockerd), pulled from a real registry, its output checked
 //! by an independent OCI client (skopeo) and an independent layout check.
 //!
-//! This is a plain `main` (harness = false): the daemons are started once,
-//! every case runs against them, and they are stopped by PID at the end.
-//! Set `ARTIFACT_E2E=skip` to skip on a machine without dockerd.
+//! This is a plain `main` (harness = false): for each daemon (Debian 12's
+//! Docker 20.10, Debian unstable's Docker 28.5 with buildx 0.29, and the
+//! same with the containerd image store) the fixtures are started once,
+//! every case runs against them, and they are stopped by PID. A case that
+//! cannot apply to a daemon says why and is counted as skipped.
+//!
+//! `ARTIFACT_E2E=skip` skips everything (a machine without dockerd);
+//! `ARTIFACT_E2E_DAEMONS=docker-20.10,docker-28.5` picks daemons (default:
+//! all three); a first argument runs only the cases whose names contain it.
 
+mod buildx;
 mod correctness;
 mod modelpack;
 mod support;
@@ -15,7 +22,7 @@ use std::process::{ExitCode, Output};
 use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
-use support::{Fixtures, fsck_layout};
+use support::{Daemon, Fixtures, fsck_layout};
 
 const IMAGE: &str = "127.0.0.1:5000/artifact-frontend:e2e";
 /// The tag the examples' `# syntax=` lines name.
@@ -43,6 +50,22 @@ enum Via {
 }
 
 impl Ctx {
+    /// The daemon this context's cases run on.
+    fn daemon(&self) -> &Daemon {
+        self.fx.daemon()
+    }
+
+    /// `docker buildx build` where the daemon comes with buildx, else
+    /// `docker build` (BuildKit through the classic client).
+    fn docker_build(&self) -> std::process::Command {
+        let mut cmd = self.fx.docker();
+        if self.daemon().buildx.is_some() {
+            cmd.arg("buildx");
+        }
+        cmd.arg("build");
+        cmd
+    }
+
     fn dir(&self, name: &str) -> PathBuf {
         let d = self.tmp.path().join(name);
         let _ = std::fs::remove_dir_all(&d);
@@ -57,8 +80,8 @@ impl Ctx {
             Via::BuildArg => "# an artifact spec file\n".to_string(),
         };
         std::fs::write(context.join("Dockerfile"), spec)?;
-        let mut cmd = self.fx.docker();
-        cmd.args(["build", "--progress=plain"]);
+        let mut cmd = self.docker_build();
+        cmd.arg("--progress=plain");
         if let Via::BuildArg = via {
             cmd.args(["--build-arg", &format!("BUILDKIT_SYNTAX={IMAGE}")]);
         }
@@ -80,9 +103,8 @@ impl Ctx {
         args: &[(&str, &str)],
         out: &Path,
     ) -> Result<Output> {
-        let mut cmd = self.fx.docker();
-        cmd.args(["build", "--progress=plain", "-f"])
-            .arg(dir.join(file));
+        let mut cmd = self.docker_build();
+        cmd.args(["--progress=plain", "-f"]).arg(dir.join(file));
         for (k, v) in args {
             cmd.args(["--build-arg", &format!("{k}={v}")]);
         }
@@ -793,11 +815,11 @@ fn layers_from_an_image(ctx: &Ctx) -> Result<()> {
         layer["annotations"]["org.opencontainers.image.title"] == "artifact-frontend",
         "{m}"
     );
-    let binary = std::fs::read_dir(Path::new(ROOT).join("target"))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("release/artifact-frontend"))
-        .find(|p| p.is_file())
-        .context("no static binary under target/<triple>/release")?;
+    // The image holds one binary per platform; the daemon runs ours.
+    let binary = Path::new(ROOT)
+        .join("target")
+        .join(support::images::host_triple()?)
+        .join("release/artifact-frontend");
     use sha2::Digest as _;
     let want = format!(
         "sha256:{}",
@@ -817,9 +839,8 @@ const PRODUCER: &str = "127.0.0.1:5000/e2e/producer-frontend:latest";
 /// `docker build` of `context` with our image as BUILDKIT_SYNTAX.
 /// `RUN` gets no network: the test daemon has no bridge.
 fn wrapped(ctx: &Ctx, context: &Path, args: &[(&str, &str)], out: &Path) -> Result<Output> {
-    let mut cmd = ctx.fx.docker();
+    let mut cmd = ctx.docker_build();
     cmd.args([
-        "build",
         "--progress=plain",
         "--network=none",
         "--build-arg",
@@ -975,7 +996,26 @@ fn wrap_inner_failure_shows_its_error(ctx: &Ctx) -> Result<()> {
 /// One end-to-end case.
 type Case = fn(&Ctx) -> Result<()>;
 
-fn run_all(ctx: &Ctx) -> (usize, usize) {
+/// Why a case does not apply to a daemon: a case returns this (through
+/// [`skip`]) instead of passing or failing, and the reason is printed.
+#[derive(Debug)]
+struct Skip(String);
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Skip {}
+
+/// Ends a case as skipped, with the reason.
+fn skip(reason: impl Into<String>) -> Result<()> {
+    Err(Skip(reason.into()).into())
+}
+
+/// Runs the cases on `ctx`'s daemon; returns (passed, failed, skipped).
+fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
     let cases: &[(&str, Case)] = &[
         ("reference_vector_via_syntax", reference_vector_via_syntax),
         (
@@ -1034,11 +1074,13 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
         ),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
-    let (mut passed, mut failed) = (0, 0);
+    let daemon = ctx.daemon().name;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for (name, case) in cases
         .iter()
         .chain(modelpack::CASES)
         .chain(correctness::CASES)
+        .chain(buildx::CASES)
     {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
@@ -1048,53 +1090,145 @@ fn run_all(ctx: &Ctx) -> (usize, usize) {
             Ok(()) => {
                 passed += 1;
                 eprintln!(
-                    "test e2e::{name} ... ok ({:.1}s)",
+                    "[{daemon}] e2e::{name} ... ok ({:.1}s)",
                     start.elapsed().as_secs_f64()
                 );
             }
+            Err(e) if e.downcast_ref::<Skip>().is_some() => {
+                skipped += 1;
+                eprintln!("[{daemon}] e2e::{name} ... skipped: {e}");
+            }
             Err(e) => {
                 failed += 1;
-                eprintln!("test e2e::{name} ... FAILED\n{e:#}");
+                eprintln!("[{daemon}] e2e::{name} ... FAILED\n{e:#}");
             }
         }
     }
-    (passed, failed)
+    (passed, failed, skipped)
+}
+
+/// The daemons to run on: `ARTIFACT_E2E_DAEMONS` (comma-separated names),
+/// else all three.
+fn daemons(root: &Path) -> Result<Vec<Daemon>> {
+    let all = ["docker-20.10", "docker-28.5", "docker-28.5-containerd"];
+    let wanted = std::env::var("ARTIFACT_E2E_DAEMONS").unwrap_or_else(|_| all.join(","));
+    wanted
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(|name| match name {
+            "docker-20.10" => Daemon::docker20(),
+            "docker-28.5" => Daemon::docker28(root, false),
+            "docker-28.5-containerd" => Daemon::docker28(root, true),
+            other => {
+                anyhow::bail!("ARTIFACT_E2E_DAEMONS: unknown daemon {other:?} (known: {all:?})")
+            }
+        })
+        .collect()
+}
+
+/// Starts `daemon` (reusing the registry when one answers) and pushes the
+/// images the cases use.
+fn start(daemon: Daemon, root: &Path, images: &Path) -> Result<Ctx> {
+    let fx = Fixtures::start_daemon(daemon)?;
+    let frontend = root.join("target/frontend-image");
+    fx.push_image(&frontend, "dev", IMAGE)?;
+    fx.push_image(&frontend, "dev", EXAMPLES_IMAGE)?;
+    fx.push_image(&images.join("busybox-image"), "latest", BUSYBOX)?;
+    fx.push_image(&root.join("target/producer-image"), "dev", PRODUCER)?;
+    Ok(Ctx {
+        fx,
+        tmp: tempfile::Builder::new().prefix("afx-e2e.").tempdir()?,
+    })
+}
+
+/// Why the suite can't run on this machine, unless told it must
+/// (`ARTIFACT_E2E=require`, as `scripts/test` and CI say): a plain
+/// `cargo test` without root or Docker runs the hermetic tests and says
+/// the end-to-end suite was skipped.
+fn cannot_run_here() -> Option<String> {
+    match std::env::var("ARTIFACT_E2E").as_deref() {
+        Ok("skip") => return Some("ARTIFACT_E2E=skip".into()),
+        Ok("require") => return None,
+        _ => {}
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("it starts private dockerds, which needs root".into());
+    }
+    let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"];
+    if !dockerd.iter().any(|p| Path::new(p).is_file()) {
+        return Some("dockerd is not installed (Debian's docker.io)".into());
+    }
+    None
 }
 
 fn main() -> ExitCode {
-    if std::env::var("ARTIFACT_E2E").as_deref() == Ok("skip") {
-        println!("e2e: skipped (ARTIFACT_E2E=skip)");
+    if let Some(why) = cannot_run_here() {
+        println!(
+            "e2e: the end-to-end suite was skipped: {why}. Run it with scripts/test as root \
+             (it installs Docker, a registry, skopeo and ORAS), or set ARTIFACT_E2E=require."
+        );
         return ExitCode::SUCCESS;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let setup = || -> Result<Ctx> {
-        support::build_frontend_image(root)?;
-        let fx = Fixtures::start()?;
-        fx.push_image(&root.join("target/frontend-image"), "dev", IMAGE)?;
-        fx.push_image(&root.join("target/frontend-image"), "dev", EXAMPLES_IMAGE)?;
-        let images = tempfile::Builder::new().prefix("afx-img.").tempdir()?;
-        fx.push_image(&support::images::busybox(images.path())?, "latest", BUSYBOX)?;
-        fx.push_image(&support::images::producer_frontend(root)?, "dev", PRODUCER)?;
-        Ok(Ctx {
-            fx,
-            tmp: tempfile::Builder::new().prefix("afx-e2e.").tempdir()?,
-        })
+    let images = match tempfile::Builder::new().prefix("afx-img.").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("e2e setup failed: {e:#}");
+            return ExitCode::FAILURE;
+        }
     };
-    let ctx = match setup() {
-        Ok(c) => c,
+    let setup = || -> Result<Vec<Daemon>> {
+        let daemons = daemons(root)?;
+        support::build_frontend_image(root)?;
+        support::images::busybox(images.path())?;
+        support::images::producer_frontend(root)?;
+        Ok(daemons)
+    };
+    let daemons = match setup() {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("e2e setup failed: {e:#}");
             println!("0 passed, 1 failed");
             return ExitCode::FAILURE;
         }
     };
-    let (passed, mut failed) = run_all(&ctx);
-    drop(ctx);
-    if passed + failed == 0 {
+    // The first context that started the registry keeps it (and its daemon)
+    // until the end; the others stop their daemon when their cases are done.
+    let mut keeper: Option<Ctx> = None;
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut summary = Vec::new();
+    for daemon in daemons {
+        let name = daemon.name;
+        let started = Instant::now();
+        let ctx = match start(daemon, root, images.path()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("[{name}] e2e setup failed: {e:#}");
+                failed += 1;
+                summary.push(format!("{name}: setup failed"));
+                continue;
+            }
+        };
+        let (p, f, s) = run_all(&ctx);
+        (passed, failed, skipped) = (passed + p, failed + f, skipped + s);
+        summary.push(format!(
+            "{name}: {p} passed, {f} failed, {s} skipped in {:.0}s",
+            started.elapsed().as_secs_f64()
+        ));
+        if keeper.is_none() && ctx.fx.registry_pid().is_some() {
+            keeper = Some(ctx);
+        }
+    }
+    drop(keeper);
+    if passed + failed + skipped == 0 {
         eprintln!("e2e: no case matches the filter");
         failed = 1;
     }
-    println!("e2e: {passed} passed, {failed} failed");
+    for line in &summary {
+        println!("e2e: {line}");
+    }
+    println!("e2e: {passed} passed, {failed} failed, {skipped} skipped");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

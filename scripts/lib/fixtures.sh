@@ -12,20 +12,31 @@
 #   fixtures_start "$dir"                 # exports DOCKER_HOST
 #   push_frontend_image 127.0.0.1:5000/artifact-frontend:dev
 #
-# Always use /usr/bin/docker (Debian's docker.io client, matching dockerd
-# 20.10); a newer client elsewhere on PATH may speak an API the daemon lacks.
+# Use "$FIXTURES_DOCKER", the client that goes with the daemon (by default
+# /usr/bin/docker, Debian's docker.io client, matching dockerd 20.10); a
+# newer client elsewhere on PATH may speak an API the daemon lacks.
+#
+# FIXTURES_DAEMON picks the daemon fixtures_start starts:
+#   docker-20.10            Debian 12's dockerd (the default)
+#   docker-28.5             Debian unstable's dockerd 28.5 with buildx 0.29,
+#                           fetched by unstable-docker.sh into target/
+#   docker-28.5-containerd  the same with the containerd image store
+# For the latter two, fixtures_start sets FIXTURES_DOCKER to their client
+# and exports DOCKER_CONFIG (a private one holding the buildx plugin).
 #
 # Files under <dir>:
 #   registry.yml registry.log registry.pid  (absent when a registry was reused)
 #   dockerd.log dockerd.pid                 (PID of the dockerd we started)
 #   docker.pid                              (written by dockerd itself)
 #   docker.sock docker/ exec/ registry/     (daemon state)
+#   daemon.json docker-config/              (daemon config, client config)
 #
 # Only processes started by fixtures_start are ever signalled, by PID.
 
 # Registry address (override only for testing; callers expect 127.0.0.1:5000).
 FIXTURES_REGISTRY_ADDR="${FIXTURES_REGISTRY_ADDR:-127.0.0.1:5000}"
 FIXTURES_DOCKER="/usr/bin/docker"
+FIXTURES_DAEMON="${FIXTURES_DAEMON:-docker-20.10}"
 FIXTURES_TIMEOUT="${FIXTURES_TIMEOUT:-60}"
 FIXTURES_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -132,19 +143,45 @@ EOF
   fi
 
   # --- dockerd ---
-  local dockerd_bin
-  dockerd_bin="$(command -v dockerd 2>/dev/null || echo /usr/sbin/dockerd)"
+  local dockerd_bin dockerd_path="$PATH" store=false unstable
+  local -a extra=()
+  case "$FIXTURES_DAEMON" in
+    docker-20.10)
+      dockerd_bin="$(command -v dockerd 2>/dev/null || echo /usr/sbin/dockerd)"
+      FIXTURES_DOCKER=/usr/bin/docker
+      ;;
+    docker-28.5 | docker-28.5-containerd)
+      # shellcheck source=unstable-docker.sh
+      . "$FIXTURES_REPO_ROOT/scripts/lib/unstable-docker.sh"
+      unstable="$(unstable_docker_ensure)" || return 1
+      dockerd_bin="$unstable/usr/sbin/dockerd"
+      dockerd_path="$(unstable_docker_path "$unstable")"
+      FIXTURES_DOCKER="$unstable/usr/bin/docker"
+      [ "$FIXTURES_DAEMON" = docker-28.5-containerd ] && store=true
+      extra=(--containerd-namespace=artifact-fixtures --containerd-plugins-namespace=artifact-fixtures-plugins)
+      mkdir -p "$dir/docker-config/cli-plugins"
+      ln -sf "$unstable/usr/libexec/docker/cli-plugins/docker-buildx" "$dir/docker-config/cli-plugins/docker-buildx"
+      export DOCKER_CONFIG="$dir/docker-config"
+      ;;
+    *)
+      _fixtures_log "FIXTURES_DAEMON=$FIXTURES_DAEMON: use docker-20.10, docker-28.5 or docker-28.5-containerd"
+      return 1
+      ;;
+  esac
+  printf '{"features":{"containerd-snapshotter":%s}}\n' "$store" >"$dir/daemon.json"
   mkdir -p "$dir/docker" "$dir/exec"
-  "$dockerd_bin" \
+  PATH="$dockerd_path" "$dockerd_bin" \
+    --config-file "$dir/daemon.json" \
     --data-root "$dir/docker" \
     --exec-root "$dir/exec" \
     -H "unix://$sock" \
     --pidfile "$dir/docker.pid" \
     --iptables=false --ip6tables=false --bridge=none \
     --insecure-registry "$FIXTURES_REGISTRY_ADDR" \
+    "${extra[@]}" \
     >"$dir/dockerd.log" 2>&1 </dev/null &
   echo "$!" >"$dir/dockerd.pid"
-  _fixtures_log "started dockerd (pid $(cat "$dir/dockerd.pid")), socket $sock"
+  _fixtures_log "started $FIXTURES_DAEMON (pid $(cat "$dir/dockerd.pid")), socket $sock"
 
   # --- wait for both ---
   local deadline=$((SECONDS + FIXTURES_TIMEOUT)) docker_ok="" registry_ok=""
@@ -249,13 +286,17 @@ fixtures_stop() {
   if [ "${DOCKER_HOST:-}" = "unix://$dir/docker.sock" ]; then
     unset DOCKER_HOST
   fi
+  if [ "${DOCKER_CONFIG:-}" = "$dir/docker-config" ]; then
+    unset DOCKER_CONFIG
+  fi
 }
 
 # push_frontend_image ref [oci-ref]: copy the image built by scripts/build-image
 # (default oci:<repo>/target/frontend-image:dev) to docker://ref, over plain
-# HTTP (e.g. ref=127.0.0.1:5000/artifact-frontend:dev).
+# HTTP (e.g. ref=127.0.0.1:5000/artifact-frontend:dev), with every platform
+# of an image index.
 push_frontend_image() {
   local ref="${1:?usage: push_frontend_image <registry/repo:tag> [oci:<layout>:<tag>]}"
   local src="${2:-oci:$FIXTURES_REPO_ROOT/target/frontend-image:dev}"
-  skopeo copy --dest-tls-verify=false "$src" "docker://$ref"
+  skopeo copy --all --dest-tls-verify=false "$src" "docker://$ref"
 }

@@ -187,7 +187,10 @@ fn reports_name_their_requests_and_errors_are_typed_on_the_wire() {
     let ids: Vec<RequestId> = r.entries.iter().map(|e| e.id).collect();
     assert_eq!(ids, [RequestId(7), RequestId(3)]);
     let json = serde_json::to_string(&r).unwrap();
-    assert!(json.contains(r#""id":3,"blobs":[],"error":{"kind":"missing"}"#), "{json}");
+    assert!(
+        json.contains(r#""id":3,"blobs":[],"error":{"kind":"missing"}"#),
+        "{json}"
+    );
     let back: Report = serde_json::from_str(&json).unwrap();
     assert_eq!(back, r);
     let io = EntryError::Io {

@@ -5,14 +5,14 @@
 
 use super::*;
 
-/// `docker build -f <dir>/Artifactfile --network=none <dir>`.
+/// `docker [buildx] build -f <dir>/Artifactfile --network=none <dir>`.
 fn build_artifactfile(ctx: &Ctx, dir: &Path, body: &str, out: &Path) -> Result<Output> {
     std::fs::write(
         dir.join("Artifactfile"),
         format!("# syntax={IMAGE}\n{body}"),
     )?;
-    let mut cmd = ctx.fx.docker();
-    cmd.args(["build", "--progress=plain", "--network=none", "-f"])
+    let mut cmd = ctx.docker_build();
+    cmd.args(["--progress=plain", "--network=none", "-f"])
         .arg(dir.join("Artifactfile"))
         .arg("--output")
         .arg(format!("type=local,dest={}", out.display()))

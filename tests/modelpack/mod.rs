@@ -95,7 +95,7 @@ fn model_context(ctx: &Ctx, name: &str, spec_name: &str, body: &str) -> Result<P
     Ok(dir)
 }
 
-/// `docker build -f <dir>/<spec> [flags] <dir>` to a local layout.
+/// `docker [buildx] build -f <dir>/<spec> [flags] <dir>` to a local layout.
 fn build_spec(
     ctx: &Ctx,
     dir: &Path,
@@ -104,8 +104,8 @@ fn build_spec(
     flags: &[&str],
     out: &Path,
 ) -> Result<Output> {
-    let mut cmd = ctx.fx.docker();
-    cmd.args(["build", "--progress=plain", "-f"])
+    let mut cmd = ctx.docker_build();
+    cmd.args(["--progress=plain", "-f"])
         .arg(dir.join(spec))
         .args(flags);
     for (k, v) in args {

@@ -90,10 +90,7 @@ pub fn busybox(dir: &Path) -> Result<PathBuf> {
 /// The `producer-frontend` example as a frontend image: built static, in
 /// the same shape as our own image (`scripts/build-image` with `BINARY`).
 pub fn producer_frontend(root: &Path) -> Result<PathBuf> {
-    let triple = String::from_utf8(Command::new("rustc").arg("-vV").output()?.stdout)?
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        .context("no host triple from rustc -vV")?;
+    let triple = host_triple()?;
     let status = Command::new("cargo")
         .args([
             "build",
@@ -126,4 +123,12 @@ pub fn producer_frontend(root: &Path) -> Result<PathBuf> {
         "packing the producer-frontend image failed"
     );
     Ok(out)
+}
+
+/// The Rust host triple (`rustc -vV`), e.g. `x86_64-unknown-linux-gnu`.
+pub fn host_triple() -> Result<String> {
+    String::from_utf8(Command::new("rustc").arg("-vV").output()?.stdout)?
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .context("no host triple from rustc -vV")
 }

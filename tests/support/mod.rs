@@ -1,8 +1,9 @@
 //! Shared support for the end-to-end tests of `artifact-frontend`.
 //!
 //! The e2e tests need a real BuildKit to drive the frontend, so this module
-//! starts one: a private `dockerd` (Debian's docker.io 20.10, whose built-in
-//! BuildKit runs gateway frontends) plus a local `docker-registry` on
+//! starts one: a private `dockerd` (a [`Daemon`]: Debian 12's docker.io 20.10,
+//! or Debian unstable's 28.5 with buildx, whose built-in BuildKit runs gateway
+//! frontends) plus a local `docker-registry` on
 //! `127.0.0.1:5000` (or reuses a registry that already answers there). Both
 //! run as child processes under a short temporary directory and are stopped
 //! again by PID when the [`Fixtures`] value is dropped. The module also wraps
@@ -13,11 +14,15 @@
 //!
 //! Only `std`, `anyhow`, `serde_json`, `sha2`, `hex` and `tempfile` are used.
 //! Requirements on the machine: root (for dockerd), and the Debian packages
-//! docker.io, docker-registry, skopeo and jq.
+//! docker.io, docker-registry, skopeo and jq (Docker 28.5 is fetched by
+//! `scripts/lib/unstable-docker.sh`).
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod images;
+
+pub use daemon::Daemon;
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -35,8 +40,8 @@ use sha2::{Digest, Sha256};
 /// Address of the registry the fixtures use (started or reused).
 pub const REGISTRY_ADDR: &str = "127.0.0.1:5000";
 
-/// The docker client to use: Debian's, which matches the 20.10 daemon.
-pub const DOCKER_CLI: &str = "/usr/bin/docker";
+/// Debian 12's docker client, which matches its 20.10 daemon.
+pub const DOCKER_CLI: &str = daemon::DOCKER20_CLI;
 
 /// How long [`Fixtures::start`] waits for dockerd and the registry.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,7 +49,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long [`Drop`] waits after SIGTERM before killing a process.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
-const DOCKERD_MISSING: &str = "dockerd not found: install Debian's docker.io, docker-registry and skopeo (apt-get install -y docker.io docker-registry skopeo jq)";
+pub(crate) const DOCKERD_MISSING: &str = "dockerd not found: install Debian's docker.io, docker-registry and skopeo (apt-get install -y docker.io docker-registry skopeo jq)";
 
 /// A private dockerd and a registry, running until this value is dropped.
 ///
@@ -65,6 +70,8 @@ pub struct Fixtures {
     dockerd: Option<Child>,
     /// The docker-registry child process, if we started one.
     registry_child: Option<Child>,
+    /// Which daemon runs here.
+    daemon: Daemon,
 }
 
 impl Fixtures {
@@ -75,21 +82,19 @@ impl Fixtures {
     /// the error carries the tail of the daemons' logs, and whatever was
     /// started is stopped again.
     pub fn start() -> Result<Fixtures> {
-        Self::start_with_registry(REGISTRY_ADDR)
+        Self::start_daemon(Daemon::docker20()?)
     }
 
-    /// Like [`Fixtures::start`], with the registry on `registry_addr`
+    /// Like [`Fixtures::start`], with the given daemon (e.g.
+    /// [`Daemon::docker28`]) instead of Debian 12's dockerd 20.10.
+    pub fn start_daemon(daemon: Daemon) -> Result<Fixtures> {
+        Self::start_with_registry(daemon, REGISTRY_ADDR)
+    }
+
+    /// Like [`Fixtures::start_daemon`], with the registry on `registry_addr`
     /// (`127.0.0.1:<port>`) instead of `127.0.0.1:5000`; meant for testing
     /// the fixtures themselves.
-    pub fn start_with_registry(registry_addr: &str) -> Result<Fixtures> {
-        let dockerd_bin = find_program("dockerd")
-            .or_else(|| executable(Path::new("/usr/sbin/dockerd")))
-            .ok_or_else(|| anyhow!(DOCKERD_MISSING))?;
-        ensure!(
-            Path::new(DOCKER_CLI).is_file(),
-            "{DOCKER_CLI} not found: install Debian's docker.io (apt-get install -y docker.io docker-registry skopeo jq)"
-        );
-
+    pub fn start_with_registry(daemon: Daemon, registry_addr: &str) -> Result<Fixtures> {
         // Short path: dockerd/containerd unix socket paths must stay below
         // ~104 bytes, so do not follow a possibly long $TMPDIR.
         let dir = tempfile::Builder::new()
@@ -105,6 +110,7 @@ impl Fixtures {
             dir: Some(dir),
             dockerd: None,
             registry_child: None,
+            daemon,
         };
         // From here on, an early return drops `fx`, which cleans up.
 
@@ -139,8 +145,21 @@ impl Fixtures {
         let exec_root = fx.path.join("exec");
         fs::create_dir_all(&data_root)?;
         fs::create_dir_all(&exec_root)?;
+        let config = fx.path.join("daemon.json");
+        fs::write(&config, fx.daemon.config_json())?;
+        if let Some(buildx) = &fx.daemon.buildx {
+            let plugins = fx.path.join("docker-config/cli-plugins");
+            fs::create_dir_all(&plugins)?;
+            std::os::unix::fs::symlink(buildx, plugins.join("docker-buildx"))?;
+        }
+        let mut dockerd = Command::new(&fx.daemon.dockerd);
+        if let Some(path) = &fx.daemon.path {
+            dockerd.env("PATH", path);
+        }
         let child = spawn_logged(
-            Command::new(&dockerd_bin)
+            dockerd
+                .arg("--config-file")
+                .arg(&config)
                 .arg("--data-root")
                 .arg(&data_root)
                 .arg("--exec-root")
@@ -151,13 +170,15 @@ impl Fixtures {
                 .arg(fx.path.join("docker.pid"))
                 .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
                 .arg("--insecure-registry")
-                .arg(&fx.registry),
+                .arg(&fx.registry)
+                .args(&fx.daemon.args),
             &fx.path.join("dockerd.log"),
         )
         .context("starting dockerd")?;
         fs::write(fx.path.join("dockerd.pid"), child.id().to_string())?;
         eprintln!(
-            "fixtures: started dockerd (pid {}), DOCKER_HOST={}",
+            "fixtures: started {} (pid {}), DOCKER_HOST={}",
+            fx.daemon.name,
             child.id(),
             fx.docker_host
         );
@@ -174,7 +195,8 @@ impl Fixtures {
         let (mut docker_ok, mut registry_ok) = (false, false);
         loop {
             if !docker_ok {
-                docker_ok = Command::new(DOCKER_CLI)
+                docker_ok = self
+                    .docker()
                     .arg("-H")
                     .arg(&self.docker_host)
                     .arg("version")
@@ -240,21 +262,33 @@ impl Fixtures {
         self.registry_child.as_ref().map(Child::id)
     }
 
-    /// A `Command` for `/usr/bin/docker` talking to our dockerd
-    /// (`DOCKER_HOST` set) with BuildKit enabled (`DOCKER_BUILDKIT=1`).
+    /// The daemon running here.
+    pub fn daemon(&self) -> &Daemon {
+        &self.daemon
+    }
+
+    /// A `Command` for the daemon's own `docker` client talking to our
+    /// dockerd (`DOCKER_HOST` set) with BuildKit enabled
+    /// (`DOCKER_BUILDKIT=1`). When the daemon comes with buildx, the client
+    /// gets a private `DOCKER_CONFIG` whose `cli-plugins` holds it.
     pub fn docker(&self) -> Command {
-        let mut cmd = Command::new(DOCKER_CLI);
+        let mut cmd = Command::new(&self.daemon.cli);
         cmd.env("DOCKER_HOST", &self.docker_host)
             .env("DOCKER_BUILDKIT", "1");
+        if self.daemon.buildx.is_some() {
+            cmd.env("DOCKER_CONFIG", self.path.join("docker-config"));
+        }
         cmd
     }
 
     /// Copies the image tagged `tag` in the OCI layout `layout` to
     /// `docker://<dest_ref>` (e.g. `127.0.0.1:5000/artifact-frontend:dev`)
-    /// with `skopeo copy --dest-tls-verify=false`.
+    /// with `skopeo copy --all --dest-tls-verify=false` (an image index is
+    /// copied with every platform).
     pub fn push_image(&self, layout: &Path, tag: &str, dest_ref: &str) -> Result<()> {
         skopeo(&[
             "copy",
+            "--all",
             "--dest-tls-verify=false",
             &oci_ref(layout, Some(tag)),
             &format!("docker://{dest_ref}"),
@@ -687,13 +721,13 @@ fn log_tail(path: &Path) -> String {
 }
 
 /// Looks `name` up on `PATH`, returning the first executable file found.
-fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).find_map(|d| executable(&d.join(name)))
 }
 
 /// `Some(path)` when `path` is an executable regular file.
-fn executable(path: &Path) -> Option<PathBuf> {
+pub(crate) fn executable(path: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let meta = fs::metadata(path).ok()?;
     (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| path.to_path_buf())
