@@ -577,6 +577,33 @@ async fn artifactfile_errors_carry_the_source_location() {
     );
 }
 
+/// `FROM frontend:<image> key=value` runs that frontend with the line's
+/// options and the build's, never the `filename` that named our
+/// Artifactfile (the inner frontend would read it as its own input).
+#[tokio::test]
+async fn from_frontend_forwards_what_the_line_asks_not_our_filename() {
+    let mut files = vector_files();
+    files.insert(
+        "outer.artifactfile".into(),
+        b"ARTIFACT application/x.t\nFROM frontend:example.com/packager:1 mode=fast\nLAYER text/plain model.bin\n"
+            .to_vec(),
+    );
+    let rec = run(
+        files,
+        true,
+        &[
+            ("filename", "outer.artifactfile"),
+            ("build-arg:VERSION", "2"),
+        ],
+    )
+    .await;
+    assert!(rec.returns[0].error.is_none(), "{:?}", rec.returns[0].error);
+    let (frontend, opts) = &rec.frontends[0];
+    assert_eq!(frontend, "gateway.v0");
+    let keys: Vec<&str> = opts.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["build-arg:VERSION", "mode", "source"], "{opts:?}");
+}
+
 #[tokio::test]
 async fn wrapped_result_metadata_gives_the_reference_bytes() {
     let rec = run(

@@ -277,8 +277,13 @@ async fn resolve_inputs(
                     (None, Some(f)) => format!("dockerfile:{f}"),
                     (None, None) => frontend.clone(),
                 };
+                // `filename` and `dockerfilekey` named this Artifactfile:
+                // the inner build gets only the file its line names.
+                let mut inner = opts.clone();
+                inner.opts.remove("filename");
+                inner.opts.remove("dockerfilekey");
                 let result =
-                    super::wrap::run_inner(bridge, opts, frontend, source.as_deref(), &extra)
+                    super::wrap::run_inner(bridge, &inner, frontend, source.as_deref(), &extra)
                         .await?;
                 let r = match (&result.single, result.refs.len()) {
                     (Some(r), 0) => r.clone(),
