@@ -91,6 +91,7 @@ pub async fn write_in_worker(
     image: &State,
     binary: &str,
     plan: &Plan,
+    ignore_cache: bool,
 ) -> anyhow::Result<Written> {
     let requests = plan.requests();
     let job = Job {
@@ -159,6 +160,7 @@ pub async fn write_in_worker(
             env: vec![format!("PATH={SELF_MOUNT}")],
             cwd: "/".to_string(),
             network_none: true,
+            ignore_cache,
             custom_name: format!(
                 "[artifact] hashing and writing blobs for {} paths",
                 job.entries.len()

@@ -175,7 +175,12 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
         },
     };
     if let Some((image, binary)) = worker {
-        match blobs::write_in_worker(bridge, &image, &binary, plan).await {
+        // `--no-cache` (option `no-cache`, empty: every step; else it names
+        // stages of a Dockerfile, none of them ours) hashes again.
+        let no_cache = opts
+            .get_or_build_arg("no-cache")
+            .is_some_and(|(v, _)| v.is_empty());
+        match blobs::write_in_worker(bridge, &image, &binary, plan, no_cache).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,

@@ -38,6 +38,8 @@ pub struct ExecOptions {
     pub network_none: bool,
     /// Progress name.
     pub custom_name: String,
+    /// Run even when BuildKit has the result cached (`--no-cache`).
+    pub ignore_cache: bool,
 }
 
 /// A finished exec definition; its outputs are the writable mounts, in the
@@ -139,7 +141,7 @@ impl State {
         let metadata = pb::OpMetadata {
             description: BTreeMap::from([(CUSTOM_NAME.to_string(), opts.custom_name.clone())]),
             caps,
-            ..Default::default()
+            ignore_cache: opts.ignore_cache,
         };
         let refs: Vec<&State> = inputs.iter().collect();
         let outputs = (i64::from(scratch_root)..n_outputs)

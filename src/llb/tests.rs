@@ -279,3 +279,39 @@ fn image_refs_normalize_like_docker() {
         assert!(ImageRef::parse(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn ignore_cache_marks_only_the_exec() {
+    let run = |ignore_cache| {
+        State::scratch()
+            .run(
+                &ExecOptions {
+                    args: vec!["/x".into()],
+                    cwd: "/".into(),
+                    ignore_cache,
+                    ..Default::default()
+                },
+                &[
+                    Mount::ReadOnly {
+                        dest: "/in".into(),
+                        state: ctx(),
+                    },
+                    Mount::Output {
+                        dest: "/out".into(),
+                    },
+                ],
+            )
+            .output(0)
+            .unwrap()
+            .marshal()
+    };
+    let marked = |def: &crate::llb::Definition| {
+        def.to_pb()
+            .metadata
+            .values()
+            .filter(|m| m.ignore_cache)
+            .count()
+    };
+    assert_eq!(marked(&run(true)), 1);
+    assert_eq!(marked(&run(false)), 0);
+}
