@@ -11,7 +11,7 @@ use prost::Message as _;
 use std::collections::BTreeMap;
 
 use crate::blobtool::{self, BlobReport, Entry, EntryError, EntryReport, Job, Report, RequestId};
-use crate::gateway::{Bridge, Options};
+use crate::gateway::Bridge;
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
@@ -33,13 +33,13 @@ const MAX_REPORT: u64 = 256 << 20;
 /// can't tell which image we run from (then the gateway path is used).
 pub async fn self_image(
     bridge: &Bridge,
-    opts: &Options,
+    source: Option<&str>,
 ) -> anyhow::Result<Option<(State, String)>> {
     if let Ok(bytes) = std::fs::read(FRONTEND_BIN) {
         let def = pb::Definition::decode(bytes.as_slice()).context("decoding frontend.bin")?;
         return Ok(Some((State::from_definition(&def)?, default_binary())));
     }
-    let Some(source) = opts.get("source").filter(|s| !s.is_empty()) else {
+    let Some(source) = source else {
         return Ok(None);
     };
     if !bridge.caps().has_gateway("resolveimage") {

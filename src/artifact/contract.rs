@@ -7,39 +7,36 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 
 use crate::blobtool::Compression;
-use crate::gateway::{Bridge, Options, UserError};
+use crate::gateway::{Bridge, UserError};
 
+use super::config::Config;
 use super::input;
 use super::plan::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
-use super::spec::{self, ArtifactSpec, LayerSpec, Layers, MAX_LAYERS_FILE};
-
-/// Whether the options use the contract (else an Artifactfile is read).
-pub fn requested(opts: &Options) -> bool {
-    [spec::CONFIG_MEDIATYPE_KEY, spec::LAYERS_KEY, spec::TYPE_KEY]
-        .iter()
-        .any(|k| opts.get_or_build_arg(k).is_some())
-}
+use super::spec::{self, LayerSpec, Layers, MAX_LAYERS_FILE};
 
 /// The plan for the contract's options.
-pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
-    let spec = ArtifactSpec::from_options(opts)?;
+pub async fn plan(bridge: &Bridge, cfg: &Config) -> anyhow::Result<Plan> {
+    let spec = cfg
+        .contract
+        .as_ref()
+        .context("contract mode without the contract's options")?;
     let layers = match &spec.layers {
         Layers::Inline(l) => l.clone(),
-        Layers::File { path, key } => read_layers_file(bridge, opts, path, key).await?,
+        Layers::File { path, key } => read_layers_file(bridge, cfg, path, key).await?,
     };
     let paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
-    let input = input::contract_input(bridge, opts, &paths).await?;
+    let input = input::contract_input(bridge, &cfg.sessions, &paths).await?;
     Ok(Plan {
         inputs: vec![input],
         manifests: vec![manifest(
-            spec.artifact_type,
-            spec.config_media_type,
+            spec.artifact_type.clone(),
+            spec.config_media_type.clone(),
             layers,
             0,
             None,
         )],
         tags: Vec::new(),
-        epoch: spec.source_date_epoch,
+        epoch: cfg.epoch,
         spec_file: None,
         result_metadata: BTreeMap::new(),
     })
@@ -89,11 +86,11 @@ fn layer(l: LayerSpec, input: usize) -> LayerPlan {
 /// Reads and parses a `@file` layer list from the input.
 async fn read_layers_file(
     bridge: &Bridge,
-    opts: &Options,
+    cfg: &Config,
     path: &str,
     key: &str,
 ) -> anyhow::Result<Vec<LayerSpec>> {
-    let input = input::contract_input(bridge, opts, &[path.to_string()]).await?;
+    let input = input::contract_input(bridge, &cfg.sessions, &[path.to_string()]).await?;
     let r = bridge
         .solve(input.state.marshal().into_pb())
         .await

@@ -13,9 +13,9 @@
 //!    Artifactfile; one mixing both is refused;
 //! 4. otherwise (e.g. only `CONFIG` lines, or none at all) an Artifactfile.
 
-use crate::gateway::{Options, UserError};
+use crate::gateway::UserError;
 
-/// The option that names the dialect.
+/// The option that names the dialect (read by [`super::config`]).
 pub const DIALECT_KEY: &str = "artifact.dialect";
 
 /// A spec file language.
@@ -53,16 +53,11 @@ const ARTIFACTFILE_ONLY: [&str; 7] = [
     "SUBJECT",
 ];
 
-/// The dialect of the spec file `filename` holding `text`.
-pub fn of(opts: &Options, filename: &str, text: &str) -> Result<Dialect, UserError> {
-    if let Some((v, key)) = opts.get_or_build_arg(DIALECT_KEY) {
-        return match v.to_ascii_lowercase().as_str() {
-            "artifactfile" => Ok(Dialect::Artifactfile),
-            "modelfile" => Ok(Dialect::Modelfile),
-            _ => Err(UserError::new(format!(
-                "{key}={v:?} is not a spec file dialect: use artifactfile or modelfile"
-            ))),
-        };
+/// The dialect of the spec file `filename` holding `text`, unless the
+/// build says which (`forced`).
+pub fn of(forced: Option<Dialect>, filename: &str, text: &str) -> Result<Dialect, UserError> {
+    if let Some(d) = forced {
+        return Ok(d);
     }
     let base = filename
         .rsplit('/')
@@ -103,68 +98,33 @@ pub fn of(opts: &Options, filename: &str, text: &str) -> Result<Dialect, UserErr
 mod tests {
     use super::*;
 
-    fn opts(pairs: &[(&str, &str)]) -> Options {
-        Options {
-            opts: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn by_option_then_name_then_directives() {
-        let none = opts(&[]);
         let model_text = "# syntax=x\nCONFIG config.json\nMODEL *.bin\n";
         let artifact_text = "CONFIG application/x+json c.json\nLAYER text/plain a\n";
-        assert_eq!(of(&none, "Modelfile", "").ok(), Some(Dialect::Modelfile));
-        assert_eq!(
-            of(&none, "sub/llama.Modelfile", "").ok(),
-            Some(Dialect::Modelfile)
-        );
-        assert_eq!(
-            of(&none, "MODELFILE.prod", "").ok(),
-            Some(Dialect::Modelfile)
-        );
+        let of = |f, t| of(None, f, t).ok();
+        assert_eq!(of("Modelfile", ""), Some(Dialect::Modelfile));
+        assert_eq!(of("sub/llama.Modelfile", ""), Some(Dialect::Modelfile));
+        assert_eq!(of("MODELFILE.prod", ""), Some(Dialect::Modelfile));
         // The name beats the directives.
+        assert_eq!(of("Artifactfile", model_text), Some(Dialect::Artifactfile));
+        assert_eq!(of("Dockerfile", model_text), Some(Dialect::Modelfile));
+        assert_eq!(of("Dockerfile", artifact_text), Some(Dialect::Artifactfile));
         assert_eq!(
-            of(&none, "Artifactfile", model_text).ok(),
+            of("Dockerfile", "CONFIG a.json\n"),
             Some(Dialect::Artifactfile)
         );
+        assert_eq!(of("Dockerfile", ""), Some(Dialect::Artifactfile));
+        // The option beats both.
         assert_eq!(
-            of(&none, "Dockerfile", model_text).ok(),
+            super::of(Some(Dialect::Modelfile), "Artifactfile", artifact_text).ok(),
             Some(Dialect::Modelfile)
-        );
-        assert_eq!(
-            of(&none, "Dockerfile", artifact_text).ok(),
-            Some(Dialect::Artifactfile)
-        );
-        assert_eq!(
-            of(&none, "Dockerfile", "CONFIG a.json\n").ok(),
-            Some(Dialect::Artifactfile)
-        );
-        assert_eq!(
-            of(&none, "Dockerfile", "").ok(),
-            Some(Dialect::Artifactfile)
-        );
-        let forced = opts(&[("build-arg:artifact.dialect", "Modelfile")]);
-        assert_eq!(
-            of(&forced, "Artifactfile", "").ok(),
-            Some(Dialect::Modelfile)
-        );
-        let bad = opts(&[("artifact.dialect", "yaml")]);
-        assert!(
-            of(&bad, "Modelfile", "")
-                .unwrap_err()
-                .message
-                .contains("artifactfile or modelfile")
         );
     }
 
     #[test]
     fn mixed_files_are_refused_with_the_fix() {
-        let e = of(&opts(&[]), "spec", "MODEL a.bin\nLAYER text/plain b\n").unwrap_err();
+        let e = of(None, "spec", "MODEL a.bin\nLAYER text/plain b\n").unwrap_err();
         assert!(
             e.message.contains("mixes Modelfile directives (MODEL)"),
             "{}",

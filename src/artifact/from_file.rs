@@ -7,10 +7,11 @@ use anyhow::Context as _;
 
 use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
 use crate::blobtool::{Compression, is_glob};
-use crate::gateway::{Bridge, Options, UserError};
+use crate::gateway::{Bridge, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 
+use super::config::Config;
 use super::dialect::{self, Dialect};
 use super::input;
 use super::path::normalize_layer_path;
@@ -19,8 +20,6 @@ use super::plan::{
 };
 use super::{TITLE, time};
 
-/// Default file name when the build names none (buildx always does).
-pub const DEFAULT_FILENAME: &str = "Artifactfile";
 /// Largest Artifactfile we read.
 const MAX_FILE: u64 = 4 << 20;
 /// The `created` annotation, set from SOURCE_DATE_EPOCH.
@@ -28,26 +27,19 @@ const CREATED: &str = "org.opencontainers.image.created";
 
 /// Reads the spec file and plans from it: an Artifactfile here, a
 /// Modelfile in [`super::from_modelfile`] (see [`super::dialect`]).
-pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
-    let file = read_spec_file(bridge, opts).await?;
+pub async fn plan(bridge: &Bridge, cfg: &Config) -> anyhow::Result<Plan> {
+    let file = read_spec_file(bridge, cfg).await?;
     let text = String::from_utf8_lossy(&file.data).into_owned();
-    if dialect::of(opts, &file.filename, &text)? == Dialect::Modelfile {
-        return super::from_modelfile::plan(bridge, opts, file).await;
+    if dialect::of(cfg.spec_file.dialect, &file.filename, &text)? == Dialect::Modelfile {
+        return super::from_modelfile::plan(bridge, cfg, file).await;
     }
     let parse_opts = ParseOptions {
-        build_args: prefixed(opts, "build-arg:"),
-        named_contexts: prefixed(opts, "context:"),
+        build_args: cfg.spec_file.build_args.clone(),
+        named_contexts: cfg.spec_file.named_contexts.clone(),
     };
     let parsed =
         artifactfile::parse(&text, &parse_opts).map_err(|e| at(&file, e.lines, e.message))?;
-    resolve(bridge, opts, parsed, file).await
-}
-
-fn prefixed(opts: &Options, prefix: &str) -> BTreeMap<String, String> {
-    opts.opts
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
-        .collect()
+    resolve(bridge, cfg, parsed, file).await
 }
 
 fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
@@ -57,15 +49,11 @@ fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
 /// The Artifactfile, from frontend input `dockerfile` or the local
 /// `dockerfile` directory (or the one `dockerfilekey` names), as the
 /// Dockerfile frontend does.
-async fn read_spec_file(bridge: &Bridge, opts: &Options) -> anyhow::Result<SpecFile> {
-    let filename = opts
-        .get("filename")
-        .filter(|f| !f.is_empty())
-        .unwrap_or(DEFAULT_FILENAME)
-        .to_string();
+async fn read_spec_file(bridge: &Bridge, cfg: &Config) -> anyhow::Result<SpecFile> {
+    let filename = cfg.spec_file.filename.clone();
     let path = normalize_layer_path(&filename)
         .map_err(|why| UserError::new(format!("filename {filename:?}: {why}")))?;
-    let key = opts.get("dockerfilekey").filter(|k| !k.is_empty());
+    let key = cfg.spec_file.dockerfile_key.as_deref();
     let inputs = bridge.inputs().await?;
     let (state, describe) = match (key, inputs.get("dockerfile")) {
         (None, Some(def)) => (
@@ -75,7 +63,7 @@ async fn read_spec_file(bridge: &Bridge, opts: &Options) -> anyhow::Result<SpecF
         _ => {
             let name = key.unwrap_or("dockerfile");
             let i = input::local_dir(
-                opts,
+                &cfg.sessions,
                 name,
                 Some(std::slice::from_ref(&path)),
                 "definition directory",
@@ -105,11 +93,11 @@ async fn read_spec_file(bridge: &Bridge, opts: &Options) -> anyhow::Result<SpecF
 /// confined to their source root, defaults applied.
 async fn resolve(
     bridge: &Bridge,
-    opts: &Options,
+    cfg: &Config,
     f: Artifactfile,
     file: SpecFile,
 ) -> anyhow::Result<Plan> {
-    let epoch = super::spec::source_date_epoch(opts)?;
+    let epoch = cfg.epoch;
     let request = |source: usize, given: &str, lines: Lines, allow_dir: bool, media: &str| {
         let path = normalize_layer_path(given)
             .map_err(|why| at(&file, lines, format!("path {given:?}: {why}")))?;
@@ -192,7 +180,7 @@ async fn resolve(
             )
         }
     };
-    let inputs = resolve_inputs(bridge, opts, &f, &layers, &config, &file).await?;
+    let inputs = resolve_inputs(bridge, cfg, &f, &layers, &config, &file).await?;
     Ok(Plan {
         inputs,
         manifests: vec![ManifestPlan {
@@ -237,7 +225,7 @@ pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
 /// starts in (everything, for a glob at the top).
 async fn resolve_inputs(
     bridge: &Bridge,
-    opts: &Options,
+    cfg: &Config,
     f: &Artifactfile,
     layers: &[LayerPlan],
     config: &ConfigSource,
@@ -254,9 +242,10 @@ async fn resolve_inputs(
             Source::Context => {
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
-                input::build_context(bridge, opts, transfer_paths(&mine).as_deref(), &[]).await?
+                input::build_context(bridge, &cfg.sessions, transfer_paths(&mine).as_deref(), &[])
+                    .await?
             }
-            Source::Named { name, value } => input::named(bridge, opts, name, value)
+            Source::Named { name, value } => input::named(bridge, &cfg.sessions, name, value)
                 .await
                 .map_err(|e| at(file, lines, format!("FROM {name}: {e:#}")))?,
             Source::Image(r) => {
@@ -279,9 +268,9 @@ async fn resolve_inputs(
                 };
                 // `filename` and `dockerfilekey` named this Artifactfile:
                 // the inner build gets only the file its line names.
-                let mut inner = opts.clone();
-                inner.opts.remove("filename");
-                inner.opts.remove("dockerfilekey");
+                let mut inner = cfg.forwarded.clone();
+                inner.remove("filename");
+                inner.remove("dockerfilekey");
                 let result =
                     super::wrap::run_inner(bridge, &inner, frontend, source.as_deref(), &extra)
                         .await?;

@@ -11,20 +11,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::blobtool::{Compression, PackOptions, is_glob};
-use crate::gateway::{Bridge, Options, UserError};
+use crate::gateway::{Bridge, UserError};
 use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
 
+use super::config::Config;
 use super::from_file::transfer_paths;
 use super::input;
 use super::path::normalize_layer_path;
 use super::plan::{
     BlobRequest, ConfigSource, LayerPlan, ManifestPlan, ModelPlan, Plan, SpecFile, located,
 };
-
-/// The option choosing how files are packed: `raw` (the default, as
-/// modctl), `tar`, `tar+gzip` or `tar+zstd`.
-pub const LAYERS_KEY: &str = "artifact.modelpack.layers";
 
 /// Files a directory packaged without a list takes its metadata from, as
 /// `modctl modelfile generate` does (later files win).
@@ -33,11 +30,11 @@ const HUB_CONFIGS: [&str; 2] = ["config.json", "generation_config.json"];
 const MAX_HUB_CONFIG: u64 = 1 << 20;
 
 /// Parses the Modelfile and plans the model.
-pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Result<Plan> {
+pub async fn plan(bridge: &Bridge, cfg: &Config, file: SpecFile) -> anyhow::Result<Plan> {
     let text = String::from_utf8_lossy(&file.data).into_owned();
     let parsed = modelfile::parse(&text).map_err(|e| located(&file, e.lines, e.message))?;
-    let packing = packing(opts)?;
-    let epoch = super::spec::source_date_epoch(opts)?;
+    let packing = cfg.spec_file.packing;
+    let epoch = cfg.epoch;
     let classified = parsed.files.is_empty();
     let (layers, kinds) = if classified {
         let whole = LayerPlan {
@@ -61,8 +58,13 @@ pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Re
         .map(|name| format!("**/{}", any_case(name)))
         .collect();
     let exclude: Vec<String> = exclude.into_iter().collect();
-    let context =
-        input::build_context(bridge, opts, transfer_paths(&requests).as_deref(), &exclude).await?;
+    let context = input::build_context(
+        bridge,
+        &cfg.sessions,
+        transfer_paths(&requests).as_deref(),
+        &exclude,
+    )
+    .await?;
     let mut config = model_config(&parsed);
     if classified {
         fill_from_hub_config(bridge, &context, &mut config).await?;
@@ -90,20 +92,6 @@ pub async fn plan(bridge: &Bridge, opts: &Options, file: SpecFile) -> anyhow::Re
         spec_file: Some(file),
         result_metadata: BTreeMap::new(),
     })
-}
-
-/// `artifact.modelpack.layers`, or raw.
-fn packing(opts: &Options) -> Result<Packing, UserError> {
-    match opts.get_or_build_arg(LAYERS_KEY) {
-        None => Ok(Packing::Raw),
-        Some(("", _)) => Ok(Packing::Raw),
-        Some((v, key)) => Packing::parse(v).ok_or_else(|| {
-            UserError::new(format!(
-                "{key}={v:?} is not a ModelPack layer packing: use one of {}",
-                Packing::NAMES.join(", ")
-            ))
-        }),
-    }
 }
 
 /// How the worker packs a request's files under `packing`.

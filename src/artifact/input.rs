@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::gateway::{Bridge, Options, UserError};
+use crate::gateway::{Bridge, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
+use super::config::Sessions;
 use super::plan::Input;
 
 /// The frontend input the artifact contract names.
@@ -17,7 +18,7 @@ pub const INPUT_KEY: &str = "input";
 /// (bake), else the local build context.
 pub async fn contract_input(
     bridge: &Bridge,
-    opts: &Options,
+    sessions: &Sessions,
     paths: &[String],
 ) -> anyhow::Result<Input> {
     let inputs = bridge.inputs().await?;
@@ -27,7 +28,7 @@ pub async fn contract_input(
             describe: format!("frontend input {name:?}"),
         });
     }
-    Ok(local_dir(opts, "context", Some(paths), "build context"))
+    Ok(local_dir(sessions, "context", Some(paths), "build context"))
 }
 
 /// A spec file's build context: a `context` frontend input (bake) or the
@@ -35,7 +36,7 @@ pub async fn contract_input(
 /// nothing that matches `exclude` (`.dockerignore` patterns).
 pub async fn build_context(
     bridge: &Bridge,
-    opts: &Options,
+    sessions: &Sessions,
     paths: Option<&[String]>,
     exclude: &[String],
 ) -> anyhow::Result<Input> {
@@ -49,7 +50,7 @@ pub async fn build_context(
     let (name, what) = ("context", "build context");
     let local = LocalOptions {
         exclude_patterns: exclude.to_vec(),
-        ..local_options(opts, name, paths, what)
+        ..local_options(sessions, name, paths, what)
     };
     Ok(Input {
         state: llb::local(name, &local),
@@ -60,14 +61,19 @@ pub async fn build_context(
 /// A local directory the client shares as `name`. With `paths`, only those
 /// are transferred (`followpaths` also brings symlink targets), so a large
 /// directory costs nothing beyond the files packaged.
-pub fn local_dir(opts: &Options, name: &str, paths: Option<&[String]>, what: &str) -> Input {
+pub fn local_dir(sessions: &Sessions, name: &str, paths: Option<&[String]>, what: &str) -> Input {
     Input {
-        state: llb::local(name, &local_options(opts, name, paths, what)),
+        state: llb::local(name, &local_options(sessions, name, paths, what)),
         describe: format!("{what} (local {name:?})"),
     }
 }
 
-fn local_options(opts: &Options, name: &str, paths: Option<&[String]>, what: &str) -> LocalOptions {
+fn local_options(
+    sessions: &Sessions,
+    name: &str,
+    paths: Option<&[String]>,
+    what: &str,
+) -> LocalOptions {
     let follow_paths = paths.map(|p| {
         let mut p = p.to_vec();
         p.sort();
@@ -79,7 +85,7 @@ fn local_options(opts: &Options, name: &str, paths: Option<&[String]>, what: &st
         p
     });
     LocalOptions {
-        session_id: opts.local_session(name),
+        session_id: sessions.for_local(name).to_string(),
         follow_paths: follow_paths.unwrap_or_default(),
         shared_key_hint: name.to_string(),
         custom_name: format!("[artifact] load {what} {name:?}"),
@@ -100,13 +106,13 @@ pub fn image(reference: &str) -> Result<Input, UserError> {
 /// `context:NAME`): `local:DIR`, `docker-image://REF` or `input:KEY`.
 pub async fn named(
     bridge: &Bridge,
-    opts: &Options,
+    sessions: &Sessions,
     name: &str,
     value: &str,
 ) -> anyhow::Result<Input> {
     if let Some(local) = value.strip_prefix("local:") {
         return Ok(local_dir(
-            opts,
+            sessions,
             local,
             None,
             &format!("context {name:?}, directory"),

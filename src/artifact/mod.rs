@@ -13,6 +13,7 @@
 
 mod assemble;
 mod blobs;
+mod config;
 mod contract;
 mod dialect;
 mod documents;
@@ -38,6 +39,7 @@ use crate::blobtool::{BlobReport, RequestId};
 use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
 
+pub use config::{Config, HASH_MODE_KEY, HashMode, Mode};
 use documents::Documents;
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
@@ -87,19 +89,21 @@ pub async fn serve(bridge: Bridge, opts: &Options) -> Result<(), RpcError> {
 
 /// Runs the frontend against a connected gateway.
 pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResult> {
-    if let Some(answer) = subrequest::handle(opts) {
+    // The door: below here only the typed configuration is read.
+    let cfg = Config::from_options(opts)?;
+    if let Some(answer) = subrequest::handle(&cfg) {
         return answer;
     }
     let caps = bridge.caps();
     caps.require_gateway("solve.base", "solve the build input")?;
     caps.require_gateway("statfile", "check that each layer is a regular file")?;
     caps.require_gateway("readfile", "read layer files")?;
-    let plan = if wrap::requested(opts) {
-        wrap::plan(bridge, opts).await?
-    } else if contract::requested(opts) {
-        contract::plan(bridge, opts).await?
-    } else {
-        from_file::plan(bridge, opts).await?
+    let plan = match &cfg.mode {
+        Mode::Wrap { frontend, source } => {
+            wrap::plan(bridge, &cfg, frontend, source.as_deref()).await?
+        }
+        Mode::Contract => contract::plan(bridge, &cfg).await?,
+        Mode::SpecFile => from_file::plan(bridge, &cfg).await?,
     };
     let plan = plan.numbered();
     tracing::info!(
@@ -107,33 +111,7 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
         inputs = plan.inputs.len(),
         "plan ready"
     );
-    execute(bridge, opts, &plan).await
-}
-
-/// Option choosing where layer files are hashed: `auto` (in the worker when
-/// the daemon can run our image, else through the gateway), `exec` or
-/// `gateway`.
-pub const HASH_MODE_KEY: &str = "artifact.hash";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum HashMode {
-    Auto,
-    Exec,
-    Gateway,
-}
-
-fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
-    match opts.get_or_build_arg(HASH_MODE_KEY) {
-        None => Ok(HashMode::Auto),
-        Some((v, key)) => match v {
-            "" | "auto" => Ok(HashMode::Auto),
-            "exec" => Ok(HashMode::Exec),
-            "gateway" => Ok(HashMode::Gateway),
-            other => Err(UserError::new(format!(
-                "{key}={other:?} is not a hash mode: use auto, exec or gateway"
-            ))),
-        },
-    }
+    execute(bridge, &cfg, &plan).await
 }
 
 /// Blobs of every plan request, and where they are.
@@ -148,16 +126,16 @@ struct Produced {
 /// Hashes the plan's blobs, in the worker when possible (one read of each
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
-async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::Result<Produced> {
+async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<Produced> {
     for input in &plan.inputs {
         check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
     }
-    let mode = hash_mode(opts)?;
+    let mode = cfg.hash;
     let exec_caps = ["exec.meta.base", "exec.mount.bind"].map(String::from);
     let worker = match mode {
         HashMode::Gateway => None,
         _ if plan.requests().is_empty() => None,
-        _ => match blobs::self_image(bridge, opts).await {
+        _ => match blobs::self_image(bridge, cfg.own_image.as_deref()).await {
             Ok(Some(found)) if bridge.caps().require_llb(&exec_caps, "").is_ok() => Some(found),
             Ok(_) if mode == HashMode::Auto => None,
             Ok(_) => {
@@ -175,12 +153,8 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
         },
     };
     if let Some((image, binary)) = worker {
-        // `--no-cache` (option `no-cache`, empty: every step; else it names
-        // stages of a Dockerfile, none of them ours) hashes again.
-        let no_cache = opts
-            .get_or_build_arg("no-cache")
-            .is_some_and(|(v, _)| v.is_empty());
-        match blobs::write_in_worker(bridge, &image, &binary, plan, no_cache).await {
+        // `--no-cache` hashes again.
+        match blobs::write_in_worker(bridge, &image, &binary, plan, cfg.no_cache).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,
@@ -223,12 +197,8 @@ async fn produce(bridge: &Bridge, opts: &Options, plan: &plan::Plan) -> anyhow::
 }
 
 /// Executes a plan: blobs, documents, the layout's LLB.
-async fn execute(
-    bridge: &Bridge,
-    opts: &Options,
-    plan: &plan::Plan,
-) -> anyhow::Result<BuildResult> {
-    let produced = produce(bridge, opts, plan).await?;
+async fn execute(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<BuildResult> {
+    let produced = produce(bridge, cfg, plan).await?;
     tracing::info!(worker = produced.dir.is_some(), "blobs ready");
     let docs = Documents::of(plan, &produced.blobs)?;
     let (layout, inline) = (&docs.layout, &docs.inline);

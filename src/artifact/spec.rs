@@ -1,5 +1,6 @@
-//! Phase two of option handling: the raw `containerimage.artifact.*`
-//! options become a typed, validated [`ArtifactSpec`].
+//! The `containerimage.artifact.*` options become a typed, validated
+//! [`ArtifactSpec`] (part of reading every option at the door, see
+//! [`super::config`]).
 //!
 //! These are the keys of BuildKit's artifact contract (moby/buildkit PR
 //! #6574). Each may also come as `build-arg:<key>`, which is how `docker
@@ -62,8 +63,6 @@ pub struct ArtifactSpec {
     pub config_media_type: String,
     /// Layers, in manifest order.
     pub layers: Layers,
-    /// `SOURCE_DATE_EPOCH` in seconds, for file times in the layout.
-    pub source_date_epoch: Option<i64>,
 }
 
 impl ArtifactSpec {
@@ -101,12 +100,10 @@ impl ArtifactSpec {
                 )));
             }
         };
-        let source_date_epoch = source_date_epoch(opts)?;
         Ok(ArtifactSpec {
             artifact_type,
             config_media_type,
             layers,
-            source_date_epoch,
         })
     }
 }

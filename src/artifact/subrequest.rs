@@ -9,19 +9,17 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::gateway::{Options, SolvedRef, UserError};
+use crate::gateway::{SolvedRef, UserError};
 
-use super::BuildResult;
+use super::{BuildResult, Config};
 
-/// The option carrying the request.
-pub const REQUEST_KEY: &str = "requestid";
 /// The one subrequest every subrequest-capable frontend answers.
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 const DESCRIBE_VERSION: &str = "1.0.0";
 
-/// Answers the subrequest in `opts`, if there is one.
-pub fn handle(opts: &Options) -> Option<anyhow::Result<BuildResult>> {
-    let id = opts.get(REQUEST_KEY).filter(|id| !id.is_empty())?;
+/// Answers the subrequest the build asks, if it asks one.
+pub fn handle(cfg: &Config) -> Option<anyhow::Result<BuildResult>> {
+    let id = cfg.subrequest.as_deref()?;
     if id != DESCRIBE {
         return Some(Err(UserError::new(format!(
             "the artifact frontend does not support subrequest {id:?}; it supports {DESCRIBE}"

@@ -15,66 +15,40 @@ use anyhow::Context as _;
 use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
 use serde_json::Value;
 
-use crate::gateway::{Bridge, FrontendResult, Options, UserError};
+use crate::gateway::{Bridge, FrontendResult, UserError};
 use crate::llb::State;
 
+use super::config::Config;
 use super::contract;
 use super::plan::{Input, Plan};
 use super::spec::{
     self, ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, TYPE_KEY,
 };
 
-/// The inner frontend: `dockerfile.v0`, or `gateway.v0` with
-/// [`SOURCE_KEY`].
-pub const FRONTEND_KEY: &str = "artifact.frontend";
-/// The inner frontend's image, for `gateway.v0`.
-pub const SOURCE_KEY: &str = "artifact.frontend.source";
 /// Set by a frontend on its result to ask for an artifact.
 pub const ARTIFACT_KEY: &str = "containerimage.artifact";
 /// BuildKit's multi-platform result description.
 const PLATFORMS_KEY: &str = "refs.platforms";
 
-/// Whether the options ask for wrap mode.
-pub fn requested(opts: &Options) -> bool {
-    opts.get_or_build_arg(FRONTEND_KEY)
-        .is_some_and(|(v, _)| !v.is_empty())
-}
-
-/// The options the inner frontend gets: everything the user passed, minus
-/// ours and what only addressed us (`source`, `cmdline`, the syntax
-/// build-arg that selected us).
-pub fn forwarded_options(opts: &Options, frontend: &str) -> BTreeMap<String, String> {
-    let ours = |k: &str| {
-        let k = k.strip_prefix("build-arg:").unwrap_or(k);
-        k.starts_with("artifact.") || k.starts_with(ARTIFACT_KEY) || k == "BUILDKIT_SYNTAX"
-    };
-    let mut out: BTreeMap<String, String> = opts
-        .opts
-        .iter()
-        .filter(|(k, _)| !ours(k) && *k != "source" && *k != "cmdline")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+/// Runs build `frontend` (with image `source` for `gateway.v0`) with the
+/// user's options (`user`: [`Config::forwarded`]) plus `extra`, and our
+/// inputs; waits for it to finish so
+/// its errors are reported as its own.
+pub async fn run_inner(
+    bridge: &Bridge,
+    user: &BTreeMap<String, String>,
+    frontend: &str,
+    source: Option<&str>,
+    extra: &BTreeMap<String, String>,
+) -> anyhow::Result<FrontendResult> {
+    let mut forwarded = user.clone();
     if frontend == "dockerfile.v0" {
         // The Dockerfile frontend forwards to a `# syntax=` image only when
         // `cmdline` is absent. The file it reads may be the one whose
         // syntax line selected us: without this it would run us again,
         // forever.
-        out.insert("cmdline".to_string(), String::new());
+        forwarded.insert("cmdline".to_string(), String::new());
     }
-    out
-}
-
-/// Runs build `frontend` (with image `source` for `gateway.v0`) with the
-/// user's options plus `extra`, and our inputs; waits for it to finish so
-/// its errors are reported as its own.
-pub async fn run_inner(
-    bridge: &Bridge,
-    opts: &Options,
-    frontend: &str,
-    source: Option<&str>,
-    extra: &BTreeMap<String, String>,
-) -> anyhow::Result<FrontendResult> {
-    let mut forwarded = forwarded_options(opts, frontend);
     if let Some(source) = source {
         forwarded.insert("source".to_string(), source.to_string());
     }
@@ -96,22 +70,14 @@ pub async fn run_inner(
 }
 
 /// Runs the inner build and plans the artifact of its result.
-pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
-    let (frontend, _) = opts
-        .get_or_build_arg(FRONTEND_KEY)
-        .context("no inner frontend")?;
-    let frontend = frontend.to_string();
-    let source = match frontend.as_str() {
-        "gateway.v0" => Some(
-            opts.get_or_build_arg(SOURCE_KEY).filter(|(s, _)| !s.is_empty()).map(|(s, _)| s).ok_or_else(|| {
-                UserError::new(format!(
-                    "{FRONTEND_KEY}=gateway.v0 needs {SOURCE_KEY}=<frontend image> (the image of the frontend to wrap)"
-                ))
-            })?,
-        ),
-        _ => None,
-    };
-    let result = run_inner(bridge, opts, &frontend, source, &BTreeMap::new()).await?;
+pub async fn plan(
+    bridge: &Bridge,
+    cfg: &Config,
+    frontend: &str,
+    source: Option<&str>,
+) -> anyhow::Result<Plan> {
+    let source = source.filter(|_| frontend == "gateway.v0");
+    let result = run_inner(bridge, &cfg.forwarded, frontend, source, &BTreeMap::new()).await?;
     let described = match source {
         Some(s) => format!("result of {s}"),
         None => format!("result of the wrapped {frontend} build"),
@@ -135,11 +101,7 @@ pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
         }
     }
 
-    let spec_from_opts = if contract::requested(opts) {
-        Some(ArtifactSpec::from_options(opts)?)
-    } else {
-        None
-    };
+    let spec_from_opts = cfg.contract.as_ref();
     let mut inputs = Vec::new();
     let mut manifests = Vec::new();
     for (i, (platform, r)) in targets.iter().enumerate() {
@@ -158,7 +120,7 @@ pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
         let (artifact_type, config_media_type, layers) = match from_metadata(&result.metadata, pid)?
         {
             Some(found) => found,
-            None => match &spec_from_opts {
+            None => match spec_from_opts {
                 Some(spec) => (
                     spec.artifact_type.clone(),
                     spec.config_media_type.clone(),
@@ -186,7 +148,7 @@ pub async fn plan(bridge: &Bridge, opts: &Options) -> anyhow::Result<Plan> {
         inputs,
         manifests,
         tags: Vec::new(),
-        epoch: spec_from_opts.as_ref().and_then(|s| s.source_date_epoch),
+        epoch: cfg.epoch,
         spec_file: None,
         result_metadata: kept_metadata(&result.metadata),
     })

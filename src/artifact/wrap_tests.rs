@@ -2,37 +2,6 @@
 
 use super::*;
 
-fn opts(pairs: &[(&str, &str)]) -> Options {
-    let mut o = Options::default();
-    for (k, v) in pairs {
-        o.opts.insert(k.to_string(), v.to_string());
-    }
-    o
-}
-
-#[test]
-fn forwards_user_options_but_not_ours() {
-    let o = opts(&[
-        ("source", "us"),
-        ("cmdline", "us"),
-        ("build-arg:BUILDKIT_SYNTAX", "us"),
-        ("build-arg:artifact.frontend", "dockerfile.v0"),
-        ("artifact.hash", "exec"),
-        ("containerimage.artifact.layers", "[]"),
-        ("build-arg:VERSION", "1"),
-        ("target", "weights"),
-        ("context:base", "docker-image://alpine"),
-    ]);
-    let f = forwarded_options(&o, "dockerfile.v0");
-    let keys: Vec<&str> = f.keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        ["build-arg:VERSION", "cmdline", "context:base", "target"]
-    );
-    assert_eq!(f["cmdline"], "", "guards against re-running us");
-    assert!(!forwarded_options(&o, "gateway.v0").contains_key("cmdline"));
-}
-
 #[test]
 fn reads_artifact_metadata_per_platform() {
     let md: BTreeMap<String, Vec<u8>> = [

@@ -1,0 +1,269 @@
+//! Phase two of option handling (phase one, [`crate::gateway::Options`],
+//! is the raw strings buildkitd passed): every option the frontend
+//! understands is read here, once, at the door, into a typed and validated
+//! [`Config`], with its key and its error message. Nothing below
+//! `artifact::build` sees the raw map. Each key may also come as
+//! `build-arg:<key>`, which is how `docker build --build-arg` reaches a
+//! `# syntax=` frontend.
+
+use std::collections::BTreeMap;
+
+use crate::gateway::{Options, UserError};
+use crate::modelpack::Packing;
+
+use super::dialect::{DIALECT_KEY, Dialect};
+use super::spec::{self, ArtifactSpec};
+
+/// Where layer files are hashed.
+pub const HASH_MODE_KEY: &str = "artifact.hash";
+/// The inner frontend of wrap mode: `dockerfile.v0`, or `gateway.v0` with
+/// [`WRAP_SOURCE_KEY`].
+pub const WRAP_FRONTEND_KEY: &str = "artifact.frontend";
+/// The inner frontend's image, for `gateway.v0`.
+pub const WRAP_SOURCE_KEY: &str = "artifact.frontend.source";
+/// How a Modelfile's files are packed: `raw`, `tar`, `tar+gzip`, `tar+zstd`.
+pub const PACKING_KEY: &str = "artifact.modelpack.layers";
+/// A client's query instead of a build.
+pub const SUBREQUEST_KEY: &str = "requestid";
+/// BuildKit's `--no-cache` (empty: every step; else Dockerfile stages).
+const NO_CACHE_KEY: &str = "no-cache";
+/// The spec file's name, in the definition directory.
+const FILENAME_KEY: &str = "filename";
+/// Which local directory holds the spec file (default `dockerfile`).
+const DOCKERFILE_KEY_KEY: &str = "dockerfilekey";
+/// The image buildkitd started us from (on daemons without `frontend.bin`).
+const SOURCE_KEY: &str = "source";
+
+/// Default spec file name when the build names none (buildx always does).
+pub const DEFAULT_FILENAME: &str = "Artifactfile";
+
+/// Where layer files are hashed: in the worker when the daemon can run our
+/// image, else through the gateway; or one of them forced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashMode {
+    /// The worker if possible, else the gateway.
+    Auto,
+    /// The worker, or fail.
+    Exec,
+    /// The gateway.
+    Gateway,
+}
+
+/// What the build asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Run another frontend and package its result.
+    Wrap {
+        /// `dockerfile.v0` or `gateway.v0`.
+        frontend: String,
+        /// The image, for `gateway.v0`.
+        source: Option<String>,
+    },
+    /// The `containerimage.artifact.*` options describe the artifact.
+    Contract,
+    /// An Artifactfile or a Modelfile does.
+    SpecFile,
+}
+
+/// The spec file and what it is read with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecFileOptions {
+    /// Its name, in the definition directory.
+    pub filename: String,
+    /// The local directory that holds it, when not `dockerfile`.
+    pub dockerfile_key: Option<String>,
+    /// `artifact.dialect`, when given.
+    pub dialect: Option<Dialect>,
+    /// How a Modelfile's files are packed.
+    pub packing: Packing,
+    /// `--build-arg NAME=value`, by name.
+    pub build_args: BTreeMap<String, String>,
+    /// Named contexts (`context:NAME`), by name.
+    pub named_contexts: BTreeMap<String, String>,
+}
+
+/// Client sessions owning local directories.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sessions {
+    /// The frontend's own session.
+    default: String,
+    /// `local-sessionid:NAME` (bake shares directories across targets).
+    by_name: BTreeMap<String, String>,
+}
+
+impl Sessions {
+    /// The session to read local directory `name` from.
+    pub fn for_local(&self, name: &str) -> &str {
+        self.by_name.get(name).unwrap_or(&self.default)
+    }
+}
+
+/// Every option the frontend reads, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// A subrequest instead of a build.
+    pub subrequest: Option<String>,
+    /// What to build.
+    pub mode: Mode,
+    /// The contract's options, when any is given (wrap mode falls back to
+    /// them when the inner result sets no artifact keys).
+    pub contract: Option<ArtifactSpec>,
+    /// The spec file, for [`Mode::SpecFile`].
+    pub spec_file: SpecFileOptions,
+    /// Where layer files are hashed.
+    pub hash: HashMode,
+    /// `--no-cache` for every step: hash again.
+    pub no_cache: bool,
+    /// `SOURCE_DATE_EPOCH`, in seconds.
+    pub epoch: Option<i64>,
+    /// The `source` option: our own image, on daemons without
+    /// `frontend.bin`.
+    pub own_image: Option<String>,
+    /// Local directory sessions.
+    pub sessions: Sessions,
+    /// What an inner build gets: the user's options without ours and
+    /// without what addressed us (`source`, `cmdline`, the syntax build
+    /// arg that selected us).
+    pub forwarded: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads and validates `opts`; the first problem is the error.
+    pub fn from_options(opts: &Options) -> Result<Config, UserError> {
+        let get = |k: &str| opts.get_or_build_arg(k).filter(|(v, _)| !v.is_empty());
+        let mode = match get(WRAP_FRONTEND_KEY) {
+            Some((frontend, _)) => {
+                let source = get(WRAP_SOURCE_KEY).map(|(s, _)| s.to_string());
+                if frontend == "gateway.v0" && source.is_none() {
+                    return Err(UserError::new(format!(
+                        "{WRAP_FRONTEND_KEY}=gateway.v0 needs {WRAP_SOURCE_KEY}=<frontend image> \
+                         (the image of the frontend to wrap)"
+                    )));
+                }
+                Mode::Wrap {
+                    frontend: frontend.to_string(),
+                    source,
+                }
+            }
+            None if contract_given(opts) => Mode::Contract,
+            None => Mode::SpecFile,
+        };
+        let contract = match (&mode, contract_given(opts)) {
+            (Mode::Contract, _) | (Mode::Wrap { .. }, true) => {
+                Some(ArtifactSpec::from_options(opts)?)
+            }
+            _ => None,
+        };
+        Ok(Config {
+            subrequest: opts
+                .get(SUBREQUEST_KEY)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string),
+            mode,
+            contract,
+            spec_file: SpecFileOptions {
+                filename: opts
+                    .get(FILENAME_KEY)
+                    .filter(|f| !f.is_empty())
+                    .unwrap_or(DEFAULT_FILENAME)
+                    .to_string(),
+                dockerfile_key: opts
+                    .get(DOCKERFILE_KEY_KEY)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string),
+                dialect: dialect(opts)?,
+                packing: packing(opts)?,
+                build_args: prefixed(opts, "build-arg:"),
+                named_contexts: prefixed(opts, "context:"),
+            },
+            hash: hash_mode(opts)?,
+            no_cache: opts
+                .get_or_build_arg(NO_CACHE_KEY)
+                .is_some_and(|(v, _)| v.is_empty()),
+            epoch: spec::source_date_epoch(opts)?,
+            own_image: opts
+                .get(SOURCE_KEY)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            sessions: Sessions {
+                default: opts.session_id.clone(),
+                by_name: prefixed(opts, "local-sessionid:"),
+            },
+            forwarded: forwarded(opts),
+        })
+    }
+}
+
+/// Whether any contract option is given.
+fn contract_given(opts: &Options) -> bool {
+    [spec::CONFIG_MEDIATYPE_KEY, spec::LAYERS_KEY, spec::TYPE_KEY]
+        .iter()
+        .any(|k| opts.get_or_build_arg(k).is_some())
+}
+
+fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
+    match opts.get_or_build_arg(HASH_MODE_KEY) {
+        None => Ok(HashMode::Auto),
+        Some((v, key)) => match v {
+            "" | "auto" => Ok(HashMode::Auto),
+            "exec" => Ok(HashMode::Exec),
+            "gateway" => Ok(HashMode::Gateway),
+            other => Err(UserError::new(format!(
+                "{key}={other:?} is not a hash mode: use auto, exec or gateway"
+            ))),
+        },
+    }
+}
+
+fn dialect(opts: &Options) -> Result<Option<Dialect>, UserError> {
+    let Some((v, key)) = opts.get_or_build_arg(DIALECT_KEY) else {
+        return Ok(None);
+    };
+    match v.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "artifactfile" => Ok(Some(Dialect::Artifactfile)),
+        "modelfile" => Ok(Some(Dialect::Modelfile)),
+        _ => Err(UserError::new(format!(
+            "{key}={v:?} is not a spec file dialect: use artifactfile or modelfile"
+        ))),
+    }
+}
+
+fn packing(opts: &Options) -> Result<Packing, UserError> {
+    match opts.get_or_build_arg(PACKING_KEY) {
+        None | Some(("", _)) => Ok(Packing::Raw),
+        Some((v, key)) => Packing::parse(v).ok_or_else(|| {
+            UserError::new(format!(
+                "{key}={v:?} is not a ModelPack layer packing: use one of {}",
+                Packing::NAMES.join(", ")
+            ))
+        }),
+    }
+}
+
+/// Options whose key starts with `prefix`, by the rest of the key.
+fn prefixed(opts: &Options, prefix: &str) -> BTreeMap<String, String> {
+    opts.opts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
+        .collect()
+}
+
+/// The user's options an inner build gets.
+fn forwarded(opts: &Options) -> BTreeMap<String, String> {
+    let ours = |k: &str| {
+        let k = k.strip_prefix("build-arg:").unwrap_or(k);
+        k.starts_with("artifact.")
+            || k.starts_with("containerimage.artifact")
+            || k == "BUILDKIT_SYNTAX"
+    };
+    opts.opts
+        .iter()
+        .filter(|(k, _)| !ours(k) && *k != SOURCE_KEY && *k != "cmdline")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;
