@@ -92,7 +92,34 @@ pub async fn write_in_worker(
     binary: &str,
     plan: &Plan,
     ignore_cache: bool,
-) -> anyhow::Result<Written> {
+) -> Result<Written, WorkerFailure> {
+    let (dir, raw) = run_worker(bridge, image, binary, plan, ignore_cache)
+        .await
+        .map_err(WorkerFailure::Exec)?;
+    let blobs = read_report(plan, &raw).map_err(WorkerFailure::Final)?;
+    Ok(Written { dir, blobs })
+}
+
+/// Why the worker gave no blobs, which decides whether the gateway may
+/// still be tried.
+#[derive(Debug)]
+pub enum WorkerFailure {
+    /// The exec could not be run or its report not read (a daemon that
+    /// can't run our image, say): hashing through the gateway may work.
+    Exec(anyhow::Error),
+    /// It ran and reported: a problem it found in the input is the
+    /// user's, and a bad report is ours; the gateway would not do better.
+    Final(anyhow::Error),
+}
+
+/// Runs the blob writer; gives its output (the blobs) and its report.
+async fn run_worker(
+    bridge: &Bridge,
+    image: &State,
+    binary: &str,
+    plan: &Plan,
+    ignore_cache: bool,
+) -> anyhow::Result<(State, Vec<u8>)> {
     let requests = plan.requests();
     let job = Job {
         entries: requests
@@ -183,7 +210,14 @@ pub async fn write_in_worker(
         .read_all(&report_ref, blobtool::REPORT_FILE, MAX_REPORT)
         .await
         .context("reading the blob report")?;
-    let report: Report = serde_json::from_slice(&raw).context("parsing the blob report")?;
+    Ok((dir.clone(), raw))
+}
+
+/// The blobs of every request of `plan`, from the worker's report: each
+/// request answered exactly once, by its id.
+fn read_report(plan: &Plan, raw: &[u8]) -> anyhow::Result<BTreeMap<RequestId, Vec<BlobReport>>> {
+    let requests = plan.requests();
+    let report: Report = serde_json::from_slice(raw).context("parsing the blob report")?;
     let mut reports: BTreeMap<RequestId, EntryReport> = BTreeMap::new();
     for e in report.entries {
         if let Some(dup) = reports.insert(e.id, e) {
@@ -205,8 +239,5 @@ pub async fn write_in_worker(
     if let Some(extra) = reports.keys().next() {
         anyhow::bail!("the blob report answers request {extra}, which was not asked");
     }
-    Ok(Written {
-        dir: dir.clone(),
-        blobs,
-    })
+    Ok(blobs)
 }

@@ -161,12 +161,10 @@ async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Re
                     dir: Some(w.dir),
                 });
             }
-            // A user error (a missing file, say) would fail the same way
-            // through the gateway; anything else may be the exec itself.
-            Err(e) if mode == HashMode::Auto && e.downcast_ref::<UserError>().is_none() => {
+            Err(blobs::WorkerFailure::Exec(e)) if mode == HashMode::Auto => {
                 tracing::warn!("hashing in the worker failed, using the gateway: {e:#}");
             }
-            Err(e) => return Err(e),
+            Err(blobs::WorkerFailure::Exec(e) | blobs::WorkerFailure::Final(e)) => return Err(e),
         }
     }
     let mut refs = Vec::new();
