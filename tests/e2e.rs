@@ -115,8 +115,22 @@ impl Ctx {
         args: &[(&str, &str)],
         out: &Path,
     ) -> Result<Output> {
+        self.build_file_with(dir, file, args, &[], out)
+    }
+
+    /// [`Ctx::build_file`] with more `docker build` flags (`--no-cache`).
+    fn build_file_with(
+        &self,
+        dir: &Path,
+        file: &str,
+        args: &[(&str, &str)],
+        flags: &[&str],
+        out: &Path,
+    ) -> Result<Output> {
         let mut cmd = self.docker_build();
-        cmd.args(["--progress=plain", "-f"]).arg(dir.join(file));
+        cmd.args(["--progress=plain", "-f"])
+            .arg(dir.join(file))
+            .args(flags);
         for (k, v) in args {
             cmd.args(["--build-arg", &format!("{k}={v}")]);
         }

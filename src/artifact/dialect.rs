@@ -27,32 +27,6 @@ pub enum Dialect {
     Modelfile,
 }
 
-/// Directives only a Modelfile has.
-const MODELFILE_ONLY: [&str; 11] = [
-    "NAME",
-    "ARCH",
-    "FAMILY",
-    "FORMAT",
-    "PARAMSIZE",
-    "PRECISION",
-    "QUANTIZATION",
-    "MODEL",
-    "CODE",
-    "DOC",
-    "DATASET",
-];
-
-/// Directives only an Artifactfile has.
-const ARTIFACTFILE_ONLY: [&str; 7] = [
-    "ARG",
-    "ARTIFACT",
-    "LAYER",
-    "ANNOTATION",
-    "TAG",
-    "FROM",
-    "SUBJECT",
-];
-
 /// The dialect of the spec file `filename` holding `text`, unless the
 /// build says which (`forced`).
 pub fn of(forced: Option<Dialect>, filename: &str, text: &str) -> Result<Dialect, UserError> {
@@ -75,11 +49,12 @@ pub fn of(forced: Option<Dialect>, filename: &str, text: &str) -> Result<Dialect
             return Ok(dialect);
         }
     }
+    // `CONFIG` is in both languages, so it tells nothing.
     let (mut model, mut artifact) = (None, None);
-    for k in crate::modelfile::keywords(text) {
-        if MODELFILE_ONLY.contains(&k.as_str()) {
+    for k in crate::modelfile::keywords(text).filter(|k| k != "CONFIG") {
+        if crate::modelfile::DIRECTIVES.contains(&k.as_str()) {
             model.get_or_insert(k);
-        } else if ARTIFACTFILE_ONLY.contains(&k.as_str()) {
+        } else if crate::artifactfile::INSTRUCTIONS.contains(&k.as_str()) {
             artifact.get_or_insert(k);
         }
     }

@@ -41,6 +41,7 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use model::*;
+pub use parser::INSTRUCTIONS;
 
 /// What the build supplies besides the file itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use super::words::{Vars, Word, is_name, split_words};
 use super::{ParseOptions, quote, subject, suggest};
 
 /// The instructions, for "did you mean" and for the list in errors.
-const INSTRUCTIONS: [&str; 8] = [
+pub const INSTRUCTIONS: [&str; 8] = [
     "ARG",
     "ARTIFACT",
     "CONFIG",

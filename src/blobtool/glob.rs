@@ -67,6 +67,16 @@ fn skip_set(patterns: &[String]) -> Result<GlobSet, String> {
     crate::modelpack::classify::name_set(patterns).map_err(|e| format!("invalid skip pattern: {e}"))
 }
 
+/// The relative path of directory entry `e` under `prefix`.
+fn child(prefix: &str, e: &std::fs::DirEntry) -> String {
+    let name = e.file_name().to_string_lossy().into_owned();
+    if prefix.is_empty() {
+        name
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
 /// A walk that enters symlinked directories, resolved inside `root`.
 struct InRoot<'a> {
     root: &'a Path,
@@ -92,12 +102,7 @@ impl InRoot<'_> {
         self.ancestors.push(id);
         for e in std::fs::read_dir(dir)? {
             let e = e?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let rel = child(prefix, &e);
             if !f(&rel) {
                 continue;
             }
@@ -128,12 +133,7 @@ pub(super) fn walk(
 ) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
+        let rel = child(prefix, &e);
         if f(&rel) && e.file_type()?.is_dir() {
             walk(&e.path(), &rel, f)?;
         }

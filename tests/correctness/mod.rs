@@ -11,13 +11,7 @@ fn build_artifactfile(ctx: &Ctx, dir: &Path, body: &str, out: &Path) -> Result<O
         dir.join("Artifactfile"),
         format!("# syntax={IMAGE}\n{body}"),
     )?;
-    let mut cmd = ctx.docker_build();
-    cmd.args(["--progress=plain", "--network=none", "-f"])
-        .arg(dir.join("Artifactfile"))
-        .arg("--output")
-        .arg(format!("type=local,dest={}", out.display()))
-        .arg(dir);
-    cmd.output().context("running docker build")
+    ctx.build_file_with(dir, "Artifactfile", &[], &["--network=none"], out)
 }
 
 fn titles(m: &serde_json::Value) -> Vec<String> {

@@ -95,28 +95,6 @@ fn model_context(ctx: &Ctx, name: &str, spec_name: &str, body: &str) -> Result<P
     Ok(dir)
 }
 
-/// `docker [buildx] build -f <dir>/<spec> [flags] <dir>` to a local layout.
-fn build_spec(
-    ctx: &Ctx,
-    dir: &Path,
-    spec: &str,
-    args: &[(&str, &str)],
-    flags: &[&str],
-    out: &Path,
-) -> Result<Output> {
-    let mut cmd = ctx.docker_build();
-    cmd.args(["--progress=plain", "-f"])
-        .arg(dir.join(spec))
-        .args(flags);
-    for (k, v) in args {
-        cmd.args(["--build-arg", &format!("{k}={v}")]);
-    }
-    cmd.arg("--output")
-        .arg(format!("type=local,dest={}", out.display()))
-        .arg(dir);
-    cmd.output().context("running docker build")
-}
-
 fn build_spec_ok(
     ctx: &Ctx,
     dir: &Path,
@@ -125,7 +103,7 @@ fn build_spec_ok(
     flags: &[&str],
     out: &Path,
 ) -> Result<String> {
-    let o = build_spec(ctx, dir, spec, args, flags, out)?;
+    let o = ctx.build_file_with(dir, spec, args, flags, out)?;
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     ensure!(o.status.success(), "docker build failed:\n{log}");
     Ok(log)
@@ -583,14 +561,7 @@ fn modelfile_errors_point_at_the_line(ctx: &Ctx) -> Result<()> {
     std::fs::write(dir.join("a.bin"), "a")?;
     let run = |body: &str, args: &[(&str, &str)]| -> Result<String> {
         std::fs::write(dir.join("Modelfile"), format!("# syntax={IMAGE}\n{body}"))?;
-        let o = build_spec(
-            ctx,
-            &dir,
-            "Modelfile",
-            args,
-            &[],
-            &ctx.tmp.path().join("unused"),
-        )?;
+        let o = ctx.build_file(&dir, "Modelfile", args, &ctx.tmp.path().join("unused"))?;
         ensure!(!o.status.success(), "a bad Modelfile built:\n{body}");
         Ok(String::from_utf8_lossy(&o.stderr).into_owned())
     };
