@@ -116,7 +116,19 @@ async fn hash_file(
     let at = |e: EntryError| -> anyhow::Error { plan.explain(label, req, &e).into() };
     let stat = match bridge.stat_file(input, &req.path).await {
         Ok(s) => s,
-        Err(e) if is_not_found(&e) => return Err(at(EntryError::Missing)),
+        Err(e) if is_not_found(&e) => {
+            // A missing path, or an input that failed to build? Daemons
+            // that solve lazily (BuildKit 0.8) build the input on its first
+            // read, and its failure ("...: not found" for an image that
+            // does not exist) would read as a missing file. The input's
+            // root answers which: it is there unless the input failed.
+            if let Err(failed) = bridge.read_dir_root(input).await {
+                let source = &plan.inputs[req.input].describe;
+                return Err(anyhow::Error::new(failed)
+                    .context(format!("{label}: the {source} could not be built")));
+            }
+            return Err(at(EntryError::Missing));
+        }
         Err(e) => return Err(anyhow::Error::new(e).context(what())),
     };
     if stat.mode & MODE_DIR != 0 {

@@ -129,6 +129,26 @@ fn worker_io_problems_name_the_file(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// An input that fails to build (an image that does not exist) shows
+/// BuildKit's own error, not "does not exist" for the layer: on daemons
+/// that solve lazily the failure first surfaces when a file is read.
+fn a_failed_input_shows_its_own_error(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-input");
+    let body = "ARTIFACT application/vnd.example.t.v1\nFROM 127.0.0.1:5000/e2e/no-such-image:1\nLAYER text/plain a.txt\n";
+    let o = build_artifactfile(ctx, &dir, body, &ctx.dir("fix-input-out"))?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "a layer from a missing image built");
+    ensure!(
+        err.contains("no-such-image"),
+        "BuildKit's error names the image:\n{err}"
+    );
+    ensure!(
+        !err.contains("does not exist in the"),
+        "the layer is blamed for its input's failure:\n{err}"
+    );
+    Ok(())
+}
+
 /// The cases.
 pub const CASES: &[(&str, Case)] = &[
     (
@@ -142,5 +162,9 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "worker_io_problems_name_the_file",
         worker_io_problems_name_the_file,
+    ),
+    (
+        "a_failed_input_shows_its_own_error",
+        a_failed_input_shows_its_own_error,
     ),
 ];
