@@ -138,7 +138,7 @@ fn safe_path(p: &str) -> Result<&str> {
 
 /// The checks every Modelfile-built model must pass; gives the manifest
 /// and the config. `files` are the originals the layers must restore.
-fn check_model(
+pub fn check_model(
     out: &Path,
     files: &BTreeMap<String, Vec<u8>>,
     epoch: Option<&str>,
