@@ -209,17 +209,5 @@ fn check_titles(m: &ManifestPlan, layers: &[Descriptor]) -> Result<(), UserError
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn titles_below_a_globs_literal_prefix() {
-        assert_eq!(super::literal_prefix("docs/**/README.md"), "docs");
-        assert_eq!(
-            super::below_prefix("docs/a/README.md", "docs/**/README.md"),
-            "a/README.md"
-        );
-        assert_eq!(
-            super::below_prefix("x/README.md", "*/README.md"),
-            "x/README.md"
-        );
-    }
-}
+#[path = "documents_tests.rs"]
+mod tests;
