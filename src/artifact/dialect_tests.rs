@@ -1,4 +1,5 @@
 //! Tests of `dialect.rs` (a child module of it, so they see its private items).
+
 use super::*;
 
 #[test]

@@ -1,4 +1,5 @@
 //! Tests of `documents.rs` (a child module of it, so they see its private items).
+
 #[test]
 fn titles_below_a_globs_literal_prefix() {
     assert_eq!(super::literal_prefix("docs/**/README.md"), "docs");

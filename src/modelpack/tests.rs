@@ -1,4 +1,5 @@
-//! Tests of `mod.rs` (a child module of it, so they see its private items).
+//! Tests of `modelpack/mod.rs` (a child module of it, so they see its private items).
+
 use super::*;
 
 #[test]
