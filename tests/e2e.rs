@@ -938,19 +938,7 @@ fn wrap_frontend_matches_contract(ctx: &Ctx) -> Result<()> {
     let o = wrapped(ctx, &c, &args, &multi)?;
     ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let summary = fsck_layout(&multi)?;
-    let platforms: Vec<String> = summary
-        .manifests
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m.descriptor["platform"]["os"].as_str().unwrap_or("?"),
-                m.descriptor["platform"]["architecture"]
-                    .as_str()
-                    .unwrap_or("?")
-            )
-        })
-        .collect();
+    let platforms = summary.platforms();
     ensure!(platforms == ["linux/amd64", "linux/arm64"], "{platforms:?}");
     let weights: Vec<Vec<u8>> = summary
         .manifests

@@ -47,33 +47,30 @@ pub async fn build_context(
             describe: "frontend input \"context\"".into(),
         });
     }
-    let (name, what) = ("context", "build context");
-    let local = LocalOptions {
-        exclude_patterns: exclude.to_vec(),
-        ..local_options(sessions, name, paths, what)
-    };
-    Ok(Input {
-        state: llb::local(name, &local),
-        describe: format!("{what} (local {name:?})"),
-    })
+    Ok(local_input(
+        sessions,
+        "context",
+        paths,
+        exclude,
+        "build context",
+    ))
 }
 
 /// A local directory the client shares as `name`. With `paths`, only those
 /// are transferred (`followpaths` also brings symlink targets), so a large
 /// directory costs nothing beyond the files packaged.
 pub fn local_dir(sessions: &Sessions, name: &str, paths: Option<&[String]>, what: &str) -> Input {
-    Input {
-        state: llb::local(name, &local_options(sessions, name, paths, what)),
-        describe: format!("{what} (local {name:?})"),
-    }
+    local_input(sessions, name, paths, &[], what)
 }
 
-fn local_options(
+/// [`local_dir`], leaving out what matches `exclude`.
+fn local_input(
     sessions: &Sessions,
     name: &str,
     paths: Option<&[String]>,
+    exclude: &[String],
     what: &str,
-) -> LocalOptions {
+) -> Input {
     let follow_paths = paths.map(|p| {
         let mut p = p.to_vec();
         p.sort();
@@ -84,12 +81,17 @@ fn local_options(
         }
         p
     });
-    LocalOptions {
+    let local = LocalOptions {
         session_id: sessions.for_local(name).to_string(),
         follow_paths: follow_paths.unwrap_or_default(),
+        exclude_patterns: exclude.to_vec(),
         shared_key_hint: name.to_string(),
         custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
+    };
+    Input {
+        state: llb::local(name, &local),
+        describe: format!("{what} (local {name:?})"),
     }
 }
 

@@ -26,6 +26,21 @@ fn plan(kinds: Vec<Option<Kind>>, packing: Packing) -> ModelPlan {
     }
 }
 
+/// The error `build` gives for `reports`, all named by one MODEL line.
+fn refused(reports: Vec<BlobReport>) -> String {
+    let reports = [reports];
+    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
+    build(
+        &plan(vec![Some(Kind::Model)], Packing::Raw),
+        &refs,
+        "Modelfile",
+        None,
+    )
+    .err()
+    .map(|e| e.message)
+    .unwrap_or_default()
+}
+
 fn annotation<'a>(d: &'a Descriptor, key: &str) -> &'a str {
     d.annotations().as_ref().unwrap()[key].as_str()
 }
@@ -161,34 +176,12 @@ fn classified_files_are_marked_untested_and_need_a_model() {
 
 #[test]
 fn no_files_at_all_is_an_error_naming_the_fix() {
-    let reports = [vec![]];
-    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
-    let e = build(
-        &plan(vec![Some(Kind::Model)], Packing::Raw),
-        &refs,
-        "Modelfile",
-        None,
-    )
-    .err()
-    .unwrap();
-    assert!(e.message.contains("globs match no files"), "{}", e.message);
+    let m = refused(vec![]);
+    assert!(m.contains("globs match no files"), "{m}");
 }
 
 #[test]
 fn colliding_titles_are_refused() {
-    let reports = [vec![blob("x.tar", 1, false), blob("x", 2, true)]];
-    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
-    let e = build(
-        &plan(vec![Some(Kind::Model)], Packing::Raw),
-        &refs,
-        "Modelfile",
-        None,
-    )
-    .err()
-    .unwrap();
-    assert!(
-        e.message.contains("would both be pulled as \"x.tar\""),
-        "{}",
-        e.message
-    );
+    let m = refused(vec![blob("x.tar", 1, false), blob("x", 2, true)]);
+    assert!(m.contains("would both be pulled as \"x.tar\""), "{m}");
 }

@@ -288,15 +288,13 @@ struct TarSource<'a> {
 }
 
 fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> {
-    let TarSource {
-        path: dir, name, ..
-    } = *source;
+    let TarSource { path, name, .. } = *source;
     let mut tar = tar::Builder::new(out);
     tar.follow_symlinks(false);
     if !source.dir {
         // One file: the path already resolved inside the root, so a link
         // is stored as its target's bytes.
-        let file = File::open(dir)?;
+        let file = File::open(path)?;
         let meta = file.metadata()?;
         let mode = meta.permissions().mode() & 0o7777;
         let mut h = header(tar::EntryType::Regular, mode, meta.len(), mtime);
@@ -304,7 +302,7 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
         return tar.into_inner();
     }
     let mut entries = Vec::new();
-    super::glob::walk(dir, "", &mut |rel| {
+    super::glob::walk(path, "", &mut |rel| {
         entries.push(rel.to_string());
         true
     })?;
@@ -313,8 +311,8 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
     let mut top = header(tar::EntryType::Directory, 0o755, 0, mtime);
     tar.append_data(&mut top, format!("{name}/"), io::empty())?;
     for rel in entries {
-        let path = dir.join(&rel);
-        let meta = std::fs::symlink_metadata(&path)?;
+        let entry = path.join(&rel);
+        let meta = std::fs::symlink_metadata(&entry)?;
         let mode = meta.permissions().mode() & 0o7777;
         let tar_path = format!("{name}/{rel}");
         let ft = meta.file_type();
@@ -322,12 +320,12 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
             let mut h = header(tar::EntryType::Directory, mode, 0, mtime);
             tar.append_data(&mut h, format!("{tar_path}/"), io::empty())?;
         } else if ft.is_symlink() {
-            let target = std::fs::read_link(&path)?;
+            let target = std::fs::read_link(&entry)?;
             let mut h = header(tar::EntryType::Symlink, 0o777, 0, mtime);
             tar.append_link(&mut h, &tar_path, target)?;
         } else if ft.is_file() {
             let mut h = header(tar::EntryType::Regular, mode, meta.len(), mtime);
-            tar.append_data(&mut h, &tar_path, File::open(&path)?)?;
+            tar.append_data(&mut h, &tar_path, File::open(&entry)?)?;
         } else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -206,19 +206,7 @@ fn buildx_platforms_through_wrap_mode(ctx: &Ctx) -> Result<()> {
         "docker buildx build --platform linux/amd64,linux/arm64:\n{log}"
     );
     let summary = fsck_layout(&out)?;
-    let platforms: Vec<String> = summary
-        .manifests
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m.descriptor["platform"]["os"].as_str().unwrap_or("?"),
-                m.descriptor["platform"]["architecture"]
-                    .as_str()
-                    .unwrap_or("?")
-            )
-        })
-        .collect();
+    let platforms = summary.platforms();
     ensure!(platforms == ["linux/amd64", "linux/arm64"], "{platforms:?}");
     // The producer built each platform's files for that platform.
     let weights = blob(&out, &summary.manifests[1].manifest["layers"][0]["digest"])?;

@@ -459,6 +459,23 @@ pub struct LayoutSummary {
     pub referenced_blob_count: usize,
 }
 
+impl LayoutSummary {
+    /// Each manifest's `os/architecture` from its index descriptor.
+    pub fn platforms(&self) -> Vec<String> {
+        self.manifests
+            .iter()
+            .map(|m| {
+                let p = &m.descriptor["platform"];
+                format!(
+                    "{}/{}",
+                    p["os"].as_str().unwrap_or("?"),
+                    p["architecture"].as_str().unwrap_or("?")
+                )
+            })
+            .collect()
+    }
+}
+
 /// One manifest of an OCI layout, as found by [`fsck_layout`].
 #[derive(Debug, Clone)]
 pub struct LayoutManifest {
