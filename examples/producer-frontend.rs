@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use artifact_frontend::gateway::{self, Bridge, ReturnError, SolvedRef};
+use artifact_frontend::gateway::{self, Bridge, Gateway as _, ReturnError, SolvedRef};
 use artifact_frontend::llb::{FileActions, State};
 
 /// The files this frontend "builds" for `platform`.
@@ -64,7 +64,7 @@ async fn build_files(bridge: &Bridge, platform: Option<&str>) -> anyhow::Result<
         actions = actions.mkfile(&format!("/{path}"), 0o644, data, Some(0));
     }
     let state = State::scratch().file(actions, "[producer] building the model");
-    bridge.solve(state.marshal().into_pb()).await
+    Ok(bridge.solve(state.marshal().into_pb()).await?)
 }
 
 async fn run() -> i32 {

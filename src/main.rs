@@ -81,12 +81,13 @@ fn usage() -> String {
 
 async fn serve() -> i32 {
     // vars_os: a non-UTF-8 variable must not panic before we can Return.
-    let opts = gateway::from_env(std::env::vars_os().map(|(k, v)| {
+    let mut opts = gateway::from_env(std::env::vars_os().map(|(k, v)| {
         (
             k.to_string_lossy().into_owned(),
             v.to_string_lossy().into_owned(),
         )
     }));
+    opts.frontend_bin = std::fs::read(gateway::FRONTEND_BIN).ok();
     tracing::info!(options = opts.opts.len(), "frontend started");
     let bridge = match Bridge::connect_stdio().await {
         Ok(b) => b,

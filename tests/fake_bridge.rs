@@ -25,6 +25,8 @@ struct Recorded {
     frontends: Vec<(String, BTreeMap<String, String>)>,
     returns: Vec<gw::ReturnRequest>,
     reads: usize,
+    /// Inputs calls.
+    inputs: usize,
 }
 
 #[derive(Clone)]
@@ -204,6 +206,7 @@ impl srv::LlbBridge for Fake {
         &self,
         _: Request<gw::InputsRequest>,
     ) -> Result<Response<gw::InputsResponse>, Status> {
+        self.rec.lock().unwrap().inputs += 1;
         let def = llb::local("input", &LocalOptions::default())
             .marshal()
             .into_pb();
@@ -485,6 +488,9 @@ async fn layer_list_from_a_file_of_the_input() {
     let actions = layout_actions(rec.solves.last().unwrap());
     let expected = std::fs::read(format!("{VECTOR}/expected/index.json")).unwrap();
     assert_eq!(mkfile(&actions, "/index.json"), expected);
+    // The input is looked up for the layers file and for the layers, and
+    // asked of the daemon once.
+    assert_eq!(rec.inputs, 1);
 
     let opts = vector_opts("@nope.json");
     let rec = run(vector_files(), true, &borrow(&opts)).await;

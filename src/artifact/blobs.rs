@@ -11,14 +11,11 @@ use prost::Message as _;
 use std::collections::BTreeMap;
 
 use crate::blobtool::{self, BlobReport, Entry, EntryError, EntryReport, Job, Report, RequestId};
-use crate::gateway::Bridge;
+use crate::gateway::Gateway;
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
 use super::plan::Plan;
-
-/// Where BuildKit 0.10+ puts the frontend's own image definition.
-const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
 
 /// Where our binary is mounted in the exec, whose root is scratch (see
 /// [`write_in_worker`]).
@@ -31,22 +28,23 @@ const MAX_REPORT: u64 = 256 << 20;
 
 /// Our own image as a state, and the binary to run in it. `None` when we
 /// can't tell which image we run from (then the gateway path is used).
-pub async fn self_image(
-    bridge: &Bridge,
+pub async fn self_image<G: Gateway>(
+    gw: &G,
+    definition: Option<&[u8]>,
     source: Option<&str>,
 ) -> anyhow::Result<Option<(State, String)>> {
-    if let Ok(bytes) = std::fs::read(FRONTEND_BIN) {
-        let def = pb::Definition::decode(bytes.as_slice()).context("decoding frontend.bin")?;
+    if let Some(bytes) = definition {
+        let def = pb::Definition::decode(bytes).context("decoding frontend.bin")?;
         return Ok(Some((State::from_definition(&def)?, default_binary())));
     }
     let Some(source) = source else {
         return Ok(None);
     };
-    if !bridge.caps().has_gateway("resolveimage") {
+    if !gw.caps().has_gateway("resolveimage") {
         return Ok(None);
     }
     let reference = ImageRef::parse(source)?;
-    let (digest, config) = bridge
+    let (digest, config) = gw
         .resolve_image_config(reference.as_str())
         .await
         .with_context(|| format!("resolving the frontend image {source}"))?;
@@ -86,14 +84,14 @@ pub struct Written {
 /// scratch, and our binary is copied out of our image onto scratch (once:
 /// BuildKit caches the copy by the image's digest) and mounted from there,
 /// because Docker mounts an image's layers with a writable layer on top.
-pub async fn write_in_worker(
-    bridge: &Bridge,
+pub async fn write_in_worker<G: Gateway>(
+    gw: &G,
     image: &State,
     binary: &str,
     plan: &Plan,
     ignore_cache: bool,
 ) -> Result<Written, WorkerFailure> {
-    let (dir, raw) = run_worker(bridge, image, binary, plan, ignore_cache)
+    let (dir, raw) = run_worker(gw, image, binary, plan, ignore_cache)
         .await
         .map_err(WorkerFailure::Exec)?;
     let blobs = read_report(plan, &raw).map_err(WorkerFailure::Final)?;
@@ -113,8 +111,8 @@ pub enum WorkerFailure {
 }
 
 /// Runs the blob writer; gives its output (the blobs) and its report.
-async fn run_worker(
-    bridge: &Bridge,
+async fn run_worker<G: Gateway>(
+    gw: &G,
     image: &State,
     binary: &str,
     plan: &Plan,
@@ -199,14 +197,13 @@ async fn run_worker(
         anyhow::bail!("exec has no outputs");
     };
     let def = report.marshal();
-    bridge
-        .caps()
+    gw.caps()
         .require_llb(&def.required_caps(), "hash layers inside the worker")?;
-    let report_ref = bridge
+    let report_ref = gw
         .solve(def.into_pb())
         .await
         .context("hashing layers in the worker")?;
-    let raw = bridge
+    let raw = gw
         .read_all(&report_ref, blobtool::REPORT_FILE, MAX_REPORT)
         .await
         .context("reading the blob report")?;

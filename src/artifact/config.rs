@@ -116,6 +116,8 @@ pub struct Config {
     pub no_cache: bool,
     /// `SOURCE_DATE_EPOCH`, in seconds.
     pub epoch: Option<i64>,
+    /// Our own image's definition (`frontend.bin`, BuildKit 0.10+).
+    pub own_definition: Option<Vec<u8>>,
     /// The `source` option: our own image, on daemons without
     /// `frontend.bin`.
     pub own_image: Option<String>,
@@ -181,6 +183,7 @@ impl Config {
                 .get_or_build_arg(NO_CACHE_KEY)
                 .is_some_and(|(v, _)| v.is_empty()),
             epoch: spec::source_date_epoch(opts)?,
+            own_definition: opts.frontend_bin.clone(),
             own_image: opts
                 .get(SOURCE_KEY)
                 .filter(|s| !s.is_empty())

@@ -10,6 +10,7 @@ fn opts(pairs: &[(&str, &str)]) -> Options {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         session_id: "s0".into(),
+        frontend_bin: None,
     }
 }
 

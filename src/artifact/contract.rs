@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 
 use crate::blobtool::Compression;
-use crate::gateway::{Bridge, UserError};
+use crate::gateway::{Gateway, UserError};
 
 use super::config::Config;
 use super::input;
@@ -15,17 +15,17 @@ use super::plan::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 use super::spec::{self, LayerSpec, Layers, MAX_LAYERS_FILE};
 
 /// The plan for the contract's options.
-pub async fn plan(bridge: &Bridge, cfg: &Config) -> anyhow::Result<Plan> {
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<Plan> {
     let spec = cfg
         .contract
         .as_ref()
         .context("contract mode without the contract's options")?;
     let layers = match &spec.layers {
         Layers::Inline(l) => l.clone(),
-        Layers::File { path, key } => read_layers_file(bridge, cfg, path, key).await?,
+        Layers::File { path, key } => read_layers_file(gw, cfg, path, key).await?,
     };
     let paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
-    let input = input::contract_input(bridge, &cfg.sessions, &paths).await?;
+    let input = input::contract_input(gw, &cfg.sessions, &paths).await?;
     Ok(Plan {
         inputs: vec![input],
         manifests: vec![manifest(
@@ -84,14 +84,14 @@ fn layer(l: LayerSpec, input: usize) -> LayerPlan {
 }
 
 /// Reads and parses a `@file` layer list from the input.
-async fn read_layers_file(
-    bridge: &Bridge,
+async fn read_layers_file<G: Gateway>(
+    gw: &G,
     cfg: &Config,
     path: &str,
     key: &str,
 ) -> anyhow::Result<Vec<LayerSpec>> {
-    let input = input::contract_input(bridge, &cfg.sessions, &[path.to_string()]).await?;
-    let r = bridge
+    let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()]).await?;
+    let r = gw
         .solve(input.state.marshal().into_pb())
         .await
         .with_context(|| format!("solving the {}", input.describe))?;
@@ -101,11 +101,11 @@ async fn read_layers_file(
             input.describe
         ))
     };
-    let stat = bridge.stat_file(&r, path).await.map_err(|_| missing())?;
+    let stat = gw.stat_file(&r, path).await.map_err(|_| missing())?;
     if stat.mode & (1 << 31) != 0 {
         return Err(missing().into());
     }
-    let data = bridge.read_stated(&r, path, &stat, MAX_LAYERS_FILE).await.map_err(|e| {
+    let data = gw.read_stated(&r, path, &stat, MAX_LAYERS_FILE).await.map_err(|e| {
         UserError::new(format!("option {key}: reading layers file {path:?}: {e:#} (the limit is {MAX_LAYERS_FILE} bytes)"))
     })?;
     let text = String::from_utf8(data).map_err(|_| {

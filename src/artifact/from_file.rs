@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
 use crate::blobtool::{Compression, is_glob};
-use crate::gateway::{Bridge, UserError};
+use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 
@@ -27,11 +27,11 @@ const CREATED: &str = "org.opencontainers.image.created";
 
 /// Reads the spec file and plans from it: an Artifactfile here, a
 /// Modelfile in [`super::from_modelfile`] (see [`super::dialect`]).
-pub async fn plan(bridge: &Bridge, cfg: &Config) -> anyhow::Result<Plan> {
-    let file = read_spec_file(bridge, cfg).await?;
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<Plan> {
+    let file = read_spec_file(gw, cfg).await?;
     let text = String::from_utf8_lossy(&file.data).into_owned();
     if dialect::of(cfg.spec_file.dialect, &file.filename, &text)? == Dialect::Modelfile {
-        return super::from_modelfile::plan(bridge, cfg, file).await;
+        return super::from_modelfile::plan(gw, cfg, file).await;
     }
     let parse_opts = ParseOptions {
         build_args: cfg.spec_file.build_args.clone(),
@@ -39,7 +39,7 @@ pub async fn plan(bridge: &Bridge, cfg: &Config) -> anyhow::Result<Plan> {
     };
     let parsed =
         artifactfile::parse(&text, &parse_opts).map_err(|e| at(&file, e.lines, e.message))?;
-    resolve(bridge, cfg, parsed, file).await
+    resolve(gw, cfg, parsed, file).await
 }
 
 fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
@@ -49,12 +49,12 @@ fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
 /// The Artifactfile, from frontend input `dockerfile` or the local
 /// `dockerfile` directory (or the one `dockerfilekey` names), as the
 /// Dockerfile frontend does.
-async fn read_spec_file(bridge: &Bridge, cfg: &Config) -> anyhow::Result<SpecFile> {
+async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<SpecFile> {
     let filename = cfg.spec_file.filename.clone();
     let path = normalize_layer_path(&filename)
         .map_err(|why| UserError::new(format!("filename {filename:?}: {why}")))?;
     let key = cfg.spec_file.dockerfile_key.as_deref();
-    let inputs = bridge.inputs().await?;
+    let inputs = gw.inputs().await?;
     let (state, describe) = match (key, inputs.get("dockerfile")) {
         (None, Some(def)) => (
             State::from_definition(def)?,
@@ -78,21 +78,18 @@ async fn read_spec_file(bridge: &Bridge, cfg: &Config) -> anyhow::Result<SpecFil
              containerimage.artifact.* options instead"
         )
     };
-    let r = bridge
+    let r = gw
         .solve(state.marshal().into_pb())
         .await
         .with_context(hint)?;
-    let data = bridge
-        .read_all(&r, &path, MAX_FILE)
-        .await
-        .with_context(hint)?;
+    let data = gw.read_all(&r, &path, MAX_FILE).await.with_context(hint)?;
     Ok(SpecFile { filename, data })
 }
 
 /// Turns the parsed file into a plan: sources become inputs, paths are
 /// confined to their source root, defaults applied.
-async fn resolve(
-    bridge: &Bridge,
+async fn resolve<G: Gateway>(
+    gw: &G,
     cfg: &Config,
     f: Artifactfile,
     file: SpecFile,
@@ -180,7 +177,7 @@ async fn resolve(
             )
         }
     };
-    let inputs = resolve_inputs(bridge, cfg, &f, &layers, &config, &file).await?;
+    let inputs = resolve_inputs(gw, cfg, &f, &layers, &config, &file).await?;
     Ok(Plan {
         inputs,
         manifests: vec![ManifestPlan {
@@ -223,8 +220,8 @@ pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
 /// One input per FROM source. From the local build context only what the
 /// file uses is transferred: the named paths, or the directory a glob
 /// starts in (everything, for a glob at the top).
-async fn resolve_inputs(
-    bridge: &Bridge,
+async fn resolve_inputs<G: Gateway>(
+    gw: &G,
     cfg: &Config,
     f: &Artifactfile,
     layers: &[LayerPlan],
@@ -242,10 +239,10 @@ async fn resolve_inputs(
             Source::Context => {
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
-                input::build_context(bridge, &cfg.sessions, transfer_paths(&mine).as_deref(), &[])
+                input::build_context(gw, &cfg.sessions, transfer_paths(&mine).as_deref(), &[])
                     .await?
             }
-            Source::Named { name, value } => input::named(bridge, &cfg.sessions, name, value)
+            Source::Named { name, value } => input::named(gw, &cfg.sessions, name, value)
                 .await
                 .map_err(|e| at(file, lines, format!("FROM {name}: {e:#}")))?,
             Source::Image(r) => {
@@ -272,8 +269,7 @@ async fn resolve_inputs(
                 inner.remove("filename");
                 inner.remove("dockerfilekey");
                 let result =
-                    super::wrap::run_inner(bridge, &inner, frontend, source.as_deref(), &extra)
-                        .await?;
+                    super::wrap::run_inner(gw, &inner, frontend, source.as_deref(), &extra).await?;
                 let r = match (&result.single, result.refs.len()) {
                     (Some(r), 0) => r.clone(),
                     _ => {

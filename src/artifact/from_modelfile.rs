@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::blobtool::{Compression, PackOptions, is_glob};
-use crate::gateway::{Bridge, UserError};
+use crate::gateway::{Gateway, UserError};
 use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
 
@@ -30,7 +30,7 @@ const HUB_CONFIGS: [&str; 2] = ["config.json", "generation_config.json"];
 const MAX_HUB_CONFIG: u64 = 1 << 20;
 
 /// Parses the Modelfile and plans the model.
-pub async fn plan(bridge: &Bridge, cfg: &Config, file: SpecFile) -> anyhow::Result<Plan> {
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> anyhow::Result<Plan> {
     let text = String::from_utf8_lossy(&file.data).into_owned();
     let parsed = modelfile::parse(&text).map_err(|e| located(&file, e.lines, e.message))?;
     let packing = cfg.spec_file.packing;
@@ -59,7 +59,7 @@ pub async fn plan(bridge: &Bridge, cfg: &Config, file: SpecFile) -> anyhow::Resu
         .collect();
     let exclude: Vec<String> = exclude.into_iter().collect();
     let context = input::build_context(
-        bridge,
+        gw,
         &cfg.sessions,
         transfer_paths(&requests).as_deref(),
         &exclude,
@@ -67,7 +67,7 @@ pub async fn plan(bridge: &Bridge, cfg: &Config, file: SpecFile) -> anyhow::Resu
     .await?;
     let mut config = model_config(&parsed);
     if classified {
-        fill_from_hub_config(bridge, &context, &mut config).await?;
+        fill_from_hub_config(gw, &context, &mut config).await?;
     }
     Ok(Plan {
         inputs: vec![context],
@@ -210,20 +210,18 @@ fn model_config(f: &Modelfile) -> ModelConfig {
 /// and `transformers_version` meaning a transformer), as
 /// `modctl modelfile generate` fills them in. A file that is absent or not
 /// a JSON object is passed over, as modctl does.
-async fn fill_from_hub_config(
-    bridge: &Bridge,
+async fn fill_from_hub_config<G: Gateway>(
+    gw: &G,
     context: &super::plan::Input,
     config: &mut ModelConfig,
 ) -> anyhow::Result<()> {
-    let root = bridge.solve(context.state.marshal().into_pb()).await?;
+    let root = gw.solve(context.state.marshal().into_pb()).await?;
     let mut keys: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for name in HUB_CONFIGS {
-        let Ok(stat) = bridge.stat_file(&root, name).await else {
+        let Ok(stat) = gw.stat_file(&root, name).await else {
             continue;
         };
-        let data = bridge
-            .read_stated(&root, name, &stat, MAX_HUB_CONFIG)
-            .await?;
+        let data = gw.read_stated(&root, name, &stat, MAX_HUB_CONFIG).await?;
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(&data) {
             keys.extend(m);
         }

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use anyhow::Context as _;
 
 use crate::blobtool::{EntryError, RequestId};
-use crate::gateway::{Bridge, FileRange, RpcError, SolvedRef};
+use crate::gateway::{FileRange, Gateway, RpcError, SolvedRef};
 
 use super::plan::{BlobRequest, Plan};
 
@@ -51,8 +51,8 @@ pub struct FileDigest {
 /// Hashes every request of `plan` through the gateway (`refs[i]` is input
 /// `i` solved): per request, the path hashed and its digest. Globs and directory tars need the
 /// worker: they are refused here with a message saying so.
-pub async fn hash_requests(
-    bridge: &Bridge,
+pub async fn hash_requests<G: Gateway>(
+    gw: &G,
     refs: &[SolvedRef],
     plan: &Plan,
 ) -> anyhow::Result<BTreeMap<RequestId, (String, FileDigest)>> {
@@ -86,7 +86,7 @@ pub async fn hash_requests(
             let permits = permits.clone();
             let (what, r) = &requests[*i];
             async move {
-                let d = hash_file(bridge, &refs[r.input], plan, what, r, permits).await?;
+                let d = hash_file(gw, &refs[r.input], plan, what, r, permits).await?;
                 anyhow::Ok((*key, d))
             }
         })
@@ -104,8 +104,8 @@ pub async fn hash_requests(
         .collect()
 }
 
-async fn hash_file(
-    bridge: &Bridge,
+async fn hash_file<G: Gateway>(
+    gw: &G,
     input: &SolvedRef,
     plan: &Plan,
     label: &str,
@@ -114,7 +114,7 @@ async fn hash_file(
 ) -> anyhow::Result<FileDigest> {
     let what = || label.to_string();
     let at = |e: EntryError| -> anyhow::Error { plan.explain(label, req, &e).into() };
-    let stat = match bridge.stat_file(input, &req.path).await {
+    let stat = match gw.stat_file(input, &req.path).await {
         Ok(s) => s,
         Err(e) if is_not_found(&e) => {
             // A missing path, or an input that failed to build? Daemons
@@ -122,7 +122,7 @@ async fn hash_file(
             // read, and its failure ("...: not found" for an image that
             // does not exist) would read as a missing file. The input's
             // root answers which: it is there unless the input failed.
-            if let Err(failed) = bridge.read_dir_root(input).await {
+            if let Err(failed) = gw.read_dir_root(input).await {
                 let source = &plan.inputs[req.input].describe;
                 return Err(anyhow::Error::new(failed)
                     .context(format!("{label}: the {source} could not be built")));
@@ -156,7 +156,7 @@ async fn hash_file(
             async move {
                 // Closed never happens: we own the semaphore.
                 let permit = permits.acquire_owned().await?;
-                let data = bridge.read_file(input, &req.path, Some(range)).await?;
+                let data = gw.read_file(input, &req.path, Some(range)).await?;
                 anyhow::Ok((range, data, permit))
             }
         })

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::gateway::{Bridge, UserError};
+use crate::gateway::{Gateway, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
@@ -16,13 +16,13 @@ pub const INPUT_KEY: &str = "input";
 /// The contract's input: frontend input `input` (what BuildKit's
 /// postprocessor passes), else the only input given, else a `context` input
 /// (bake), else the local build context.
-pub async fn contract_input(
-    bridge: &Bridge,
+pub async fn contract_input<G: Gateway>(
+    gw: &G,
     sessions: &Sessions,
     paths: &[String],
 ) -> anyhow::Result<Input> {
-    let inputs = bridge.inputs().await?;
-    if let Some((name, def)) = pick(&inputs) {
+    let inputs = gw.inputs().await?;
+    if let Some((name, def)) = pick(inputs) {
         return Ok(Input {
             state: State::from_definition(def)?,
             describe: format!("frontend input {name:?}"),
@@ -34,13 +34,13 @@ pub async fn contract_input(
 /// A spec file's build context: a `context` frontend input (bake) or the
 /// local `context` directory, transferring only `paths` when given and
 /// nothing that matches `exclude` (`.dockerignore` patterns).
-pub async fn build_context(
-    bridge: &Bridge,
+pub async fn build_context<G: Gateway>(
+    gw: &G,
     sessions: &Sessions,
     paths: Option<&[String]>,
     exclude: &[String],
 ) -> anyhow::Result<Input> {
-    let inputs = bridge.inputs().await?;
+    let inputs = gw.inputs().await?;
     if let Some(def) = inputs.get("context") {
         return Ok(Input {
             state: State::from_definition(def)?,
@@ -106,8 +106,8 @@ pub fn image(reference: &str) -> Result<Input, UserError> {
 
 /// A named context's value (`--build-context NAME=VALUE`, option
 /// `context:NAME`): `local:DIR`, `docker-image://REF` or `input:KEY`.
-pub async fn named(
-    bridge: &Bridge,
+pub async fn named<G: Gateway>(
+    gw: &G,
     sessions: &Sessions,
     name: &str,
     value: &str,
@@ -126,7 +126,7 @@ pub async fn named(
         return Ok(input);
     }
     if let Some(key) = value.strip_prefix("input:") {
-        let inputs = bridge.inputs().await?;
+        let inputs = gw.inputs().await?;
         let def = inputs.get(key).ok_or_else(|| {
             UserError::new(format!(
                 "context {name:?} names frontend input {key:?}, which this build does not have (it has: {})",

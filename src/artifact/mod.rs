@@ -36,7 +36,7 @@ use anyhow::Context as _;
 use futures_util::FutureExt as _;
 
 use crate::blobtool::{BlobReport, RequestId};
-use crate::gateway::{Bridge, Options, ReturnError, RpcError, SolvedRef, UserError};
+use crate::gateway::{Bridge, Gateway, Options, ReturnError, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
 
 pub use config::{Config, HASH_MODE_KEY, HashMode, Mode};
@@ -88,22 +88,22 @@ pub async fn serve(bridge: Bridge, opts: &Options) -> Result<(), RpcError> {
 }
 
 /// Runs the frontend against a connected gateway.
-pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResult> {
+pub async fn build<G: Gateway>(gw: &G, opts: &Options) -> anyhow::Result<BuildResult> {
     // The door: below here only the typed configuration is read.
     let cfg = Config::from_options(opts)?;
     if let Some(answer) = subrequest::handle(&cfg) {
         return answer;
     }
-    let caps = bridge.caps();
+    let caps = gw.caps();
     caps.require_gateway("solve.base", "solve the build input")?;
     caps.require_gateway("statfile", "check that each layer is a regular file")?;
     caps.require_gateway("readfile", "read layer files")?;
     let plan = match &cfg.mode {
         Mode::Wrap { frontend, source } => {
-            wrap::plan(bridge, &cfg, frontend, source.as_deref()).await?
+            wrap::plan(gw, &cfg, frontend, source.as_deref()).await?
         }
-        Mode::Contract => contract::plan(bridge, &cfg).await?,
-        Mode::SpecFile => from_file::plan(bridge, &cfg).await?,
+        Mode::Contract => contract::plan(gw, &cfg).await?,
+        Mode::SpecFile => from_file::plan(gw, &cfg).await?,
     };
     let plan = plan.numbered();
     tracing::info!(
@@ -111,7 +111,7 @@ pub async fn build(bridge: &Bridge, opts: &Options) -> anyhow::Result<BuildResul
         inputs = plan.inputs.len(),
         "plan ready"
     );
-    execute(bridge, &cfg, &plan).await
+    execute(gw, &cfg, &plan).await
 }
 
 /// Blobs of every plan request, and where they are.
@@ -126,17 +126,19 @@ struct Produced {
 /// Hashes the plan's blobs, in the worker when possible (one read of each
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
-async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<Produced> {
+async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<Produced> {
     for input in &plan.inputs {
-        check_caps(bridge, &input.state.marshal(), "load the artifact input")?;
+        check_caps(gw, &input.state.marshal(), "load the artifact input")?;
     }
     let mode = cfg.hash;
     let exec_caps = ["exec.meta.base", "exec.mount.bind"].map(String::from);
     let worker = match mode {
         HashMode::Gateway => None,
         _ if plan.requests().is_empty() => None,
-        _ => match blobs::self_image(bridge, cfg.own_image.as_deref()).await {
-            Ok(Some(found)) if bridge.caps().require_llb(&exec_caps, "").is_ok() => Some(found),
+        _ => match blobs::self_image(gw, cfg.own_definition.as_deref(), cfg.own_image.as_deref())
+            .await
+        {
+            Ok(Some(found)) if gw.caps().require_llb(&exec_caps, "").is_ok() => Some(found),
             Ok(_) if mode == HashMode::Auto => None,
             Ok(_) => {
                 return Err(UserError::new(format!(
@@ -154,7 +156,7 @@ async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Re
     };
     if let Some((image, binary)) = worker {
         // `--no-cache` hashes again.
-        match blobs::write_in_worker(bridge, &image, &binary, plan, cfg.no_cache).await {
+        match blobs::write_in_worker(gw, &image, &binary, plan, cfg.no_cache).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,
@@ -169,13 +171,13 @@ async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Re
     }
     let mut refs = Vec::new();
     for input in &plan.inputs {
-        let r = bridge
+        let r = gw
             .solve(input.state.marshal().into_pb())
             .await
             .with_context(|| format!("solving the {}", input.describe))?;
         refs.push(r);
     }
-    let blobs = hash::hash_requests(bridge, &refs, plan)
+    let blobs = hash::hash_requests(gw, &refs, plan)
         .await?
         .into_iter()
         .map(|(id, (path, d))| {
@@ -195,8 +197,12 @@ async fn produce(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Re
 }
 
 /// Executes a plan: blobs, documents, the layout's LLB.
-async fn execute(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<BuildResult> {
-    let produced = produce(bridge, cfg, plan).await?;
+async fn execute<G: Gateway>(
+    gw: &G,
+    cfg: &Config,
+    plan: &plan::Plan,
+) -> anyhow::Result<BuildResult> {
+    let produced = produce(gw, cfg, plan).await?;
     tracing::info!(worker = produced.dir.is_some(), "blobs ready");
     let docs = Documents::of(plan, &produced.blobs)?;
     let (layout, inline) = (&docs.layout, &docs.inline);
@@ -215,8 +221,8 @@ async fn execute(bridge: &Bridge, cfg: &Config, plan: &plan::Plan) -> anyhow::Re
         }
     };
     let def = state.marshal();
-    check_caps(bridge, &def, "assemble the OCI layout")?;
-    let layout_ref = bridge
+    check_caps(gw, &def, "assemble the OCI layout")?;
+    let layout_ref = gw
         .solve(def.into_pb())
         .await
         .context("assembling the OCI layout")?;
@@ -237,6 +243,6 @@ fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble
     }
 }
 
-fn check_caps(bridge: &Bridge, def: &Definition, purpose: &str) -> anyhow::Result<()> {
-    Ok(bridge.caps().require_llb(&def.required_caps(), purpose)?)
+fn check_caps<G: Gateway>(gw: &G, def: &Definition, purpose: &str) -> anyhow::Result<()> {
+    Ok(gw.caps().require_llb(&def.required_caps(), purpose)?)
 }

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
 use serde_json::Value;
 
-use crate::gateway::{Bridge, FrontendResult, UserError};
+use crate::gateway::{FrontendResult, Gateway, UserError};
 use crate::llb::State;
 
 use super::config::Config;
@@ -34,8 +34,8 @@ const PLATFORMS_KEY: &str = "refs.platforms";
 /// user's options (`user`: [`Config::forwarded`]) plus `extra`, and our
 /// inputs; waits for it to finish so
 /// its errors are reported as its own.
-pub async fn run_inner(
-    bridge: &Bridge,
+pub async fn run_inner<G: Gateway>(
+    gw: &G,
     user: &BTreeMap<String, String>,
     frontend: &str,
     source: Option<&str>,
@@ -53,10 +53,10 @@ pub async fn run_inner(
         forwarded.insert("source".to_string(), source.to_string());
     }
     forwarded.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let inputs = bridge.inputs().await?;
+    let inputs = gw.inputs().await?;
     let failed = || format!("the wrapped {frontend} build failed");
-    let result = bridge
-        .solve_frontend(frontend, forwarded, inputs)
+    let result = gw
+        .solve_frontend(frontend, forwarded, inputs.clone())
         .await
         .with_context(failed)?;
     // Solves can be lazy (older daemons ignore `evaluate`): touch each
@@ -64,20 +64,20 @@ pub async fn run_inner(
     // layer reads from it.
     for r in result.single.iter().chain(result.refs.values()) {
         let solved = crate::gateway::SolvedRef { id: r.id.clone() };
-        bridge.read_dir_root(&solved).await.with_context(failed)?;
+        gw.read_dir_root(&solved).await.with_context(failed)?;
     }
     Ok(result)
 }
 
 /// Runs the inner build and plans the artifact of its result.
-pub async fn plan(
-    bridge: &Bridge,
+pub async fn plan<G: Gateway>(
+    gw: &G,
     cfg: &Config,
     frontend: &str,
     source: Option<&str>,
 ) -> anyhow::Result<Plan> {
     let source = source.filter(|_| frontend == "gateway.v0");
-    let result = run_inner(bridge, &cfg.forwarded, frontend, source, &BTreeMap::new()).await?;
+    let result = run_inner(gw, &cfg.forwarded, frontend, source, &BTreeMap::new()).await?;
     let described = match source {
         Some(s) => format!("result of {s}"),
         None => format!("result of the wrapped {frontend} build"),

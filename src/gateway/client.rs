@@ -13,6 +13,7 @@ use crate::proto::fstypes::Stat;
 use crate::proto::gw::{self, llb_bridge_client::LlbBridgeClient};
 use crate::proto::pb;
 
+use super::api::Gateway;
 use super::caps::Caps;
 use super::status::{ReturnError, RpcError};
 
@@ -57,6 +58,8 @@ pub struct FileRange {
 pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     caps: Caps,
+    /// The frontend inputs, asked for once.
+    inputs: tokio::sync::OnceCell<BTreeMap<String, pb::Definition>>,
 }
 
 fn rpc(name: &'static str) -> impl FnOnce(tonic::Status) -> RpcError {
@@ -108,46 +111,11 @@ impl Bridge {
             .map_err(rpc("Ping"))?
             .into_inner();
         let caps = Caps::from_pong(&pong.frontend_api_caps, &pong.llb_caps);
-        Ok(Bridge { client, caps })
-    }
-
-    /// The daemon's caps.
-    pub fn caps(&self) -> &Caps {
-        &self.caps
-    }
-
-    /// Definitions the caller passed as frontend inputs; none on daemons
-    /// without the `frontend.inputs` cap.
-    pub async fn inputs(&self) -> anyhow::Result<BTreeMap<String, pb::Definition>> {
-        if !self.caps.has_gateway("frontend.inputs") {
-            return Ok(BTreeMap::new());
-        }
-        let resp = self
-            .client
-            .clone()
-            .inputs(gw::InputsRequest {})
-            .await
-            .map_err(rpc("Inputs"))?;
-        Ok(resp.into_inner().definitions)
-    }
-
-    /// Solves `def` and returns its single result. Solving is lazy on the
-    /// daemon side: errors in the graph may surface on the first read.
-    pub async fn solve(&self, def: pb::Definition) -> anyhow::Result<SolvedRef> {
-        let resp = self
-            .send_solve(gw::SolveRequest {
-                definition: Some(def),
-                ..Default::default()
-            })
-            .await?;
-        match resp.result.and_then(|r| r.result) {
-            Some(gw::result::Result::Ref(r)) => Ok(SolvedRef { id: r.id }),
-            Some(gw::result::Result::RefDeprecated(id)) => Ok(SolvedRef { id }),
-            Some(gw::result::Result::Refs(_) | gw::result::Result::RefsDeprecated(_)) => {
-                anyhow::bail!("Solve returned several results where one was expected")
-            }
-            None => Ok(SolvedRef { id: resp.r#ref }),
-        }
+        Ok(Bridge {
+            client,
+            caps,
+            inputs: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// Sends a Solve asking for results as refs, like BuildKit's Go client
@@ -158,164 +126,6 @@ impl Bridge {
         req.allow_result_array_ref = true;
         let resp = self.client.clone().solve(req).await.map_err(rpc("Solve"))?;
         Ok(resp.into_inner())
-    }
-
-    /// Runs frontend `frontend` with `opts` and `inputs`, as a client
-    /// would, and returns its result with the metadata it set. The refs
-    /// carry their definitions, so they can be used inside our own graph.
-    pub async fn solve_frontend(
-        &self,
-        frontend: &str,
-        opts: BTreeMap<String, String>,
-        inputs: BTreeMap<String, pb::Definition>,
-    ) -> Result<FrontendResult, RpcError> {
-        let resp = self
-            .send_solve(gw::SolveRequest {
-                frontend: frontend.to_string(),
-                frontend_opt: opts,
-                frontend_inputs: inputs,
-                // Build it now, so its errors are its own and not a later read's.
-                evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
-                ..Default::default()
-            })
-            .await?;
-        let result = resp.result.unwrap_or_default();
-        let mut out = FrontendResult {
-            metadata: result.metadata,
-            ..Default::default()
-        };
-        match result.result {
-            Some(gw::result::Result::Ref(r)) => out.single = Some(r),
-            Some(gw::result::Result::RefDeprecated(id)) => {
-                out.single = Some(gw::Ref { id, def: None })
-            }
-            Some(gw::result::Result::Refs(m)) => out.refs = m.refs,
-            Some(gw::result::Result::RefsDeprecated(m)) => {
-                out.refs = m
-                    .refs
-                    .into_iter()
-                    .map(|(k, id)| (k, gw::Ref { id, def: None }))
-                    .collect();
-            }
-            None => {
-                out.single = Some(gw::Ref {
-                    id: resp.r#ref,
-                    def: None,
-                })
-            }
-        }
-        Ok(out)
-    }
-
-    /// Stats `path` inside `r`. BuildKit resolves symlinks within the ref's
-    /// root, so the stat describes what the path points to.
-    pub async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
-        let req = gw::StatFileRequest {
-            r#ref: r.id.clone(),
-            path: path.to_string(),
-        };
-        let resp = self
-            .client
-            .clone()
-            .stat_file(req)
-            .await
-            .map_err(rpc("StatFile"))?;
-        Ok(resp.into_inner().stat.unwrap_or_default())
-    }
-
-    /// Reads `path` (or a range of it) from `r`. Whole-file reads above
-    /// 16 MiB fail on the daemon: read big files in ranges.
-    pub async fn read_file(
-        &self,
-        r: &SolvedRef,
-        path: &str,
-        range: Option<FileRange>,
-    ) -> Result<Vec<u8>, RpcError> {
-        let req = gw::ReadFileRequest {
-            r#ref: r.id.clone(),
-            file_path: path.to_string(),
-            range: range.map(|r| gw::FileRange {
-                offset: r.offset as i64,
-                length: r.length as i64,
-            }),
-        };
-        let resp = self
-            .client
-            .clone()
-            .read_file(req)
-            .await
-            .map_err(rpc("ReadFile"))?;
-        Ok(resp.into_inner().data)
-    }
-
-    /// Reads a whole file of `r` in ranges, so its size is not bounded by
-    /// the 16 MiB message limit (only by `max`, which callers set).
-    pub async fn read_all(&self, r: &SolvedRef, path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
-        let stat = self.stat_file(r, path).await?;
-        self.read_stated(r, path, &stat, max).await
-    }
-
-    /// [`Bridge::read_all`] for a file already stat'ed (so callers that
-    /// check the stat themselves don't stat twice).
-    pub async fn read_stated(
-        &self,
-        r: &SolvedRef,
-        path: &str,
-        stat: &Stat,
-        max: u64,
-    ) -> anyhow::Result<Vec<u8>> {
-        let size = u64::try_from(stat.size).unwrap_or(0);
-        anyhow::ensure!(
-            size <= max,
-            "{path} is {size} bytes, more than the {max} allowed"
-        );
-        let mut out = Vec::with_capacity(size as usize);
-        while (out.len() as u64) < size {
-            let offset = out.len() as u64;
-            let length = (size - offset).min(4 << 20);
-            let chunk = self
-                .read_file(r, path, Some(FileRange { offset, length }))
-                .await?;
-            anyhow::ensure!(!chunk.is_empty(), "{path}: short read at offset {offset}");
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out)
-    }
-
-    /// Resolves an image reference to its manifest digest and config JSON.
-    pub async fn resolve_image_config(
-        &self,
-        reference: &str,
-    ) -> Result<(String, Vec<u8>), RpcError> {
-        let req = gw::ResolveImageConfigRequest {
-            r#ref: reference.to_string(),
-            log_name: format!("[artifact] resolve {reference}"),
-            ..Default::default()
-        };
-        let resp = self
-            .client
-            .clone()
-            .resolve_image_config(req)
-            .await
-            .map_err(rpc("ResolveImageConfig"))?
-            .into_inner();
-        Ok((resp.digest, resp.config))
-    }
-
-    /// Lists the top of `r` (entries matching a pattern no file has): cheap,
-    /// but it makes the daemon build `r`, so its errors surface now.
-    pub async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
-        let req = gw::ReadDirRequest {
-            r#ref: r.id.clone(),
-            dir_path: "/".to_string(),
-            include_pattern: ".artifact-none".to_string(),
-        };
-        self.client
-            .clone()
-            .read_dir(req)
-            .await
-            .map_err(rpc("ReadDir"))?;
-        Ok(())
     }
 
     /// Finishes the build with `r` as its result.
@@ -394,5 +204,163 @@ impl Bridge {
     async fn send_return(mut self, req: gw::ReturnRequest) -> Result<(), RpcError> {
         self.client.r#return(req).await.map_err(rpc("Return"))?;
         Ok(())
+    }
+}
+
+impl Gateway for Bridge {
+    fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    async fn inputs(&self) -> Result<&BTreeMap<String, pb::Definition>, RpcError> {
+        self.inputs
+            .get_or_try_init(|| async {
+                if !self.caps.has_gateway("frontend.inputs") {
+                    return Ok(BTreeMap::new());
+                }
+                let resp = self
+                    .client
+                    .clone()
+                    .inputs(gw::InputsRequest {})
+                    .await
+                    .map_err(rpc("Inputs"))?;
+                Ok(resp.into_inner().definitions)
+            })
+            .await
+    }
+
+    async fn solve(&self, def: pb::Definition) -> Result<SolvedRef, RpcError> {
+        let resp = self
+            .send_solve(gw::SolveRequest {
+                definition: Some(def),
+                ..Default::default()
+            })
+            .await?;
+        match resp.result.and_then(|r| r.result) {
+            Some(gw::result::Result::Ref(r)) => Ok(SolvedRef { id: r.id }),
+            Some(gw::result::Result::RefDeprecated(id)) => Ok(SolvedRef { id }),
+            Some(gw::result::Result::Refs(_) | gw::result::Result::RefsDeprecated(_)) => {
+                Err(RpcError {
+                    rpc: "Solve",
+                    status: tonic::Status::internal(
+                        "the daemon returned several results where one was expected",
+                    ),
+                })
+            }
+            None => Ok(SolvedRef { id: resp.r#ref }),
+        }
+    }
+
+    async fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: BTreeMap<String, String>,
+        inputs: BTreeMap<String, pb::Definition>,
+    ) -> Result<FrontendResult, RpcError> {
+        let resp = self
+            .send_solve(gw::SolveRequest {
+                frontend: frontend.to_string(),
+                frontend_opt: opts,
+                frontend_inputs: inputs,
+                // Build it now, so its errors are its own and not a later read's.
+                evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
+                ..Default::default()
+            })
+            .await?;
+        let result = resp.result.unwrap_or_default();
+        let mut out = FrontendResult {
+            metadata: result.metadata,
+            ..Default::default()
+        };
+        match result.result {
+            Some(gw::result::Result::Ref(r)) => out.single = Some(r),
+            Some(gw::result::Result::RefDeprecated(id)) => {
+                out.single = Some(gw::Ref { id, def: None })
+            }
+            Some(gw::result::Result::Refs(m)) => out.refs = m.refs,
+            Some(gw::result::Result::RefsDeprecated(m)) => {
+                out.refs = m
+                    .refs
+                    .into_iter()
+                    .map(|(k, id)| (k, gw::Ref { id, def: None }))
+                    .collect();
+            }
+            None => {
+                out.single = Some(gw::Ref {
+                    id: resp.r#ref,
+                    def: None,
+                })
+            }
+        }
+        Ok(out)
+    }
+
+    async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
+        let req = gw::StatFileRequest {
+            r#ref: r.id.clone(),
+            path: path.to_string(),
+        };
+        let resp = self
+            .client
+            .clone()
+            .stat_file(req)
+            .await
+            .map_err(rpc("StatFile"))?;
+        Ok(resp.into_inner().stat.unwrap_or_default())
+    }
+
+    async fn read_file(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        range: Option<FileRange>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let req = gw::ReadFileRequest {
+            r#ref: r.id.clone(),
+            file_path: path.to_string(),
+            range: range.map(|r| gw::FileRange {
+                offset: r.offset as i64,
+                length: r.length as i64,
+            }),
+        };
+        let resp = self
+            .client
+            .clone()
+            .read_file(req)
+            .await
+            .map_err(rpc("ReadFile"))?;
+        Ok(resp.into_inner().data)
+    }
+
+    async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
+        // Entries matching a pattern no file has: cheap, but the daemon
+        // must build `r` to answer.
+        let req = gw::ReadDirRequest {
+            r#ref: r.id.clone(),
+            dir_path: "/".to_string(),
+            include_pattern: ".artifact-none".to_string(),
+        };
+        self.client
+            .clone()
+            .read_dir(req)
+            .await
+            .map_err(rpc("ReadDir"))?;
+        Ok(())
+    }
+
+    async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {
+        let req = gw::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            log_name: format!("[artifact] resolve {reference}"),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await
+            .map_err(rpc("ResolveImageConfig"))?
+            .into_inner();
+        Ok((resp.digest, resp.config))
     }
 }

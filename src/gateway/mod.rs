@@ -4,14 +4,17 @@
 //! serves the `LLBBridge` gRPC service over the frontend's stdin/stdout.
 //! This module parses those options, connects over stdio, negotiates
 //! capabilities with `Ping`, wraps the RPCs the frontend uses, and makes
-//! sure `Return` is sent exactly once.
+//! sure `Return` is sent exactly once. The frontend's logic sees only the
+//! [`Gateway`] trait, so it can also run against an in-process fake.
 
+mod api;
 mod caps;
 mod client;
 mod options;
 mod status;
 
+pub use api::Gateway;
 pub use caps::{Caps, MissingCap};
 pub use client::{Bridge, FileRange, FrontendResult, SolvedRef};
-pub use options::{Options, from_env};
+pub use options::{FRONTEND_BIN, Options, from_env};
 pub use status::{CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError};

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+/// Where BuildKit 0.10+ puts the definition of the frontend's own image.
+pub const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
+
 /// The raw options and session a frontend was started with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
@@ -10,6 +13,9 @@ pub struct Options {
     pub opts: BTreeMap<String, String>,
     /// `BUILDKIT_SESSION_ID`: the client session that owns local dirs.
     pub session_id: String,
+    /// The bytes of [`FRONTEND_BIN`] (a `pb.Definition` of our image), on
+    /// daemons that mount it.
+    pub frontend_bin: Option<Vec<u8>>,
 }
 
 impl Options {

@@ -1,0 +1,129 @@
+//! [`Gateway`]: the few calls the artifact logic makes to buildkitd.
+//!
+//! The logic is written against this trait, not the gRPC client, so that it
+//! can run in-process against a fake that solves our LLB itself (the
+//! worker's exec included) and be tested without a daemon. [`Bridge`] is
+//! the real one; `Return` stays on it alone, so a build can't send it.
+//!
+//! [`Bridge`]: super::Bridge
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use crate::proto::fstypes::Stat;
+use crate::proto::pb;
+
+use super::caps::Caps;
+use super::client::{FileRange, FrontendResult, SolvedRef};
+use super::status::{RpcError, UserError};
+
+/// Bytes per ranged read of a whole file: well under buildkitd's 16 MiB
+/// message limit.
+const READ_CHUNK: u64 = 4 << 20;
+
+/// What the frontend asks of buildkitd while it builds.
+///
+/// Futures are `Send` so an implementation may be driven from any runtime
+/// thread.
+pub trait Gateway: Sync {
+    /// The daemon's caps, from `Ping`.
+    fn caps(&self) -> &Caps;
+
+    /// Definitions the caller passed as frontend inputs (none on daemons
+    /// without the `frontend.inputs` cap). Asked of the daemon once per
+    /// build, however often it is called.
+    fn inputs(
+        &self,
+    ) -> impl Future<Output = Result<&BTreeMap<String, pb::Definition>, RpcError>> + Send;
+
+    /// Solves `def` and returns its single result. Solving may be lazy:
+    /// errors in the graph may surface on the first read.
+    fn solve(
+        &self,
+        def: pb::Definition,
+    ) -> impl Future<Output = Result<SolvedRef, RpcError>> + Send;
+
+    /// Runs frontend `frontend` with `opts` and `inputs`, as a client would,
+    /// and returns its result and the metadata it set.
+    fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: BTreeMap<String, String>,
+        inputs: BTreeMap<String, pb::Definition>,
+    ) -> impl Future<Output = Result<FrontendResult, RpcError>> + Send;
+
+    /// Stats `path` inside `r`, symlinks resolved within the ref's root.
+    fn stat_file(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+    ) -> impl Future<Output = Result<Stat, RpcError>> + Send;
+
+    /// Reads `path` (or a range of it) from `r`. Whole-file reads above
+    /// 16 MiB fail on the daemon: read big files in ranges.
+    fn read_file(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        range: Option<FileRange>,
+    ) -> impl Future<Output = Result<Vec<u8>, RpcError>> + Send;
+
+    /// Makes the daemon build `r` (by listing its root), so that an input
+    /// that failed says so now, with BuildKit's own error.
+    fn read_dir_root(&self, r: &SolvedRef) -> impl Future<Output = Result<(), RpcError>> + Send;
+
+    /// Resolves an image reference to its manifest digest and config JSON.
+    fn resolve_image_config(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<(String, Vec<u8>), RpcError>> + Send;
+
+    /// Reads a whole file of `r` in ranges, so its size is bounded by
+    /// `max` and not by the message limit.
+    fn read_all(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        max: u64,
+    ) -> impl Future<Output = anyhow::Result<Vec<u8>>> + Send {
+        async move {
+            let stat = self.stat_file(r, path).await?;
+            self.read_stated(r, path, &stat, max).await
+        }
+    }
+
+    /// [`Gateway::read_all`] for a file already stat'ed, so callers that
+    /// check the stat themselves don't stat twice. Too big a file is the
+    /// user's to fix.
+    fn read_stated(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        stat: &Stat,
+        max: u64,
+    ) -> impl Future<Output = anyhow::Result<Vec<u8>>> + Send {
+        async move {
+            let size = u64::try_from(stat.size).unwrap_or(0);
+            if size > max {
+                return Err(UserError::new(format!(
+                    "{path} is {size} bytes, more than the {max} allowed"
+                ))
+                .into());
+            }
+            let mut out = Vec::with_capacity(size as usize);
+            while (out.len() as u64) < size {
+                let offset = out.len() as u64;
+                let length = (size - offset).min(READ_CHUNK);
+                let chunk = self
+                    .read_file(r, path, Some(FileRange { offset, length }))
+                    .await?;
+                anyhow::ensure!(
+                    !chunk.is_empty(),
+                    "{path}: short read at offset {offset} (the file changed while it was read)"
+                );
+                out.extend_from_slice(&chunk);
+            }
+            Ok(out)
+        }
+    }
+}
