@@ -1,0 +1,417 @@
+//! The frontend's planning and producing logic, run in-process against
+//! [`solver::Solver`], a fake gateway that solves our LLB itself and runs
+//! the blob writer as the worker would. Every path is covered without a
+//! daemon: hashing in the worker and through the gateway, the fallback
+//! between them, and the errors of each. The end-to-end suite (`e2e.rs`)
+//! runs the same builds on real BuildKit.
+
+#[path = "inproc/solver.rs"]
+mod solver;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use artifact_frontend::artifact;
+use artifact_frontend::gateway::{self, CODE_INVALID_ARGUMENT, Options, ReturnError};
+use artifact_frontend::llb::{self, ImageRef};
+use prost::Message as _;
+
+use solver::{OWN_IMAGE, Solver};
+
+const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
+
+/// How the frontend finds its own image, to run the blob writer.
+#[derive(Clone, Copy, PartialEq)]
+enum Own {
+    /// BuildKit 0.10+: `frontend.bin` holds its definition.
+    FrontendBin,
+    /// Older daemons: the `source` option names it.
+    Source,
+    /// Neither.
+    Unknown,
+}
+
+fn options(pairs: &[(&str, &str)], own: Own) -> Options {
+    let env: Vec<(String, String)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}")))
+        .collect();
+    let mut opts = gateway::from_env(env);
+    match own {
+        Own::FrontendBin => {
+            let image = llb::image(&ImageRef::parse(OWN_IMAGE).unwrap(), None);
+            opts.frontend_bin = Some(image.marshal().into_pb().encode_to_vec());
+        }
+        Own::Source => {
+            opts.opts.insert("source".into(), OWN_IMAGE.into());
+        }
+        Own::Unknown => {}
+    }
+    opts
+}
+
+/// Builds and gives the layout's directory, or the error `Return` would
+/// carry.
+async fn build(solver: &Solver, pairs: &[(&str, &str)], own: Own) -> Result<PathBuf, ReturnError> {
+    match artifact::build(solver, &options(pairs, own)).await {
+        Ok(res) => Ok(solver.dir(&res.layout)),
+        Err(e) => Err(ReturnError::from_error(&e)),
+    }
+}
+
+fn vector_opts(hash: &'static str) -> Vec<(&'static str, String)> {
+    let layers = fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap();
+    vec![
+        (
+            "containerimage.artifact.type",
+            "application/vnd.example.artifact.v1".into(),
+        ),
+        (
+            "containerimage.artifact.config.mediatype",
+            "application/vnd.example.config.v1+json".into(),
+        ),
+        ("containerimage.artifact.layers", layers),
+        ("artifact.hash", hash.into()),
+    ]
+}
+
+fn borrow<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A build context of `files` (path, bytes), with the spec file in it.
+fn context(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, data) in files {
+        let p = dir.path().join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, data).unwrap();
+    }
+    dir
+}
+
+fn serving(dir: &Path) -> Solver {
+    Solver::new().local("context", dir).local("dockerfile", dir)
+}
+
+#[tokio::test]
+async fn both_hashing_paths_write_the_reference_layout() {
+    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let input = Path::new(VECTOR).join("input");
+    for (hash, own) in [
+        ("gateway", Own::Unknown),
+        ("exec", Own::FrontendBin),
+        ("exec", Own::Source),
+        ("auto", Own::FrontendBin),
+    ] {
+        let solver = Solver::new().local("context", &input);
+        let layout = build(&solver, &borrow(&vector_opts(hash)), own)
+            .await
+            .unwrap_or_else(|e| panic!("hash={hash}: {}", e.message));
+        assert_eq!(tree(&layout), expected, "hash={hash}");
+        let calls = solver.calls();
+        // The worker reads every file itself; the gateway path reads them
+        // over the wire and runs nothing.
+        let worker = hash != "gateway";
+        assert_eq!(calls.execs, usize::from(worker), "hash={hash}");
+        assert_eq!(calls.stats > 1, !worker, "hash={hash}: {calls:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_daemon_that_cannot_run_our_image_falls_back_to_the_gateway() {
+    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let input = Path::new(VECTOR).join("input");
+    let solver = Solver::new().local("context", &input).failing_execs();
+    let layout = build(&solver, &borrow(&vector_opts("auto")), Own::FrontendBin)
+        .await
+        .unwrap();
+    assert_eq!(tree(&layout), expected);
+
+    // Asked for the worker explicitly, the failure is the answer.
+    let solver = Solver::new().local("context", &input).failing_execs();
+    let err = build(&solver, &borrow(&vector_opts("exec")), Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("hashing layers in the worker"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("exec format error"), "{}", err.message);
+    assert_ne!(err.code, 0);
+
+    // With no way to know our image, `exec` says what to do instead.
+    let solver = Solver::new().local("context", &input);
+    let err = build(&solver, &borrow(&vector_opts("exec")), Own::Unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert!(
+        err.message.contains("artifact.hash=gateway"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn a_problem_the_worker_finds_is_reported_with_its_file_not_retried() {
+    let ctx = context(&[
+        ("site/index.html", b"<p>hi</p>"),
+        (
+            "Artifactfile",
+            b"ARTIFACT application/vnd.example.docs.v1\nLAYER application/vnd.oci.image.layer.v1.tar site\n",
+        ),
+    ]);
+    let fifo = ctx.path().join("site/queue");
+    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let solver = serving(ctx.path());
+    let err = build(&solver, &[], Own::FrontendBin).await.unwrap_err();
+    assert!(err.message.contains("site/queue"), "{}", err.message);
+    assert!(err.message.contains("Artifactfile:2"), "{}", err.message);
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
+    // The worker's answer is final: nothing was hashed through the gateway.
+    assert_eq!(solver.calls().execs, 1);
+    assert!(!err.message.contains("gateway"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_missing_file_reads_the_same_on_both_paths() {
+    let ctx = context(&[
+        ("a.txt", b"a"),
+        (
+            "Artifactfile",
+            b"ARTIFACT application/vnd.example.v1\nLAYER text/plain a.txt\nLAYER text/plain b.txt\n",
+        ),
+    ]);
+    let mut messages = Vec::new();
+    for (hash, own) in [("gateway", Own::Unknown), ("exec", Own::FrontendBin)] {
+        let solver = serving(ctx.path());
+        let err = build(&solver, &[("artifact.hash", hash)], own)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
+        assert!(err.message.contains("b.txt"), "{}", err.message);
+        assert!(
+            !err.details.is_empty(),
+            "the line is attached as a source detail"
+        );
+        messages.push(err.message);
+    }
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[tokio::test]
+async fn globs_and_directories_are_packed_in_the_worker_and_refused_without_it() {
+    let ctx = context(&[
+        ("docs/a/README.md", b"# a"),
+        ("docs/b/README.md", b"# b"),
+        ("site/index.html", b"<p>hi</p>"),
+        (
+            "Artifactfile",
+            b"ARTIFACT application/vnd.example.docs.v1\n\
+              LAYER application/vnd.oci.image.layer.v1.tar+gzip site\n\
+              LAYER text/markdown docs/**/README.md\n",
+        ),
+    ]);
+    let solver = serving(ctx.path());
+    let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let layers = summary.manifests[0].manifest["layers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let titles: Vec<&str> = layers
+        .iter()
+        .map(|l| {
+            l["annotations"]["org.opencontainers.image.title"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(titles, ["site", "a/README.md", "b/README.md"]);
+    // Same input, same bytes.
+    let other = serving(ctx.path());
+    let again = build(&other, &[], Own::FrontendBin).await.unwrap();
+    assert_eq!(tree(&layout), tree(&again));
+
+    let solver = serving(ctx.path());
+    let err = build(&solver, &[("artifact.hash", "gateway")], Own::Unknown)
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("inside the worker"), "{}", err.message);
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+}
+
+#[tokio::test]
+async fn a_modelfile_model_is_packed_with_its_config_in_the_worker() {
+    let ctx = context(&[
+        ("config.json", br#"{"torch_dtype":"bfloat16"}"#),
+        ("model.safetensors", &[7u8; 4096]),
+        ("tokenizer/vocab.txt", b"a\nb\n"),
+        (
+            "Modelfile",
+            b"NAME tiny\nCONFIG config.json\nMODEL model.safetensors\nCODE tokenizer\n",
+        ),
+    ]);
+    let solver = serving(ctx.path());
+    let layout = build(&solver, &[("filename", "Modelfile")], Own::FrontendBin)
+        .await
+        .unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let m = &summary.manifests[0].manifest;
+    assert_eq!(
+        m["artifactType"],
+        "application/vnd.cncf.model.manifest.v1+json"
+    );
+    let config: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            layout.join("blobs/sha256").join(
+                m["config"]["digest"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("sha256:"),
+            ),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config["descriptor"]["name"], "tiny");
+    // Raw layers: a diffId is the layer's own digest.
+    let digests: Vec<&serde_json::Value> = m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["digest"])
+        .collect();
+    let diff_ids: Vec<&serde_json::Value> = config["modelfs"]["diffIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(diff_ids.len(), 3);
+    assert_eq!(diff_ids, digests);
+    assert_eq!(solver.calls().execs, 1);
+}
+
+#[tokio::test]
+async fn no_cache_makes_the_worker_hash_again() {
+    let input = Path::new(VECTOR).join("input");
+    for (extra, ignoring) in [(None, 0), (Some(("no-cache", "")), 1)] {
+        let solver = Solver::new().local("context", &input);
+        let owned = vector_opts("exec");
+        let mut opts = borrow(&owned);
+        opts.extend(extra);
+        build(&solver, &opts, Own::FrontendBin).await.unwrap();
+        assert_eq!(solver.calls().execs_ignoring_cache, ignoring);
+    }
+}
+
+#[tokio::test]
+async fn a_daemon_without_exec_mounts_is_served_through_the_gateway() {
+    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let input = Path::new(VECTOR).join("input");
+    let gateway_caps = [
+        "solve.base",
+        "statfile",
+        "readfile",
+        "readdir",
+        "resolveimage",
+    ];
+    // An LLB cap list without exec: BuildKit would refuse the exec.
+    let llb_caps = [
+        "source.local",
+        "source.local.followpaths",
+        "source.local.sessionid",
+        "source.local.sharedkeyhint",
+        "source.image",
+        "file.base",
+    ];
+    let solver = Solver::new()
+        .local("context", &input)
+        .with_caps(&gateway_caps, &llb_caps);
+    let layout = build(&solver, &borrow(&vector_opts("auto")), Own::FrontendBin)
+        .await
+        .unwrap();
+    assert_eq!(tree(&layout), expected);
+    assert_eq!(solver.calls().execs, 0);
+
+    let solver = Solver::new()
+        .local("context", &input)
+        .with_caps(&gateway_caps, &llb_caps);
+    let err = build(&solver, &borrow(&vector_opts("exec")), Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert!(
+        err.message.contains("artifact.hash=gateway"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn files_come_from_a_frontend_input_and_from_an_image() {
+    // BuildKit's postprocessor passes the build result as input "input".
+    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let input = Path::new(VECTOR).join("input");
+    let def = llb::local("result", &Default::default())
+        .marshal()
+        .into_pb();
+    let solver = Solver::new().local("result", &input).input("input", def);
+    let layout = build(&solver, &borrow(&vector_opts("exec")), Own::FrontendBin)
+        .await
+        .unwrap();
+    assert_eq!(tree(&layout), expected);
+
+    // `FROM <image>` packages a file of the image, and a missing file
+    // names the image it was looked for in.
+    let image = context(&[("etc/model.bin", b"weights")]);
+    let ctx = context(&[(
+        "Artifactfile",
+        b"ARTIFACT application/vnd.example.v1\nFROM docker-image://example.com/models/base:1\nLAYER application/octet-stream etc/model.bin\n",
+    )]);
+    let solver = serving(ctx.path()).image("example.com/models/base:1", image.path());
+    let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let layer = &summary.manifests[0].manifest["layers"][0];
+    assert_eq!(layer["size"], 7);
+
+    let ctx = context(&[(
+        "Artifactfile",
+        b"ARTIFACT application/vnd.example.v1\nFROM docker-image://example.com/models/base:1\nLAYER application/octet-stream etc/missing.bin\n",
+    )]);
+    let solver = serving(ctx.path()).image("example.com/models/base:1", image.path());
+    let err = build(&solver, &[], Own::FrontendBin).await.unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert!(err.message.contains("etc/missing.bin"), "{}", err.message);
+    assert!(
+        err.message.contains("example.com/models/base:1"),
+        "{}",
+        err.message
+    );
+}

@@ -1,0 +1,692 @@
+//! An in-process [`Gateway`] that solves the frontend's LLB itself, on
+//! directories of a temporary dir, so the whole build (planning, hashing in
+//! the worker or through the gateway, the layout) runs in a unit test.
+//!
+//! It interprets what this frontend emits and nothing more: local and image
+//! sources (from directories the test registers), FileOps (mkdir, mkfile,
+//! copy) and one ExecOp, the blob writer, which it runs with
+//! [`blobtool::run`] over the exec's mounts as the worker would. Anything
+//! else is an error, so a new kind of op can't pass unnoticed. It is no
+//! substitute for BuildKit (the end-to-end suite runs that); it is what
+//! lets the planning and producing logic be tested on every path without a
+//! daemon. Every call is counted, so tests can assert what was asked.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, UNIX_EPOCH};
+
+use artifact_frontend::blobtool::{self, Job};
+use artifact_frontend::gateway::{Caps, FileRange, FrontendResult, Gateway, RpcError, SolvedRef};
+use artifact_frontend::proto::apicaps::ApiCap;
+use artifact_frontend::proto::fstypes::Stat;
+use artifact_frontend::proto::pb;
+use prost::Message as _;
+use sha2::{Digest as _, Sha256};
+
+/// Go's `os.FileMode` type bits, as StatFile reports them.
+const GO_DIR: u32 = 1 << 31;
+const GO_PIPE: u32 = 1 << 25;
+const GO_SOCKET: u32 = 1 << 24;
+const GO_DEVICE: u32 = 1 << 26;
+
+/// Every cap the frontend may ask for, gateway and LLB.
+const GATEWAY_CAPS: &[&str] = &[
+    "solve.base",
+    "statfile",
+    "readfile",
+    "readdir",
+    "resolveimage",
+    "frontend.inputs",
+    "proto.refarray",
+    "gateway.solve.evaluate",
+];
+const LLB_CAPS: &[&str] = &[
+    "source.local",
+    "source.local.sessionid",
+    "source.local.followpaths",
+    "source.local.includepatterns",
+    "source.local.excludepatterns",
+    "source.local.sharedkeyhint",
+    "source.image",
+    "file.base",
+    "exec.meta.base",
+    "exec.meta.network",
+    "exec.mount.bind",
+    "constraints",
+    "platform",
+    "meta.description",
+];
+
+/// What the fake was asked, for assertions.
+#[derive(Debug, Default, Clone)]
+pub struct Calls {
+    /// Definitions solved.
+    pub solves: usize,
+    /// Blob-writer execs run.
+    pub execs: usize,
+    /// Whether an exec asked to ignore the cache.
+    pub execs_ignoring_cache: usize,
+    /// StatFile calls.
+    pub stats: usize,
+    /// ReadFile calls.
+    pub reads: usize,
+    /// Inputs calls.
+    pub inputs: usize,
+}
+
+/// The fake daemon.
+pub struct Solver {
+    caps: Caps,
+    work: tempfile::TempDir,
+    locals: BTreeMap<String, PathBuf>,
+    images: BTreeMap<String, PathBuf>,
+    inputs: BTreeMap<String, pb::Definition>,
+    /// Solved results, by ref id.
+    refs: Mutex<Vec<PathBuf>>,
+    /// Outputs of every op solved, by op digest: BuildKit's cache, which
+    /// makes a vertex solved twice in one build run once.
+    cache: Mutex<BTreeMap<String, Vec<Option<PathBuf>>>>,
+    calls: Mutex<Calls>,
+    /// When set, execs fail as on a daemon that can't run our image.
+    exec_fails: bool,
+}
+
+/// Where the blob writer's binary is in the frontend image we register.
+pub const OWN_BINARY: &str = "/artifact-frontend";
+/// The frontend image's reference.
+pub const OWN_IMAGE: &str = "docker.io/example/artifact-frontend:test";
+
+fn caps(ids: &[&str]) -> Vec<ApiCap> {
+    ids.iter()
+        .map(|id| ApiCap {
+            id: id.to_string(),
+            enabled: true,
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn fail(rpc: &'static str, code: tonic::Code, message: String) -> RpcError {
+    RpcError {
+        rpc,
+        status: tonic::Status::new(code, message),
+    }
+}
+
+impl Solver {
+    /// A fake with every cap and the frontend's own image registered.
+    pub fn new() -> Solver {
+        let work = tempfile::tempdir().unwrap();
+        let own = work.path().join("own-image");
+        fs::create_dir_all(&own).unwrap();
+        fs::write(own.join(OWN_BINARY.trim_start_matches('/')), b"#!binary").unwrap();
+        Solver {
+            caps: Caps::from_pong(&caps(GATEWAY_CAPS), &caps(LLB_CAPS)),
+            work,
+            locals: BTreeMap::new(),
+            images: BTreeMap::from([(OWN_IMAGE.to_string(), own)]),
+            inputs: BTreeMap::new(),
+            refs: Mutex::new(Vec::new()),
+            cache: Mutex::new(BTreeMap::new()),
+            calls: Mutex::new(Calls::default()),
+            exec_fails: false,
+        }
+    }
+
+    /// Serves `dir` as the client's local directory `name`.
+    pub fn local(mut self, name: &str, dir: &Path) -> Solver {
+        self.locals.insert(name.to_string(), dir.to_path_buf());
+        self
+    }
+
+    /// Serves `dir` as image `reference` (normalized, as the LLB names it).
+    pub fn image(mut self, reference: &str, dir: &Path) -> Solver {
+        self.images.insert(reference.to_string(), dir.to_path_buf());
+        self
+    }
+
+    /// Passes `def` as frontend input `name`.
+    pub fn input(mut self, name: &str, def: pb::Definition) -> Solver {
+        self.inputs.insert(name.to_string(), def);
+        self
+    }
+
+    /// Makes every exec fail, as a daemon that can't run our image does.
+    pub fn failing_execs(mut self) -> Solver {
+        self.exec_fails = true;
+        self
+    }
+
+    /// The daemon's caps.
+    pub fn with_caps(mut self, gateway: &[&str], llb: &[&str]) -> Solver {
+        self.caps = Caps::from_pong(&caps(gateway), &caps(llb));
+        self
+    }
+
+    /// What was asked so far.
+    pub fn calls(&self) -> Calls {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// The directory of a solved ref.
+    pub fn dir(&self, r: &SolvedRef) -> PathBuf {
+        self.ref_dir(r).unwrap()
+    }
+
+    fn ref_dir(&self, r: &SolvedRef) -> Option<PathBuf> {
+        let i: usize = r.id.strip_prefix("ref-")?.parse().ok()?;
+        self.refs.lock().unwrap().get(i).cloned()
+    }
+
+    /// A new empty directory for a result.
+    fn scratch(&self) -> PathBuf {
+        let mut refs = self.refs.lock().unwrap();
+        let dir = self.work.path().join(format!("fs-{}", refs.len()));
+        fs::create_dir_all(&dir).unwrap();
+        // Reserve the slot so names stay unique.
+        refs.push(dir.clone());
+        dir
+    }
+
+    fn register(&self, dir: PathBuf) -> SolvedRef {
+        let mut refs = self.refs.lock().unwrap();
+        refs.push(dir);
+        SolvedRef {
+            id: format!("ref-{}", refs.len() - 1),
+        }
+    }
+
+    /// Solves a whole definition to a directory.
+    fn solve_def(&self, def: &pb::Definition) -> Result<PathBuf, String> {
+        let Some((terminal, ops)) = def.def.split_last() else {
+            return Ok(self.scratch());
+        };
+        let terminal = pb::Op::decode(terminal.as_slice()).map_err(|e| e.to_string())?;
+        let mut graph = Graph {
+            solver: self,
+            ops: ops
+                .iter()
+                .map(|b| Ok((digest(b), pb::Op::decode(b.as_slice())?)))
+                .collect::<Result<_, prost::DecodeError>>()
+                .map_err(|e| e.to_string())?,
+            metadata: &def.metadata,
+        };
+        match terminal.inputs.first() {
+            Some(edge) => graph.output(edge),
+            None => Ok(self.scratch()),
+        }
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// One definition being solved: its ops and the outputs solved so far.
+struct Graph<'a> {
+    solver: &'a Solver,
+    ops: BTreeMap<String, pb::Op>,
+    metadata: &'a BTreeMap<String, pb::OpMetadata>,
+}
+
+impl Graph<'_> {
+    /// The directory of `edge`. Each op runs once per solver (outputs are
+    /// never written after their op ran: later ops work on copies).
+    fn output(&mut self, edge: &pb::Input) -> Result<PathBuf, String> {
+        let cached = self.solver.cache.lock().unwrap().get(&edge.digest).cloned();
+        let outputs = match cached {
+            Some(outputs) => outputs,
+            None => {
+                let op = self
+                    .ops
+                    .get(&edge.digest)
+                    .cloned()
+                    .ok_or_else(|| format!("op {} is not in the definition", edge.digest))?;
+                let outputs = self.run(&edge.digest, &op)?;
+                let mut cache = self.solver.cache.lock().unwrap();
+                cache.insert(edge.digest.clone(), outputs.clone());
+                outputs
+            }
+        };
+        outputs
+            .get(edge.index as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| format!("op {} has no output {}", edge.digest, edge.index))
+    }
+
+    /// Input `i` of `op` (`-1` is scratch).
+    fn input(&mut self, op: &pb::Op, i: i64) -> Result<PathBuf, String> {
+        match usize::try_from(i).ok().and_then(|i| op.inputs.get(i)) {
+            Some(edge) => self.output(&edge.clone()),
+            None => Ok(self.solver.scratch()),
+        }
+    }
+
+    fn run(&mut self, digest: &str, op: &pb::Op) -> Result<Vec<Option<PathBuf>>, String> {
+        match &op.op {
+            Some(pb::op::Op::Source(src)) => Ok(vec![Some(self.source(src)?)]),
+            Some(pb::op::Op::File(file)) => self.file(op, file),
+            Some(pb::op::Op::Exec(exec)) => {
+                let ignore_cache = self.metadata.get(digest).is_some_and(|m| m.ignore_cache);
+                self.exec(op, exec, ignore_cache)
+            }
+            None => Err("an op with no kind".into()),
+        }
+    }
+
+    fn source(&mut self, src: &pb::SourceOp) -> Result<PathBuf, String> {
+        let out = self.solver.scratch();
+        if let Some(name) = src.identifier.strip_prefix("local://") {
+            let from = self
+                .solver
+                .locals
+                .get(name)
+                .ok_or_else(|| format!("no local directory {name:?} in this session"))?;
+            let list = |key: &str| -> Vec<String> {
+                src.attrs
+                    .get(key)
+                    .and_then(|v| serde_json::from_str(v).ok())
+                    .unwrap_or_default()
+            };
+            let filter = Transfer::new(list("local.followpaths"), list("local.excludepatterns"))?;
+            copy_tree(from, &out, "", &filter)?;
+            return Ok(out);
+        }
+        if let Some(reference) = src.identifier.strip_prefix("docker-image://") {
+            // A pinned reference is served by the image it pins.
+            let name = reference.split('@').next().unwrap_or(reference);
+            let from = self
+                .solver
+                .images
+                .get(reference)
+                .or_else(|| self.solver.images.get(name))
+                .ok_or_else(|| format!("{reference}: not found"))?;
+            copy_tree(from, &out, "", &Transfer::all())?;
+            return Ok(out);
+        }
+        Err(format!(
+            "source {} is not served by this fake",
+            src.identifier
+        ))
+    }
+
+    fn file(&mut self, op: &pb::Op, file: &pb::FileOp) -> Result<Vec<Option<PathBuf>>, String> {
+        let n_inputs = op.inputs.len() as i64;
+        let mut results: Vec<PathBuf> = Vec::new();
+        let mut output = None;
+        for action in &file.actions {
+            // Inputs below `n_inputs` are the op's; above, earlier actions'.
+            let base = if action.input >= n_inputs {
+                let prev = &results[(action.input - n_inputs) as usize];
+                let copy = self.solver.scratch();
+                copy_tree(prev, &copy, "", &Transfer::all())?;
+                copy
+            } else {
+                let from = self.input(op, action.input)?;
+                let copy = self.solver.scratch();
+                copy_tree(&from, &copy, "", &Transfer::all())?;
+                copy
+            };
+            match &action.action {
+                Some(pb::file_action::Action::Mkdir(m)) => {
+                    let path = base.join(m.path.trim_start_matches('/'));
+                    if m.make_parents {
+                        fs::create_dir_all(&path)
+                    } else {
+                        fs::create_dir(&path)
+                    }
+                    .map_err(|e| format!("mkdir {}: {e}", m.path))?;
+                    chmod(&path, m.mode)?;
+                }
+                Some(pb::file_action::Action::Mkfile(m)) => {
+                    let path = base.join(m.path.trim_start_matches('/'));
+                    fs::write(&path, &m.data).map_err(|e| format!("mkfile {}: {e}", m.path))?;
+                    chmod(&path, m.mode)?;
+                    stamp(&path, m.timestamp)?;
+                }
+                Some(pb::file_action::Action::Copy(c)) => {
+                    let from = if action.secondary_input >= n_inputs {
+                        results[(action.secondary_input - n_inputs) as usize].clone()
+                    } else {
+                        self.input(op, action.secondary_input)?
+                    };
+                    copy_action(&from, &base, c)?;
+                }
+                other => return Err(format!("file action {other:?} is not served by this fake")),
+            }
+            if action.output == 0 {
+                output = Some(base.clone());
+            }
+            results.push(base);
+        }
+        Ok(vec![output])
+    }
+
+    fn exec(
+        &mut self,
+        op: &pb::Op,
+        exec: &pb::ExecOp,
+        ignore_cache: bool,
+    ) -> Result<Vec<Option<PathBuf>>, String> {
+        if self.solver.exec_fails {
+            return Err("process \"/frontend/artifact-frontend blobs\" did not complete successfully: exec format error".into());
+        }
+        let args = exec
+            .meta
+            .as_ref()
+            .map(|m| m.args.clone())
+            .unwrap_or_default();
+        if args.get(1).map(String::as_str) != Some(blobtool::SUBCOMMAND) {
+            return Err(format!("exec {args:?} is not served by this fake"));
+        }
+        {
+            let mut calls = self.solver.calls.lock().unwrap();
+            calls.execs += 1;
+            calls.execs_ignoring_cache += usize::from(ignore_cache);
+        }
+        let mut at: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut outputs: Vec<Option<PathBuf>> = Vec::new();
+        for m in &exec.mounts {
+            let dir = self.input(op, m.input)?;
+            if m.output >= 0 {
+                let slot = m.output as usize;
+                outputs.resize(outputs.len().max(slot + 1), None);
+                outputs[slot] = Some(dir.clone());
+            }
+            at.insert(m.dest.clone(), dir);
+        }
+        // The mounts the worker's blob writer reads and writes.
+        let mounted = |p: &str| {
+            at.get(p)
+                .cloned()
+                .ok_or_else(|| format!("the exec has no mount at {p}"))
+        };
+        let binary = mounted("/frontend")?.join("artifact-frontend");
+        if !binary.is_file() {
+            return Err(format!("{}: no such file", args[0]));
+        }
+        let job: Job = serde_json::from_slice(
+            &fs::read(mounted(blobtool::JOB_DIR)?.join(blobtool::JOB_FILE))
+                .map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        let inputs: BTreeMap<usize, PathBuf> = at
+            .iter()
+            .filter_map(|(dest, dir)| {
+                let i = dest.strip_prefix(blobtool::INPUT_DIR)?.strip_prefix('/')?;
+                Some((i.parse().ok()?, dir.clone()))
+            })
+            .collect();
+        let root = |i: usize| inputs.get(&i).cloned().unwrap_or_default();
+        let report = blobtool::run(&job, &root, &mounted(blobtool::OUT_DIR)?);
+        fs::write(
+            mounted(blobtool::REPORT_DIR)?.join(blobtool::REPORT_FILE),
+            serde_json::to_vec(&report).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(outputs)
+    }
+}
+
+/// Which paths of a local directory are transferred.
+struct Transfer {
+    follow: Vec<String>,
+    exclude: Option<globset::GlobSet>,
+}
+
+impl Transfer {
+    fn all() -> Transfer {
+        Transfer {
+            follow: Vec::new(),
+            exclude: None,
+        }
+    }
+
+    fn new(follow: Vec<String>, exclude: Vec<String>) -> Result<Transfer, String> {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in &exclude {
+            set.add(globset::Glob::new(p.trim_start_matches('/')).map_err(|e| e.to_string())?);
+        }
+        Ok(Transfer {
+            follow: follow
+                .iter()
+                .map(|p| p.trim_start_matches("./").trim_matches('/').to_string())
+                .collect(),
+            exclude: (!exclude.is_empty())
+                .then(|| set.build())
+                .transpose()
+                .map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// Whether `rel` (or what is below it) goes over.
+    fn keeps(&self, rel: &str) -> bool {
+        if self.exclude.as_ref().is_some_and(|x| x.is_match(rel)) {
+            return false;
+        }
+        self.follow.is_empty()
+            || self.follow.iter().any(|f| {
+                rel == f || rel.starts_with(&format!("{f}/")) || f.starts_with(&format!("{rel}/"))
+            })
+    }
+}
+
+/// Copies the tree under `from` into `to` (links as links).
+fn copy_tree(from: &Path, to: &Path, rel: &str, filter: &Transfer) -> Result<(), String> {
+    let entries = fs::read_dir(from.join(rel)).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        if !filter.keeps(&child) {
+            continue;
+        }
+        let (src, dst) = (from.join(&child), to.join(&child));
+        let meta = fs::symlink_metadata(&src).map_err(|e| e.to_string())?;
+        if meta.is_dir() {
+            fs::create_dir_all(&dst).map_err(|e| e.to_string())?;
+            fs::set_permissions(&dst, meta.permissions()).map_err(|e| e.to_string())?;
+            copy_tree(from, to, &child, filter)?;
+        } else if meta.file_type().is_symlink() {
+            let target = fs::read_link(&src).map_err(|e| e.to_string())?;
+            std::os::unix::fs::symlink(target, &dst).map_err(|e| e.to_string())?;
+        } else if meta.is_file() {
+            fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+        } else {
+            // Pipes and sockets: recreated as what they are.
+            let c = std::ffi::CString::new(dst.to_string_lossy().as_bytes()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            let rc = unsafe { libc::mknod(c.as_ptr(), meta.mode_bits(), 0) };
+            if rc != 0 {
+                return Err(format!(
+                    "mknod {}: {}",
+                    dst.display(),
+                    std::io::Error::last_os_error()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+trait ModeBits {
+    fn mode_bits(&self) -> u32;
+}
+
+impl ModeBits for fs::Metadata {
+    fn mode_bits(&self) -> u32 {
+        std::os::unix::fs::MetadataExt::mode(self)
+    }
+}
+
+fn chmod(path: &Path, mode: i32) -> Result<(), String> {
+    if mode >= 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode as u32))
+            .map_err(|e| format!("chmod {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Sets a file's mtime to `ns` nanoseconds after the epoch (`-1`: leave).
+fn stamp(path: &Path, ns: i64) -> Result<(), String> {
+    if ns >= 0 {
+        let file = fs::File::options()
+            .write(true)
+            .open(path)
+            .map_err(|e| e.to_string())?;
+        file.set_modified(UNIX_EPOCH + Duration::from_nanos(ns as u64))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A copy action: `src` of `from` (resolved inside it) to `dest` of `to`.
+fn copy_action(from: &Path, to: &Path, c: &pb::FileActionCopy) -> Result<(), String> {
+    let rel = c.src.trim_start_matches('/');
+    let src = if c.follow_symlink {
+        blobtool::resolve_in_root(from, rel)
+    } else {
+        Some(from.join(rel))
+    }
+    .filter(|p| fs::symlink_metadata(p).is_ok())
+    .ok_or_else(|| format!("copy {}: no such file or directory", c.src))?;
+    let dest = to.join(c.dest.trim_start_matches('/'));
+    if src.is_dir() {
+        fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+        return copy_tree(&src, &dest, "", &Transfer::all());
+    }
+    fs::copy(&src, &dest).map_err(|e| format!("copy {} to {}: {e}", c.src, c.dest))?;
+    stamp(&dest, c.timestamp)
+}
+
+impl Gateway for Solver {
+    fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    async fn inputs(&self) -> Result<&BTreeMap<String, pb::Definition>, RpcError> {
+        self.calls.lock().unwrap().inputs += 1;
+        Ok(&self.inputs)
+    }
+
+    async fn solve(&self, def: pb::Definition) -> Result<SolvedRef, RpcError> {
+        self.calls.lock().unwrap().solves += 1;
+        let dir = self
+            .solve_def(&def)
+            .map_err(|e| fail("Solve", tonic::Code::Unknown, e))?;
+        Ok(self.register(dir))
+    }
+
+    async fn solve_frontend(
+        &self,
+        frontend: &str,
+        _: BTreeMap<String, String>,
+        _: BTreeMap<String, pb::Definition>,
+    ) -> Result<FrontendResult, RpcError> {
+        Err(fail(
+            "Solve",
+            tonic::Code::Unimplemented,
+            format!("frontend {frontend} is not served by this fake"),
+        ))
+    }
+
+    async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
+        self.calls.lock().unwrap().stats += 1;
+        let root = self.ref_dir(r).ok_or_else(|| {
+            fail(
+                "StatFile",
+                tonic::Code::NotFound,
+                format!("no ref {}", r.id),
+            )
+        })?;
+        let found = blobtool::resolve_in_root(&root, path).ok_or_else(|| {
+            fail(
+                "StatFile",
+                tonic::Code::Unknown,
+                format!("stat {path}: no such file or directory"),
+            )
+        })?;
+        let meta = fs::metadata(&found)
+            .map_err(|e| fail("StatFile", tonic::Code::Unknown, e.to_string()))?;
+        let t = meta.file_type();
+        let kind = if t.is_dir() {
+            GO_DIR
+        } else if t.is_fifo() {
+            GO_PIPE
+        } else if t.is_socket() {
+            GO_SOCKET
+        } else if t.is_block_device() || t.is_char_device() {
+            GO_DEVICE
+        } else {
+            0
+        };
+        Ok(Stat {
+            path: path.to_string(),
+            mode: kind | (meta.mode_bits() & 0o7777),
+            size: meta.len() as i64,
+            ..Default::default()
+        })
+    }
+
+    async fn read_file(
+        &self,
+        r: &SolvedRef,
+        path: &str,
+        range: Option<FileRange>,
+    ) -> Result<Vec<u8>, RpcError> {
+        self.calls.lock().unwrap().reads += 1;
+        let root = self.ref_dir(r).ok_or_else(|| {
+            fail(
+                "ReadFile",
+                tonic::Code::NotFound,
+                format!("no ref {}", r.id),
+            )
+        })?;
+        let found = blobtool::resolve_in_root(&root, path).ok_or_else(|| {
+            fail(
+                "ReadFile",
+                tonic::Code::NotFound,
+                format!("{path}: no such file"),
+            )
+        })?;
+        let data =
+            fs::read(found).map_err(|e| fail("ReadFile", tonic::Code::Unknown, e.to_string()))?;
+        Ok(match range {
+            None => data,
+            Some(FileRange { offset, length }) => {
+                let start = (offset as usize).min(data.len());
+                let end = (start + length as usize).min(data.len());
+                data[start..end].to_vec()
+            }
+        })
+    }
+
+    async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
+        self.ref_dir(r)
+            .map(drop)
+            .ok_or_else(|| fail("ReadDir", tonic::Code::NotFound, format!("no ref {}", r.id)))
+    }
+
+    async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {
+        if !self.images.contains_key(reference) {
+            return Err(fail(
+                "ResolveImageConfig",
+                tonic::Code::NotFound,
+                format!("{reference}: not found"),
+            ));
+        }
+        let config = serde_json::json!({"config": {"Entrypoint": [OWN_BINARY]}});
+        Ok((
+            digest(reference.as_bytes()),
+            config.to_string().into_bytes(),
+        ))
+    }
+}
