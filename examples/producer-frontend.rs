@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use artifact_frontend::gateway::{self, Bridge, Gateway as _, ReturnError, SolvedRef};
+use artifact_frontend::gateway::{self, Bridge, Gateway as _, ReturnError, RpcError, SolvedRef};
 use artifact_frontend::llb::{FileActions, State};
 
 /// The files this frontend "builds" for `platform`.
@@ -58,13 +58,13 @@ fn artifact_metadata() -> BTreeMap<String, Vec<u8>> {
     .collect()
 }
 
-async fn build_files(bridge: &Bridge, platform: Option<&str>) -> anyhow::Result<SolvedRef> {
+async fn build_files(bridge: &Bridge, platform: Option<&str>) -> Result<SolvedRef, RpcError> {
     let mut actions = FileActions::new().mkdir("/model", 0o755, true, Some(0));
     for (path, data) in files(platform) {
         actions = actions.mkfile(&format!("/{path}"), 0o644, data, Some(0));
     }
     let state = State::scratch().file(actions, "[producer] building the model");
-    Ok(bridge.solve(state.marshal().into_pb()).await?)
+    bridge.solve(state.marshal().into_pb()).await
 }
 
 async fn run() -> i32 {
@@ -88,7 +88,11 @@ async fn run() -> i32 {
     let sent = if platforms.is_empty() {
         match build_files(&bridge, None).await {
             Ok(r) => bridge.return_result(r, metadata).await,
-            Err(e) => bridge.return_error(&ReturnError::from_error(&e)).await,
+            Err(e) => {
+                bridge
+                    .return_error(&ReturnError::daemon(e.to_string(), &e))
+                    .await
+            }
         }
     } else {
         let mut refs = BTreeMap::new();
@@ -99,7 +103,9 @@ async fn run() -> i32 {
                     refs.insert(p.clone(), r);
                 }
                 Err(e) => {
-                    let _ = bridge.return_error(&ReturnError::from_error(&e)).await;
+                    let _ = bridge
+                        .return_error(&ReturnError::daemon(e.to_string(), &e))
+                        .await;
                     return 0;
                 }
             }

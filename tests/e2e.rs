@@ -312,11 +312,25 @@ fn bad_input_fails_with_our_message(ctx: &Ctx) -> Result<()> {
         err.contains(r#"invalid layer 0 path "../../etc/passwd""#),
         "{err}"
     );
-    let err = ctx.build_err(&c, &[(CONFIG, "a/b"), (LAYERS, r#"[{"path":"model.bin","mediaType":"a/b"},{"path":"missing.bin","mediaType":"a/b"}]"#)])?;
-    ensure!(
-        err.contains(r#"layer 1 ("missing.bin") does not exist in the build context"#),
-        "{err}"
-    );
+    // Missing is told by asking the daemon (is the name in its directory?),
+    // on both hashing paths, a missing directory on the way included.
+    for mode in ["auto", "gateway"] {
+        for missing in ["missing.bin", "no/such/dir/missing.bin"] {
+            let layers = format!(
+                r#"[{{"path":"model.bin","mediaType":"a/b"}},{{"path":"{missing}","mediaType":"a/b"}}]"#
+            );
+            let err = ctx.build_err(
+                &c,
+                &[(CONFIG, "a/b"), (LAYERS, &layers), ("artifact.hash", mode)],
+            )?;
+            ensure!(
+                err.contains(&format!(
+                    r#"layer 1 ("{missing}") does not exist in the build context"#
+                )),
+                "{mode}: {err}"
+            );
+        }
+    }
     let err = ctx.build_err(&c, &[(LAYERS, "[]")])?;
     ensure!(
         err.contains("containerimage.artifact.config.mediatype is required"),

@@ -59,7 +59,7 @@ fn options(pairs: &[(&str, &str)], own: Own) -> Options {
 async fn build(solver: &Solver, pairs: &[(&str, &str)], own: Own) -> Result<PathBuf, ReturnError> {
     match artifact::build(solver, &options(pairs, own)).await {
         Ok(res) => Ok(solver.dir(&res.layout)),
-        Err(e) => Err(ReturnError::from_error(&e)),
+        Err(e) => Err(e.to_return()),
     }
 }
 
@@ -414,4 +414,65 @@ async fn files_come_from_a_frontend_input_and_from_an_image() {
         "{}",
         err.message
     );
+}
+
+#[tokio::test]
+async fn a_failed_input_is_told_apart_from_a_missing_file() {
+    // On a daemon that builds inputs lazily, an image that does not exist
+    // fails on the first read: BuildKit's error is shown, not "missing".
+    let ctx = context(&[(
+        "Artifactfile",
+        b"ARTIFACT application/vnd.example.v1\nFROM docker-image://example.com/nope:1\nLAYER text/plain a.txt\n",
+    )]);
+    let solver = serving(ctx.path()).lazy();
+    let err = build(&solver, &[("artifact.hash", "gateway")], Own::Unknown)
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("could not be built"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("example.com/nope:1: not found"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("does not exist"), "{}", err.message);
+
+    // A stat the daemon fails for its own reasons is its error, not a
+    // missing file, whatever its message says.
+    let ctx = context(&[
+        ("a.txt", b"a"),
+        (
+            "Artifactfile",
+            b"ARTIFACT application/vnd.example.v1\nLAYER text/plain a.txt\n",
+        ),
+    ]);
+    let solver = serving(ctx.path()).flaky_stat("a.txt");
+    let err = build(&solver, &[("artifact.hash", "gateway")], Own::Unknown)
+        .await
+        .unwrap_err();
+    assert_ne!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
+    assert!(
+        err.message.contains("snapshot sha256:4f3c"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("does not exist"), "{}", err.message);
+
+    // And a file that is not there is the user's to fix, wherever it is.
+    let ctx = context(&[
+        ("a.txt", b"a"),
+        (
+            "Artifactfile",
+            b"ARTIFACT application/vnd.example.v1\nLAYER text/plain sub/dir/b.txt\n",
+        ),
+    ]);
+    let solver = serving(ctx.path());
+    let err = build(&solver, &[("artifact.hash", "gateway")], Own::Unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
+    assert!(err.message.contains("does not exist"), "{}", err.message);
 }

@@ -5,7 +5,6 @@
 //! 0.10+) holds its definition, and on older daemons the `source` option
 //! names it, which we pin to a digest so a moved tag can't swap binaries.
 
-use anyhow::Context as _;
 use prost::Message as _;
 
 use std::collections::BTreeMap;
@@ -15,6 +14,7 @@ use crate::gateway::Gateway;
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
 use crate::proto::pb;
 
+use super::error::{Context as _, Error, Result};
 use super::plan::Plan;
 
 /// Where our binary is mounted in the exec, whose root is scratch (see
@@ -32,9 +32,11 @@ pub async fn self_image<G: Gateway>(
     gw: &G,
     definition: Option<&[u8]>,
     source: Option<&str>,
-) -> anyhow::Result<Option<(State, String)>> {
+) -> Result<Option<(State, String)>> {
     if let Some(bytes) = definition {
-        let def = pb::Definition::decode(bytes).context("decoding frontend.bin")?;
+        let def = pb::Definition::decode(bytes)
+            .map_err(Error::internal)
+            .context("decoding frontend.bin")?;
         return Ok(Some((State::from_definition(&def)?, default_binary())));
     }
     let Some(source) = source else {
@@ -104,10 +106,10 @@ pub async fn write_in_worker<G: Gateway>(
 pub enum WorkerFailure {
     /// The exec could not be run or its report not read (a daemon that
     /// can't run our image, say): hashing through the gateway may work.
-    Exec(anyhow::Error),
+    Exec(Error),
     /// It ran and reported: a problem it found in the input is the
     /// user's, and a bad report is ours; the gateway would not do better.
-    Final(anyhow::Error),
+    Final(Error),
 }
 
 /// Runs the blob writer; gives its output (the blobs) and its report.
@@ -117,7 +119,7 @@ async fn run_worker<G: Gateway>(
     binary: &str,
     plan: &Plan,
     ignore_cache: bool,
-) -> anyhow::Result<(State, Vec<u8>)> {
+) -> Result<(State, Vec<u8>)> {
     let requests = plan.requests();
     let job = Job {
         entries: requests
@@ -138,7 +140,7 @@ async fn run_worker<G: Gateway>(
         llb::FileActions::new().mkfile(
             &format!("/{}", blobtool::JOB_FILE),
             0o644,
-            serde_json::to_vec(&job)?,
+            serde_json::to_vec(&job).map_err(Error::internal)?,
             None,
         ),
         "[artifact] layer list",
@@ -194,7 +196,7 @@ async fn run_worker<G: Gateway>(
         &mounts,
     );
     let (Some(dir), Some(report)) = (exec.output(0), exec.output(1)) else {
-        anyhow::bail!("exec has no outputs");
+        return Err(Error::bug("exec has no outputs"));
     };
     let def = report.marshal();
     gw.caps()
@@ -212,13 +214,18 @@ async fn run_worker<G: Gateway>(
 
 /// The blobs of every request of `plan`, from the worker's report: each
 /// request answered exactly once, by its id.
-fn read_report(plan: &Plan, raw: &[u8]) -> anyhow::Result<BTreeMap<RequestId, Vec<BlobReport>>> {
+fn read_report(plan: &Plan, raw: &[u8]) -> Result<BTreeMap<RequestId, Vec<BlobReport>>> {
     let requests = plan.requests();
-    let report: Report = serde_json::from_slice(raw).context("parsing the blob report")?;
+    let report: Report = serde_json::from_slice(raw)
+        .map_err(Error::internal)
+        .context("parsing the blob report")?;
     let mut reports: BTreeMap<RequestId, EntryReport> = BTreeMap::new();
     for e in report.entries {
         if let Some(dup) = reports.insert(e.id, e) {
-            anyhow::bail!("the blob report answers request {} twice", dup.id);
+            return Err(Error::bug(format!(
+                "the blob report answers request {} twice",
+                dup.id
+            )));
         }
     }
     let mut blobs = BTreeMap::new();
@@ -234,7 +241,9 @@ fn read_report(plan: &Plan, raw: &[u8]) -> anyhow::Result<BTreeMap<RequestId, Ve
         blobs.insert(r.id, found);
     }
     if let Some(extra) = reports.keys().next() {
-        anyhow::bail!("the blob report answers request {extra}, which was not asked");
+        return Err(Error::bug(format!(
+            "the blob report answers request {extra}, which was not asked"
+        )));
     }
     Ok(blobs)
 }

@@ -4,18 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context as _;
-
 use crate::blobtool::Compression;
 use crate::gateway::{Gateway, UserError};
 
 use super::config::Config;
+use super::error::{Context as _, Result};
 use super::input;
+use super::lookup;
 use super::plan::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 use super::spec::{self, LayerSpec, Layers, MAX_LAYERS_FILE};
 
 /// The plan for the contract's options.
-pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<Plan> {
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
     let spec = cfg
         .contract
         .as_ref()
@@ -89,7 +89,7 @@ async fn read_layers_file<G: Gateway>(
     cfg: &Config,
     path: &str,
     key: &str,
-) -> anyhow::Result<Vec<LayerSpec>> {
+) -> Result<Vec<LayerSpec>> {
     let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()]).await?;
     let r = gw
         .solve(input.state.marshal().into_pb())
@@ -101,13 +101,16 @@ async fn read_layers_file<G: Gateway>(
             input.describe
         ))
     };
-    let stat = gw.stat_file(&r, path).await.map_err(|_| missing())?;
-    if stat.mode & (1 << 31) != 0 {
+    let Some(stat) = lookup::stat(gw, &r, path, &input.describe)
+        .await?
+        .regular_file()
+    else {
         return Err(missing().into());
-    }
-    let data = gw.read_stated(&r, path, &stat, MAX_LAYERS_FILE).await.map_err(|e| {
-        UserError::new(format!("option {key}: reading layers file {path:?}: {e:#} (the limit is {MAX_LAYERS_FILE} bytes)"))
-    })?;
+    };
+    let data = gw
+        .read_stated(&r, path, &stat, MAX_LAYERS_FILE)
+        .await
+        .with_context(|| format!("option {key}: reading layers file {path:?}"))?;
     let text = String::from_utf8(data).map_err(|_| {
         UserError::new(format!(
             "option {key}: layers file {path:?} is not UTF-8 JSON"

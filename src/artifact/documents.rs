@@ -10,13 +10,12 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use anyhow::Context as _;
-
 use crate::blobtool::{BlobReport, RequestId, is_glob};
 use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
 use super::TITLE;
+use super::error::{Context as _, Error, Result};
 use super::model_layers;
 use super::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan};
 
@@ -33,10 +32,7 @@ impl Documents {
     /// The documents, given the blobs each request of the plan gave. A
     /// request without an entry is a bug, and an error, never a layer left
     /// out.
-    pub fn of(
-        plan: &Plan,
-        blobs: &BTreeMap<RequestId, Vec<BlobReport>>,
-    ) -> anyhow::Result<Documents> {
+    pub fn of(plan: &Plan, blobs: &BTreeMap<RequestId, Vec<BlobReport>>) -> Result<Documents> {
         let invalid =
             |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
         let of = |r: &BlobRequest| {
@@ -59,7 +55,7 @@ impl Documents {
                 .layers
                 .iter()
                 .map(|l| of(&l.blob))
-                .collect::<anyhow::Result<Vec<&Vec<BlobReport>>>>()?;
+                .collect::<Result<Vec<&Vec<BlobReport>>>>()?;
             let (config_bytes, mut layers) = match &m.model {
                 Some(model) => {
                     let spec = plan
@@ -86,7 +82,7 @@ impl Documents {
                     inline.push(b);
                     d
                 }
-                _ => anyhow::bail!("no config for a manifest"),
+                _ => return Err(Error::bug("no config for a manifest")),
             }
             .map_err(invalid)?;
             if layers.is_empty() && m.empty_layer_if_none {

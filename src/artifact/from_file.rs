@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context as _;
-
 use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
 use crate::blobtool::{Compression, is_glob};
 use crate::gateway::{Gateway, UserError};
@@ -13,6 +11,7 @@ use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 
 use super::config::Config;
 use super::dialect::{self, Dialect};
+use super::error::{Context as _, Result};
 use super::input;
 use super::path::normalize_layer_path;
 use super::plan::{
@@ -27,7 +26,7 @@ const CREATED: &str = "org.opencontainers.image.created";
 
 /// Reads the spec file and plans from it: an Artifactfile here, a
 /// Modelfile in [`super::from_modelfile`] (see [`super::dialect`]).
-pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<Plan> {
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
     let file = read_spec_file(gw, cfg).await?;
     let text = String::from_utf8_lossy(&file.data).into_owned();
     if dialect::of(cfg.spec_file.dialect, &file.filename, &text)? == Dialect::Modelfile {
@@ -49,7 +48,7 @@ fn at(file: &SpecFile, lines: Lines, message: String) -> UserError {
 /// The Artifactfile, from frontend input `dockerfile` or the local
 /// `dockerfile` directory (or the one `dockerfilekey` names), as the
 /// Dockerfile frontend does.
-async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> anyhow::Result<SpecFile> {
+async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
     let filename = cfg.spec_file.filename.clone();
     let path = normalize_layer_path(&filename)
         .map_err(|why| UserError::new(format!("filename {filename:?}: {why}")))?;
@@ -93,7 +92,7 @@ async fn resolve<G: Gateway>(
     cfg: &Config,
     f: Artifactfile,
     file: SpecFile,
-) -> anyhow::Result<Plan> {
+) -> Result<Plan> {
     let epoch = cfg.epoch;
     let request = |source: usize, given: &str, lines: Lines, allow_dir: bool, media: &str| {
         let path = normalize_layer_path(given)
@@ -227,7 +226,7 @@ async fn resolve_inputs<G: Gateway>(
     layers: &[LayerPlan],
     config: &ConfigSource,
     file: &SpecFile,
-) -> anyhow::Result<Vec<Input>> {
+) -> Result<Vec<Input>> {
     let mut requests: Vec<&BlobRequest> = layers.iter().map(|l| &l.blob).collect();
     if let ConfigSource::File(r) = config {
         requests.push(r);

@@ -16,8 +16,10 @@ use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
 
 use super::config::Config;
+use super::error::Result;
 use super::from_file::transfer_paths;
 use super::input;
+use super::lookup;
 use super::path::normalize_layer_path;
 use super::plan::{
     BlobRequest, ConfigSource, LayerPlan, ManifestPlan, ModelPlan, Plan, SpecFile, located,
@@ -30,7 +32,7 @@ const HUB_CONFIGS: [&str; 2] = ["config.json", "generation_config.json"];
 const MAX_HUB_CONFIG: u64 = 1 << 20;
 
 /// Parses the Modelfile and plans the model.
-pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> anyhow::Result<Plan> {
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Plan> {
     let text = String::from_utf8_lossy(&file.data).into_owned();
     let parsed = modelfile::parse(&text).map_err(|e| located(&file, e.lines, e.message))?;
     let packing = cfg.spec_file.packing;
@@ -214,11 +216,12 @@ async fn fill_from_hub_config<G: Gateway>(
     gw: &G,
     context: &super::plan::Input,
     config: &mut ModelConfig,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let root = gw.solve(context.state.marshal().into_pb()).await?;
     let mut keys: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for name in HUB_CONFIGS {
-        let Ok(stat) = gw.stat_file(&root, name).await else {
+        let found = lookup::stat(gw, &root, name, &context.describe).await?;
+        let Some(stat) = found.regular_file() else {
             continue;
         };
         let data = gw.read_stated(&root, name, &stat, MAX_HUB_CONFIG).await?;

@@ -13,11 +13,11 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use anyhow::Context as _;
-
 use crate::blobtool::{EntryError, RequestId};
-use crate::gateway::{FileRange, Gateway, RpcError, SolvedRef};
+use crate::gateway::{FileRange, Gateway, SolvedRef};
 
+use super::error::{Context as _, Error, Result};
+use super::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
 use super::plan::{BlobRequest, Plan};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.
@@ -30,12 +30,6 @@ const CHUNKS_PER_FILE: usize = 4;
 /// BuildKit in Docker 20.10 starts failing concurrent StatFile/ReadFile calls
 /// on one ref with "flightcontrol: exceeded retry timeout" at 32.
 const FILES_IN_FLIGHT: usize = 8;
-
-/// Go's `os.FileMode` type bits, which is what StatFile's `mode` carries:
-/// dir, symlink, device, named pipe, socket, char device, irregular.
-const MODE_TYPE_BITS: u32 =
-    (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
-const MODE_DIR: u32 = 1 << 31;
 
 /// Size and digest of one layer file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +49,7 @@ pub async fn hash_requests<G: Gateway>(
     gw: &G,
     refs: &[SolvedRef],
     plan: &Plan,
-) -> anyhow::Result<BTreeMap<RequestId, (String, FileDigest)>> {
+) -> Result<BTreeMap<RequestId, (String, FileDigest)>> {
     let requests = plan.requests();
     for (what, r) in &requests {
         if r.glob {
@@ -87,7 +81,7 @@ pub async fn hash_requests<G: Gateway>(
             let (what, r) = &requests[*i];
             async move {
                 let d = hash_file(gw, &refs[r.input], plan, what, r, permits).await?;
-                anyhow::Ok((*key, d))
+                Ok::<_, Error>((*key, d))
             }
         })
         .buffer_unordered(FILES_IN_FLIGHT)
@@ -111,25 +105,16 @@ async fn hash_file<G: Gateway>(
     label: &str,
     req: &BlobRequest,
     permits: Arc<Semaphore>,
-) -> anyhow::Result<FileDigest> {
+) -> Result<FileDigest> {
     let what = || label.to_string();
-    let at = |e: EntryError| -> anyhow::Error { plan.explain(label, req, &e).into() };
-    let stat = match gw.stat_file(input, &req.path).await {
-        Ok(s) => s,
-        Err(e) if is_not_found(&e) => {
-            // A missing path, or an input that failed to build? Daemons
-            // that solve lazily (BuildKit 0.8) build the input on its first
-            // read, and its failure ("...: not found" for an image that
-            // does not exist) would read as a missing file. The input's
-            // root answers which: it is there unless the input failed.
-            if let Err(failed) = gw.read_dir_root(input).await {
-                let source = &plan.inputs[req.input].describe;
-                return Err(anyhow::Error::new(failed)
-                    .context(format!("{label}: the {source} could not be built")));
-            }
-            return Err(at(EntryError::Missing));
-        }
-        Err(e) => return Err(anyhow::Error::new(e).context(what())),
+    let at = |e: EntryError| -> Error { plan.explain(label, req, &e).into() };
+    let describe = &plan.inputs[req.input].describe;
+    let stat = match lookup::stat(gw, input, &req.path, describe)
+        .await
+        .with_context(what)?
+    {
+        Found::Stat(stat) => stat,
+        Found::Missing => return Err(at(EntryError::Missing)),
     };
     if stat.mode & MODE_DIR != 0 {
         if req.allow_dir {
@@ -155,9 +140,9 @@ async fn hash_file<G: Gateway>(
             let permits = permits.clone();
             async move {
                 // Closed never happens: we own the semaphore.
-                let permit = permits.acquire_owned().await?;
+                let permit = permits.acquire_owned().await.map_err(Error::internal)?;
                 let data = gw.read_file(input, &req.path, Some(range)).await?;
-                anyhow::Ok((range, data, permit))
+                Ok::<_, Error>((range, data, permit))
             }
         })
         .buffered(CHUNKS_PER_FILE);
@@ -166,13 +151,13 @@ async fn hash_file<G: Gateway>(
         chunks.try_next().await.map_err(|e| e.context(what()))?
     {
         if data.len() as u64 != range.length {
-            anyhow::bail!(
+            return Err(Error::bug(format!(
                 "{}: the file changed while it was read (expected {} bytes at offset {}, got {})",
                 what(),
                 range.length,
                 range.offset,
                 data.len()
-            );
+            )));
         }
         hasher.update(&data);
     }
@@ -181,12 +166,4 @@ async fn hash_file<G: Gateway>(
         digest: format!("sha256:{}", hex::encode(hasher.finalize())),
         mode: stat.mode & 0o777,
     })
-}
-
-/// Whether BuildKit said the path does not exist.
-fn is_not_found(e: &RpcError) -> bool {
-    let msg = e.status.message().to_ascii_lowercase();
-    e.status.code() == tonic::Code::NotFound
-        || msg.contains("no such file")
-        || msg.contains("not found")
 }

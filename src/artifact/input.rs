@@ -8,6 +8,7 @@ use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
 use super::config::Sessions;
+use super::error::Result;
 use super::plan::Input;
 
 /// The frontend input the artifact contract names.
@@ -20,7 +21,7 @@ pub async fn contract_input<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
     paths: &[String],
-) -> anyhow::Result<Input> {
+) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some((name, def)) = pick(inputs) {
         return Ok(Input {
@@ -39,7 +40,7 @@ pub async fn build_context<G: Gateway>(
     sessions: &Sessions,
     paths: Option<&[String]>,
     exclude: &[String],
-) -> anyhow::Result<Input> {
+) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some(def) = inputs.get("context") {
         return Ok(Input {
@@ -111,7 +112,7 @@ pub async fn named<G: Gateway>(
     sessions: &Sessions,
     name: &str,
     value: &str,
-) -> anyhow::Result<Input> {
+) -> Result<Input> {
     if let Some(local) = value.strip_prefix("local:") {
         return Ok(local_dir(
             sessions,

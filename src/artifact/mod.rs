@@ -17,10 +17,12 @@ mod config;
 mod contract;
 mod dialect;
 mod documents;
+mod error;
 mod from_file;
 mod from_modelfile;
 mod hash;
 mod input;
+mod lookup;
 mod model_layers;
 mod path;
 mod plan;
@@ -32,15 +34,15 @@ mod wrap;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 
-use anyhow::Context as _;
 use futures_util::FutureExt as _;
 
 use crate::blobtool::{BlobReport, RequestId};
-use crate::gateway::{Bridge, Gateway, Options, ReturnError, RpcError, SolvedRef, UserError};
+use crate::gateway::{Bridge, Gateway, Options, RpcError, SolvedRef, UserError};
 use crate::llb::Definition;
 
 pub use config::{Config, HASH_MODE_KEY, HashMode, Mode};
 use documents::Documents;
+pub use error::{Context, Error, Kind, Result};
 pub use path::{clean, normalize_layer_path};
 pub use spec::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
@@ -72,15 +74,15 @@ pub async fn serve(bridge: Bridge, opts: &Options) -> Result<(), RpcError> {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(anyhow::anyhow!(
+            Err(Error::bug(format!(
                 "artifact frontend bug (please report it): panic: {what}"
-            ))
+            )))
         }
     };
     match outcome {
         Ok(res) => bridge.return_result(res.layout, res.metadata).await,
         Err(e) => {
-            let err = ReturnError::from_error(&e);
+            let err = e.to_return();
             tracing::warn!("build failed: {}", err.message);
             bridge.return_error(&err).await
         }
@@ -88,7 +90,7 @@ pub async fn serve(bridge: Bridge, opts: &Options) -> Result<(), RpcError> {
 }
 
 /// Runs the frontend against a connected gateway.
-pub async fn build<G: Gateway>(gw: &G, opts: &Options) -> anyhow::Result<BuildResult> {
+pub async fn build<G: Gateway>(gw: &G, opts: &Options) -> Result<BuildResult> {
     // The door: below here only the typed configuration is read.
     let cfg = Config::from_options(opts)?;
     if let Some(answer) = subrequest::handle(&cfg) {
@@ -126,7 +128,7 @@ struct Produced {
 /// Hashes the plan's blobs, in the worker when possible (one read of each
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
-async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> anyhow::Result<Produced> {
+async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> Result<Produced> {
     for input in &plan.inputs {
         check_caps(gw, &input.state.marshal(), "load the artifact input")?;
     }
@@ -148,7 +150,7 @@ async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> anyhow:
                 .into());
             }
             Err(e) if mode == HashMode::Auto => {
-                tracing::warn!("hashing through the gateway: {e:#}");
+                tracing::warn!("hashing through the gateway: {e}");
                 None
             }
             Err(e) => return Err(e),
@@ -164,7 +166,7 @@ async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> anyhow:
                 });
             }
             Err(blobs::WorkerFailure::Exec(e)) if mode == HashMode::Auto => {
-                tracing::warn!("hashing in the worker failed, using the gateway: {e:#}");
+                tracing::warn!("hashing in the worker failed, using the gateway: {e}");
             }
             Err(blobs::WorkerFailure::Exec(e) | blobs::WorkerFailure::Final(e)) => return Err(e),
         }
@@ -197,11 +199,7 @@ async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> anyhow:
 }
 
 /// Executes a plan: blobs, documents, the layout's LLB.
-async fn execute<G: Gateway>(
-    gw: &G,
-    cfg: &Config,
-    plan: &plan::Plan,
-) -> anyhow::Result<BuildResult> {
+async fn execute<G: Gateway>(gw: &G, cfg: &Config, plan: &plan::Plan) -> Result<BuildResult> {
     let produced = produce(gw, cfg, plan).await?;
     tracing::info!(worker = produced.dir.is_some(), "blobs ready");
     let docs = Documents::of(plan, &produced.blobs)?;
@@ -243,6 +241,6 @@ fn copy_of(plan: &plan::Plan, r: &plan::BlobRequest, b: &BlobReport) -> assemble
     }
 }
 
-fn check_caps<G: Gateway>(gw: &G, def: &Definition, purpose: &str) -> anyhow::Result<()> {
+fn check_caps<G: Gateway>(gw: &G, def: &Definition, purpose: &str) -> Result<()> {
     Ok(gw.caps().require_llb(&def.required_caps(), purpose)?)
 }

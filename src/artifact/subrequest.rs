@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::gateway::{SolvedRef, UserError};
 
+use super::error::Result;
 use super::{BuildResult, Config};
 
 /// The one subrequest every subrequest-capable frontend answers.
@@ -18,7 +19,7 @@ pub const DESCRIBE: &str = "frontend.subrequests.describe";
 const DESCRIBE_VERSION: &str = "1.0.0";
 
 /// Answers the subrequest the build asks, if it asks one.
-pub fn handle(cfg: &Config) -> Option<anyhow::Result<BuildResult>> {
+pub fn handle(cfg: &Config) -> Option<Result<BuildResult>> {
     let id = cfg.subrequest.as_deref()?;
     if id != DESCRIBE {
         return Some(Err(UserError::new(format!(

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context as _;
 use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
 use serde_json::Value;
 
@@ -20,6 +19,7 @@ use crate::llb::State;
 
 use super::config::Config;
 use super::contract;
+use super::error::{Context as _, Error, Result};
 use super::plan::{Input, Plan};
 use super::spec::{
     self, ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, TYPE_KEY,
@@ -40,7 +40,7 @@ pub async fn run_inner<G: Gateway>(
     frontend: &str,
     source: Option<&str>,
     extra: &BTreeMap<String, String>,
-) -> anyhow::Result<FrontendResult> {
+) -> Result<FrontendResult> {
     let mut forwarded = user.clone();
     if frontend == "dockerfile.v0" {
         // The Dockerfile frontend forwards to a `# syntax=` image only when
@@ -64,7 +64,9 @@ pub async fn run_inner<G: Gateway>(
     // layer reads from it.
     for r in result.single.iter().chain(result.refs.values()) {
         let solved = crate::gateway::SolvedRef { id: r.id.clone() };
-        gw.read_dir_root(&solved).await.with_context(failed)?;
+        super::lookup::built(gw, &solved)
+            .await
+            .with_context(failed)?;
     }
     Ok(result)
 }
@@ -75,7 +77,7 @@ pub async fn plan<G: Gateway>(
     cfg: &Config,
     frontend: &str,
     source: Option<&str>,
-) -> anyhow::Result<Plan> {
+) -> Result<Plan> {
     let source = source.filter(|_| frontend == "gateway.v0");
     let result = run_inner(gw, &cfg.forwarded, frontend, source, &BTreeMap::new()).await?;
     let described = match source {
@@ -94,10 +96,11 @@ pub async fn plan<G: Gateway>(
                 })?;
                 targets.push((Some((id, platform)), r.clone()));
             }
-            anyhow::ensure!(
-                !targets.is_empty(),
-                "the wrapped build returned several results without {PLATFORMS_KEY} to tell them apart"
-            );
+            if targets.is_empty() {
+                return Err(Error::bug(format!(
+                    "the wrapped build returned several results without {PLATFORMS_KEY} to tell them apart"
+                )));
+            }
         }
     }
 
@@ -154,7 +157,7 @@ pub async fn plan<G: Gateway>(
     })
 }
 
-fn inline_layers(spec: &ArtifactSpec) -> anyhow::Result<Vec<LayerSpec>> {
+fn inline_layers(spec: &ArtifactSpec) -> Result<Vec<LayerSpec>> {
     match &spec.layers {
         Layers::Inline(l) => Ok(l.clone()),
         Layers::File { key, .. } => Err(UserError::new(format!(
@@ -174,7 +177,7 @@ type ArtifactKeys = (Option<String>, String, Vec<LayerSpec>);
 fn from_metadata(
     md: &BTreeMap<String, Vec<u8>>,
     platform: Option<&str>,
-) -> anyhow::Result<Option<ArtifactKeys>> {
+) -> Result<Option<ArtifactKeys>> {
     let get = |k: &str| -> Option<(String, String)> {
         let scoped = platform.map(|p| format!("{k}/{p}"));
         scoped
@@ -204,11 +207,12 @@ fn from_metadata(
 }
 
 /// `refs.platforms`: `{"Platforms":[{"ID":..,"Platform":{..}}]}`, in order.
-fn platforms(md: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<Vec<(String, Platform)>> {
+fn platforms(md: &BTreeMap<String, Vec<u8>>) -> Result<Vec<(String, Platform)>> {
     let Some(raw) = md.get(PLATFORMS_KEY) else {
         return Ok(Vec::new());
     };
     let v: Value = serde_json::from_slice(raw)
+        .map_err(Error::internal)
         .with_context(|| format!("the wrapped build's {PLATFORMS_KEY}"))?;
     let mut out = Vec::new();
     for p in v["Platforms"]
@@ -227,7 +231,7 @@ fn platforms(md: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<Vec<(String, Plat
         if let Some(variant) = q["variant"].as_str().filter(|s| !s.is_empty()) {
             b = b.variant(variant);
         }
-        out.push((id, b.build()?));
+        out.push((id, b.build().map_err(Error::internal)?));
     }
     Ok(out)
 }

@@ -15,11 +15,37 @@ use crate::proto::pb;
 
 use super::caps::Caps;
 use super::client::{FileRange, FrontendResult, SolvedRef};
-use super::status::{RpcError, UserError};
+use super::status::RpcError;
 
 /// Bytes per ranged read of a whole file: well under buildkitd's 16 MiB
 /// message limit.
 const READ_CHUNK: u64 = 4 << 20;
+
+/// Why a whole file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// It is larger than the caller allows.
+    #[error("{path} is {size} bytes, more than the {max} allowed")]
+    TooBig {
+        /// The file.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The daemon refused a read.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// It shrank while it was read.
+    #[error("{path}: short read at offset {offset} (the file changed while it was read)")]
+    Short {
+        /// The file.
+        path: String,
+        /// Where the data ended.
+        offset: u64,
+    },
+}
 
 /// What the frontend asks of buildkitd while it builds.
 ///
@@ -68,9 +94,15 @@ pub trait Gateway: Sync {
         range: Option<FileRange>,
     ) -> impl Future<Output = Result<Vec<u8>, RpcError>> + Send;
 
-    /// Makes the daemon build `r` (by listing its root), so that an input
-    /// that failed says so now, with BuildKit's own error.
-    fn read_dir_root(&self, r: &SolvedRef) -> impl Future<Output = Result<(), RpcError>> + Send;
+    /// The entries of directory `dir` of `r` whose names match `pattern`
+    /// (a glob; empty matches all). Symlinks in `dir` resolve within the
+    /// ref's root.
+    fn read_dir(
+        &self,
+        r: &SolvedRef,
+        dir: &str,
+        pattern: &str,
+    ) -> impl Future<Output = Result<Vec<Stat>, RpcError>> + Send;
 
     /// Resolves an image reference to its manifest digest and config JSON.
     fn resolve_image_config(
@@ -85,7 +117,7 @@ pub trait Gateway: Sync {
         r: &SolvedRef,
         path: &str,
         max: u64,
-    ) -> impl Future<Output = anyhow::Result<Vec<u8>>> + Send {
+    ) -> impl Future<Output = Result<Vec<u8>, ReadError>> + Send {
         async move {
             let stat = self.stat_file(r, path).await?;
             self.read_stated(r, path, &stat, max).await
@@ -93,22 +125,22 @@ pub trait Gateway: Sync {
     }
 
     /// [`Gateway::read_all`] for a file already stat'ed, so callers that
-    /// check the stat themselves don't stat twice. Too big a file is the
-    /// user's to fix.
+    /// check the stat themselves don't stat twice.
     fn read_stated(
         &self,
         r: &SolvedRef,
         path: &str,
         stat: &Stat,
         max: u64,
-    ) -> impl Future<Output = anyhow::Result<Vec<u8>>> + Send {
+    ) -> impl Future<Output = Result<Vec<u8>, ReadError>> + Send {
         async move {
             let size = u64::try_from(stat.size).unwrap_or(0);
             if size > max {
-                return Err(UserError::new(format!(
-                    "{path} is {size} bytes, more than the {max} allowed"
-                ))
-                .into());
+                return Err(ReadError::TooBig {
+                    path: path.to_string(),
+                    size,
+                    max,
+                });
             }
             let mut out = Vec::with_capacity(size as usize);
             while (out.len() as u64) < size {
@@ -117,10 +149,12 @@ pub trait Gateway: Sync {
                 let chunk = self
                     .read_file(r, path, Some(FileRange { offset, length }))
                     .await?;
-                anyhow::ensure!(
-                    !chunk.is_empty(),
-                    "{path}: short read at offset {offset} (the file changed while it was read)"
-                );
+                if chunk.is_empty() {
+                    return Err(ReadError::Short {
+                        path: path.to_string(),
+                        offset,
+                    });
+                }
                 out.extend_from_slice(&chunk);
             }
             Ok(out)

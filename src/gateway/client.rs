@@ -332,20 +332,24 @@ impl Gateway for Bridge {
         Ok(resp.into_inner().data)
     }
 
-    async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
-        // Entries matching a pattern no file has: cheap, but the daemon
-        // must build `r` to answer.
+    async fn read_dir(
+        &self,
+        r: &SolvedRef,
+        dir: &str,
+        pattern: &str,
+    ) -> Result<Vec<Stat>, RpcError> {
         let req = gw::ReadDirRequest {
             r#ref: r.id.clone(),
-            dir_path: "/".to_string(),
-            include_pattern: ".artifact-none".to_string(),
+            dir_path: dir.to_string(),
+            include_pattern: pattern.to_string(),
         };
-        self.client
+        let resp = self
+            .client
             .clone()
             .read_dir(req)
             .await
             .map_err(rpc("ReadDir"))?;
-        Ok(())
+        Ok(resp.into_inner().entries)
     }
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {

@@ -9,6 +9,8 @@ use crate::proto::google::rpc::Status;
 const CODE_UNKNOWN: i32 = 2;
 /// gRPC `InvalidArgument`, for bad user input.
 pub const CODE_INVALID_ARGUMENT: i32 = 3;
+/// gRPC `FailedPrecondition`, for a daemon that lacks what we need.
+pub const CODE_FAILED_PRECONDITION: i32 = 9;
 
 /// A typed error detail, as BuildKit attaches them: an `Any` whose type
 /// URL ends in `+json` and whose value is JSON (not protobuf).
@@ -64,35 +66,52 @@ pub struct ReturnError {
 }
 
 impl ReturnError {
-    /// Builds the Return error for `err`: the message is the whole context
-    /// chain; code and details come from the innermost BuildKit status or
-    /// user error in the chain.
-    pub fn from_error(err: &anyhow::Error) -> ReturnError {
-        let mut out = ReturnError {
-            code: CODE_UNKNOWN,
-            message: format!("{err:#}"),
-            details: Vec::new(),
-        };
-        for cause in err.chain() {
-            if let Some(rpc) = cause.downcast_ref::<RpcError>() {
-                let code = rpc.status.code() as i32;
-                out.code = if code == 0 { CODE_UNKNOWN } else { code };
-                if let Ok(st) = Status::decode(rpc.status.details()) {
-                    out.details = st.details;
-                }
-            } else if let Some(user) = cause.downcast_ref::<UserError>() {
-                out.code = CODE_INVALID_ARGUMENT;
-                out.details = user
-                    .details
-                    .iter()
-                    .map(|d| Any {
-                        type_url: d.type_url.clone(),
-                        value: d.json.clone(),
-                    })
-                    .collect();
-            }
+    /// The user's input is wrong: `InvalidArgument`, with the details the
+    /// error carries (a source location, say).
+    pub fn user(message: String, e: &UserError) -> ReturnError {
+        ReturnError {
+            code: CODE_INVALID_ARGUMENT,
+            message,
+            details: e
+                .details
+                .iter()
+                .map(|d| Any {
+                    type_url: d.type_url.clone(),
+                    value: d.json.clone(),
+                })
+                .collect(),
         }
-        out
+    }
+
+    /// A call to buildkitd failed: its code and details, forwarded (never
+    /// code 0).
+    pub fn daemon(message: String, e: &RpcError) -> ReturnError {
+        let code = e.status.code() as i32;
+        ReturnError {
+            code: if code == 0 { CODE_UNKNOWN } else { code },
+            message,
+            details: Status::decode(e.status.details())
+                .map(|st| st.details)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The daemon can't do what was asked: `FailedPrecondition`.
+    pub fn failed_precondition(message: String) -> ReturnError {
+        ReturnError {
+            code: CODE_FAILED_PRECONDITION,
+            message,
+            details: Vec::new(),
+        }
+    }
+
+    /// Anything else: `Unknown`.
+    pub fn unknown(message: String) -> ReturnError {
+        ReturnError {
+            code: CODE_UNKNOWN,
+            message,
+            details: Vec::new(),
+        }
     }
 
     /// The protobuf message.
@@ -110,11 +129,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_errors_are_invalid_argument_with_chain() {
-        let err = anyhow::Error::new(UserError::new("layer 0: bad path")).context("artifact");
-        let r = ReturnError::from_error(&err);
+    fn user_errors_are_invalid_argument_with_details() {
+        let mut e = UserError::new("bad path");
+        e.details.push(StatusDetail {
+            type_url: "github.com/moby/buildkit/errdefs.Source+json".into(),
+            json: br#"{"locations":[]}"#.to_vec(),
+        });
+        let r = ReturnError::user("artifact: bad path".into(), &e);
         assert_eq!(r.code, CODE_INVALID_ARGUMENT);
-        assert_eq!(r.message, "artifact: layer 0: bad path");
+        assert_eq!(r.message, "artifact: bad path");
+        assert_eq!(r.details.len(), 1);
+        assert_eq!(r.details[0].value, e.details[0].json);
     }
 
     #[test]
@@ -133,20 +158,23 @@ mod tests {
             "process failed",
             st.encode_to_vec().into(),
         );
-        let err = anyhow::Error::new(RpcError {
+        let e = RpcError {
             rpc: "Solve",
             status,
-        })
-        .context("solving input");
-        let r = ReturnError::from_error(&err);
+        };
+        let r = ReturnError::daemon("solving input: Solve: process failed".into(), &e);
         assert_eq!(r.code, 2);
         assert_eq!(r.details, vec![detail]);
-        assert_eq!(r.message, "solving input: Solve: process failed");
     }
 
     #[test]
-    fn plain_errors_never_get_code_zero() {
-        let r = ReturnError::from_error(&anyhow::anyhow!("boom"));
-        assert_ne!(r.code, 0);
+    fn no_kind_gives_code_zero() {
+        let ok = RpcError {
+            rpc: "Solve",
+            status: tonic::Status::new(tonic::Code::Ok, "odd"),
+        };
+        assert_ne!(ReturnError::daemon(String::new(), &ok).code, 0);
+        assert_ne!(ReturnError::unknown(String::new()).code, 0);
+        assert_ne!(ReturnError::failed_precondition(String::new()).code, 0);
     }
 }

@@ -134,18 +134,31 @@ fn worker_io_problems_name_the_file(ctx: &Ctx) -> Result<()> {
 /// that solve lazily the failure first surfaces when a file is read.
 fn a_failed_input_shows_its_own_error(ctx: &Ctx) -> Result<()> {
     let dir = ctx.dir("fix-input");
-    let body = "ARTIFACT application/vnd.example.t.v1\nFROM 127.0.0.1:5000/e2e/no-such-image:1\nLAYER text/plain a.txt\n";
-    let o = build_artifactfile(ctx, &dir, body, &ctx.dir("fix-input-out"))?;
-    let err = String::from_utf8_lossy(&o.stderr);
-    ensure!(!o.status.success(), "a layer from a missing image built");
-    ensure!(
-        err.contains("no-such-image"),
-        "BuildKit's error names the image:\n{err}"
-    );
-    ensure!(
-        !err.contains("does not exist in the"),
-        "the layer is blamed for its input's failure:\n{err}"
-    );
+    // On both hashing paths: the worker's exec fails with the input, the
+    // gateway's first read does.
+    for hash in ["auto", "gateway"] {
+        let body = "ARTIFACT application/vnd.example.t.v1\nFROM 127.0.0.1:5000/e2e/no-such-image:1\nLAYER text/plain a.txt\n";
+        std::fs::write(
+            dir.join("Artifactfile"),
+            format!("# syntax={IMAGE}\n{body}"),
+        )?;
+        let out = ctx.dir(&format!("fix-input-out-{hash}"));
+        let args = [("artifact.hash", hash)];
+        let o = ctx.build_file_with(&dir, "Artifactfile", &args, &["--network=none"], &out)?;
+        let err = String::from_utf8_lossy(&o.stderr);
+        ensure!(
+            !o.status.success(),
+            "{hash}: a layer from a missing image built"
+        );
+        ensure!(
+            err.contains("no-such-image"),
+            "{hash}: BuildKit's error names the image:\n{err}"
+        );
+        ensure!(
+            !err.contains("does not exist in the"),
+            "{hash}: the layer is blamed for its input's failure:\n{err}"
+        );
+    }
     Ok(())
 }
 

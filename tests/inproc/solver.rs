@@ -92,6 +92,13 @@ pub struct Solver {
     calls: Mutex<Calls>,
     /// When set, execs fail as on a daemon that can't run our image.
     exec_fails: bool,
+    /// Solve lazily, as BuildKit 0.8 does: a failing definition gives a
+    /// ref whose first read fails.
+    lazy: bool,
+    /// Refs whose build failed (lazy mode), with the error.
+    failed: Mutex<BTreeMap<String, String>>,
+    /// A path whose StatFile fails (the daemon's trouble, not the file's).
+    flaky_stat: Option<String>,
 }
 
 /// Where the blob writer's binary is in the frontend image we register.
@@ -133,6 +140,9 @@ impl Solver {
             cache: Mutex::new(BTreeMap::new()),
             calls: Mutex::new(Calls::default()),
             exec_fails: false,
+            lazy: false,
+            failed: Mutex::new(BTreeMap::new()),
+            flaky_stat: None,
         }
     }
 
@@ -160,6 +170,18 @@ impl Solver {
         self
     }
 
+    /// Solves lazily, as BuildKit 0.8 does.
+    pub fn lazy(mut self) -> Solver {
+        self.lazy = true;
+        self
+    }
+
+    /// Makes StatFile of `path` fail as a troubled daemon's does.
+    pub fn flaky_stat(mut self, path: &str) -> Solver {
+        self.flaky_stat = Some(path.to_string());
+        self
+    }
+
     /// The daemon's caps.
     pub fn with_caps(mut self, gateway: &[&str], llb: &[&str]) -> Solver {
         self.caps = Caps::from_pong(&caps(gateway), &caps(llb));
@@ -174,6 +196,15 @@ impl Solver {
     /// The directory of a solved ref.
     pub fn dir(&self, r: &SolvedRef) -> PathBuf {
         self.ref_dir(r).unwrap()
+    }
+
+    /// The directory of `r`, or the error of its (lazy) build.
+    fn root(&self, r: &SolvedRef, rpc: &'static str) -> Result<PathBuf, RpcError> {
+        if let Some(e) = self.failed.lock().unwrap().get(&r.id) {
+            return Err(fail(rpc, tonic::Code::Unknown, e.clone()));
+        }
+        self.ref_dir(r)
+            .ok_or_else(|| fail(rpc, tonic::Code::NotFound, format!("no ref {}", r.id)))
     }
 
     fn ref_dir(&self, r: &SolvedRef) -> Option<PathBuf> {
@@ -579,10 +610,15 @@ impl Gateway for Solver {
 
     async fn solve(&self, def: pb::Definition) -> Result<SolvedRef, RpcError> {
         self.calls.lock().unwrap().solves += 1;
-        let dir = self
-            .solve_def(&def)
-            .map_err(|e| fail("Solve", tonic::Code::Unknown, e))?;
-        Ok(self.register(dir))
+        match self.solve_def(&def) {
+            Ok(dir) => Ok(self.register(dir)),
+            Err(e) if self.lazy => {
+                let r = self.register(self.work.path().join("failed"));
+                self.failed.lock().unwrap().insert(r.id.clone(), e);
+                Ok(r)
+            }
+            Err(e) => Err(fail("Solve", tonic::Code::Unknown, e)),
+        }
     }
 
     async fn solve_frontend(
@@ -600,13 +636,16 @@ impl Gateway for Solver {
 
     async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
         self.calls.lock().unwrap().stats += 1;
-        let root = self.ref_dir(r).ok_or_else(|| {
-            fail(
+        let root = self.root(r, "StatFile")?;
+        if self.flaky_stat.as_deref() == Some(path) {
+            // What a daemon says when a snapshot went away under it: "not
+            // found", of something that is not the file.
+            return Err(fail(
                 "StatFile",
-                tonic::Code::NotFound,
-                format!("no ref {}", r.id),
-            )
-        })?;
+                tonic::Code::Unknown,
+                "failed to mount snapshot sha256:4f3c: not found".into(),
+            ));
+        }
         let found = blobtool::resolve_in_root(&root, path).ok_or_else(|| {
             fail(
                 "StatFile",
@@ -643,13 +682,7 @@ impl Gateway for Solver {
         range: Option<FileRange>,
     ) -> Result<Vec<u8>, RpcError> {
         self.calls.lock().unwrap().reads += 1;
-        let root = self.ref_dir(r).ok_or_else(|| {
-            fail(
-                "ReadFile",
-                tonic::Code::NotFound,
-                format!("no ref {}", r.id),
-            )
-        })?;
+        let root = self.root(r, "ReadFile")?;
         let found = blobtool::resolve_in_root(&root, path).ok_or_else(|| {
             fail(
                 "ReadFile",
@@ -669,10 +702,40 @@ impl Gateway for Solver {
         })
     }
 
-    async fn read_dir_root(&self, r: &SolvedRef) -> Result<(), RpcError> {
-        self.ref_dir(r)
-            .map(drop)
-            .ok_or_else(|| fail("ReadDir", tonic::Code::NotFound, format!("no ref {}", r.id)))
+    async fn read_dir(
+        &self,
+        r: &SolvedRef,
+        dir: &str,
+        pattern: &str,
+    ) -> Result<Vec<Stat>, RpcError> {
+        let root = self.root(r, "ReadDir")?;
+        let found = blobtool::resolve_in_root(&root, dir)
+            .filter(|p| p.is_dir())
+            .ok_or_else(|| {
+                fail(
+                    "ReadDir",
+                    tonic::Code::Unknown,
+                    format!("{dir}: not a directory"),
+                )
+            })?;
+        let matcher = globset::Glob::new(if pattern.is_empty() { "*" } else { pattern })
+            .map_err(|e| fail("ReadDir", tonic::Code::InvalidArgument, e.to_string()))?
+            .compile_matcher();
+        let mut out = Vec::new();
+        for e in
+            fs::read_dir(found).map_err(|e| fail("ReadDir", tonic::Code::Unknown, e.to_string()))?
+        {
+            let e = e.map_err(|e| fail("ReadDir", tonic::Code::Unknown, e.to_string()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if matcher.is_match(&name) {
+                out.push(Stat {
+                    path: name,
+                    ..Default::default()
+                });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {

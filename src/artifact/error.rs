@@ -1,0 +1,172 @@
+//! [`Error`]: why a build failed, as data.
+//!
+//! Every failure is one of four kinds, fixed where it is made and never
+//! guessed later: the user's input (`InvalidArgument`, with the source
+//! location as a detail), a call to buildkitd that failed (its status
+//! forwarded whole, so BuildKit's CLI shows the failing vertex), a daemon
+//! too old for what we need (`FailedPrecondition`, naming the cap), or
+//! anything else, which is ours (`Unknown`). Context is added on the way up,
+//! as anyhow does, without changing the kind; `Return` is built from the
+//! kind by a `match`, with no downcast and no reading of messages.
+
+use std::fmt;
+
+use crate::gateway::{MissingCap, ReadError, ReturnError, RpcError, UserError};
+use crate::llb::LlbError;
+
+/// What went wrong, which decides the code `Return` carries.
+#[derive(Debug)]
+pub enum Kind {
+    /// The user's input; the message says how to fix it.
+    User(UserError),
+    /// A call to buildkitd failed, or a build it ran for us did.
+    Daemon(RpcError),
+    /// The daemon lacks a capability we need.
+    Unsupported(MissingCap),
+    /// Our bug, or the environment's: nothing the user wrote.
+    Internal(anyhow::Error),
+}
+
+/// A failed build: a [`Kind`] and the context it was found in.
+#[derive(Debug)]
+pub struct Error {
+    kind: Kind,
+    /// Outermost first.
+    context: Vec<String>,
+}
+
+/// A result whose error is an [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An internal error: a bug of ours or a broken environment.
+    pub fn internal(e: impl Into<anyhow::Error>) -> Error {
+        Kind::Internal(e.into()).into()
+    }
+
+    /// An internal error with this message.
+    pub fn bug(message: impl fmt::Display) -> Error {
+        Error::internal(anyhow::anyhow!("{message}"))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    /// This error, in the context of `what` (the outermost context so far).
+    pub fn context(mut self, what: impl fmt::Display) -> Error {
+        self.context.insert(0, what.to_string());
+        self
+    }
+
+    /// What `Return` says: the code and details by kind, and the whole
+    /// context chain as the message.
+    pub fn to_return(&self) -> ReturnError {
+        let message = self.to_string();
+        match &self.kind {
+            Kind::User(e) => ReturnError::user(message, e),
+            Kind::Daemon(e) => ReturnError::daemon(message, e),
+            Kind::Unsupported(_) => ReturnError::failed_precondition(message),
+            Kind::Internal(_) => ReturnError::unknown(message),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.context {
+            write!(f, "{c}: ")?;
+        }
+        match &self.kind {
+            Kind::User(e) => write!(f, "{e}"),
+            Kind::Daemon(e) => write!(f, "{e}"),
+            Kind::Unsupported(e) => write!(f, "{e}"),
+            Kind::Internal(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Kind> for Error {
+    fn from(kind: Kind) -> Error {
+        Error {
+            kind,
+            context: Vec::new(),
+        }
+    }
+}
+
+impl From<UserError> for Error {
+    fn from(e: UserError) -> Error {
+        Kind::User(e).into()
+    }
+}
+
+impl From<RpcError> for Error {
+    fn from(e: RpcError) -> Error {
+        Kind::Daemon(e).into()
+    }
+}
+
+impl From<MissingCap> for Error {
+    fn from(e: MissingCap) -> Error {
+        Kind::Unsupported(e).into()
+    }
+}
+
+impl From<ReadError> for Error {
+    fn from(e: ReadError) -> Error {
+        match e {
+            ReadError::TooBig { .. } => UserError::new(e.to_string()).into(),
+            ReadError::Rpc(rpc) => rpc.into(),
+            ReadError::Short { .. } => Error::internal(e),
+        }
+    }
+}
+
+impl From<LlbError> for Error {
+    fn from(e: LlbError) -> Error {
+        match e {
+            // A reference someone typed.
+            LlbError::InvalidImageRef { .. } => UserError::new(e.to_string()).into(),
+            // A definition BuildKit gave us.
+            LlbError::InvalidDefinition { .. } => Error::internal(e),
+        }
+    }
+}
+
+/// `.context()` for results whose error becomes an [`Error`].
+pub trait Context<T> {
+    /// Adds `what` as the outermost context.
+    fn context(self, what: impl fmt::Display) -> Result<T>;
+    /// Adds the context `what()` gives, computed only on error.
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| e.into().context(what))
+    }
+
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| e.into().context(what()))
+    }
+}
+
+/// A missing value where one must be is ours: a bug, with `what` as its
+/// message.
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.ok_or_else(|| Error::bug(what))
+    }
+
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.ok_or_else(|| Error::bug(what()))
+    }
+}
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -1,0 +1,128 @@
+//! Finding a path in a solved input, telling "not there" from "the input
+//! failed" from "the daemon failed" by asking, never by reading messages.
+//!
+//! A failed StatFile says little: daemons differ in the code and wording
+//! they give a missing path, and one that solves lazily (BuildKit 0.8)
+//! builds the input on its first read, so an input that failed to build
+//! (an image that does not exist, say) looks the same as a missing file.
+//! So when a stat fails we ask two questions the daemon answers
+//! structurally: can the input's root be listed (else the input failed,
+//! and BuildKit's own error is the answer), and is the name in its parent
+//! directory (else the path is missing). Only the error path pays for the
+//! extra calls.
+
+use crate::gateway::{Gateway, RpcError, SolvedRef};
+use crate::proto::fstypes::Stat;
+
+use super::error::{Context as _, Result};
+
+/// A pattern no file has: listing with it makes the daemon build the ref
+/// and send nothing back.
+const NOTHING: &str = ".artifact-none";
+
+/// Go's `os.FileMode` type bits, which is what StatFile's `mode` carries:
+/// dir, symlink, device, named pipe, socket, char device, irregular.
+pub const MODE_TYPE_BITS: u32 =
+    (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+/// Go's `os.ModeDir`.
+pub const MODE_DIR: u32 = 1 << 31;
+
+/// What a path of an input is.
+#[derive(Debug)]
+pub enum Found {
+    /// There: its stat (symlinks followed inside the root).
+    Stat(Stat),
+    /// Not there.
+    Missing,
+}
+
+impl Found {
+    /// The stat, when the path is a regular file.
+    pub fn regular_file(self) -> Option<Stat> {
+        match self {
+            Found::Stat(s) if s.mode & MODE_TYPE_BITS == 0 => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Looks up `path` in `input` (the `describe`d source, solved).
+pub async fn stat<G: Gateway>(
+    gw: &G,
+    input: &SolvedRef,
+    path: &str,
+    describe: &str,
+) -> Result<Found> {
+    let failed = match gw.stat_file(input, path).await {
+        Ok(stat) => return Ok(Found::Stat(stat)),
+        Err(e) => e,
+    };
+    built(gw, input)
+        .await
+        .with_context(|| format!("the {describe} could not be built"))?;
+    if exists(gw, input, path).await? {
+        // There, but the daemon can't stat it: its answer is the error.
+        return Err(failed).with_context(|| format!("{path} in the {describe}"));
+    }
+    Ok(Found::Missing)
+}
+
+/// Makes the daemon build `r` (listing its root, which is cheap), so that
+/// a build that failed says so now, with BuildKit's own error.
+pub async fn built<G: Gateway>(gw: &G, r: &SolvedRef) -> Result<(), RpcError> {
+    gw.read_dir(r, "/", NOTHING).await.map(drop)
+}
+
+/// Whether `path` is listed in its parent directory, parents checked the
+/// same way when they can't be listed. Only called once the root is
+/// known to list.
+async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Result<bool> {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    // Walk down from the root: the first component not listed in its
+    // parent is where the path stops existing.
+    let mut dir = String::from("/");
+    for part in parts {
+        if part == ".." {
+            // Confined paths have none; be safe and let the stat speak.
+            return Ok(true);
+        }
+        let listed = match gw.read_dir(input, &dir, &escape(part)).await {
+            Ok(entries) => entries,
+            // The root lists, so a parent that doesn't is not a directory
+            // (or not there): nothing can be below it.
+            Err(_) => return Ok(false),
+        };
+        if !listed.iter().any(|e| e.path == part) {
+            return Ok(false);
+        }
+        dir = format!("{}/{part}", dir.trim_end_matches('/'));
+    }
+    Ok(true)
+}
+
+/// `name` as a pattern matching only itself (BuildKit's patterns are Go's
+/// `filepath.Match`, where `\` quotes the next character).
+fn escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '{' | '}' | '!') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_pattern_characters_match_only_themselves() {
+        assert_eq!(escape("model.bin"), "model.bin");
+        assert_eq!(escape("w[1]*.bin"), r"w\[1\]\*.bin");
+    }
+}
