@@ -200,15 +200,47 @@ pub struct Report {
     pub entries: Vec<EntryReport>,
 }
 
+/// Why the blob writer could not run at all (per-entry problems are not
+/// errors: they go in the report).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The job file could not be read.
+    #[error("reading {path}: {source}")]
+    ReadJob {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The job file is not what the frontend writes.
+    #[error("parsing {path}: {source}")]
+    ParseJob {
+        /// Where it is.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// The report could not be written.
+    #[error("writing {path}: {source}")]
+    WriteReport {
+        /// Where it goes.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// Runs the job found in the standard mounts. Per-entry problems go in the
 /// report (the frontend turns them into messages naming the layer); only a
 /// broken setup is an error here.
-pub fn run_in_worker() -> Result<(), String> {
-    let job_path = Path::new(JOB_DIR).join(JOB_FILE);
-    let job: Job = serde_json::from_slice(
-        &std::fs::read(&job_path).map_err(|e| format!("reading {}: {e}", job_path.display()))?,
-    )
-    .map_err(|e| format!("parsing {}: {e}", job_path.display()))?;
+pub fn run_in_worker() -> Result<(), SetupError> {
+    let path = Path::new(JOB_DIR).join(JOB_FILE);
+    let raw = std::fs::read(&path).map_err(|source| SetupError::ReadJob {
+        path: path.clone(),
+        source,
+    })?;
+    let job: Job =
+        serde_json::from_slice(&raw).map_err(|source| SetupError::ParseJob { path, source })?;
     let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
     let start = std::time::Instant::now();
     let report = run(&job, &roots, Path::new(OUT_DIR));
@@ -224,9 +256,10 @@ pub fn run_in_worker() -> Result<(), String> {
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / secs.max(1e-9)
     );
-    let out = Path::new(REPORT_DIR).join(REPORT_FILE);
-    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
-    std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))
+    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
+    // Plain data: serializing it can't fail.
+    let json = serde_json::to_vec(&report).unwrap_or_default();
+    std::fs::write(&path, json).map_err(|source| SetupError::WriteReport { path, source })
 }
 
 /// One unit of work: a single path of an entry (a glob expands to many).

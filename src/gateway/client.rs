@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tonic::transport::{Channel, Endpoint, Uri};
@@ -62,6 +61,20 @@ pub struct Bridge {
     inputs: tokio::sync::OnceCell<BTreeMap<String, pb::Definition>>,
 }
 
+/// Why the gateway could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The HTTP/2 connection over stdio failed.
+    #[error("connecting to buildkitd over stdio: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// buildkitd never answered.
+    #[error("buildkitd did not answer Ping within {}s", PING_TIMEOUT.as_secs())]
+    PingTimeout,
+    /// buildkitd answered Ping with an error.
+    #[error(transparent)]
+    Ping(#[from] RpcError),
+}
+
 fn rpc(name: &'static str) -> impl FnOnce(tonic::Status) -> RpcError {
     move |status| RpcError { rpc: name, status }
 }
@@ -69,13 +82,13 @@ fn rpc(name: &'static str) -> impl FnOnce(tonic::Status) -> RpcError {
 impl Bridge {
     /// Connects over this process's stdin (server to us) and stdout (us to
     /// server).
-    pub async fn connect_stdio() -> anyhow::Result<Bridge> {
+    pub async fn connect_stdio() -> Result<Bridge, ConnectError> {
         Bridge::connect(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())).await
     }
 
     /// Connects over `io`, speaking HTTP/2 with prior knowledge, and pings
     /// for caps.
-    pub async fn connect<IO>(io: IO) -> anyhow::Result<Bridge>
+    pub async fn connect<IO>(io: IO) -> Result<Bridge, ConnectError>
     where
         IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
@@ -100,14 +113,13 @@ impl Bridge {
             .initial_stream_window_size(Some(8 << 20))
             .initial_connection_window_size(Some(64 << 20))
             .connect_with_connector(connector)
-            .await
-            .context("connecting to buildkitd over stdio")?;
+            .await?;
         let mut client = LlbBridgeClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE);
         let pong = tokio::time::timeout(PING_TIMEOUT, client.ping(gw::PingRequest {}))
             .await
-            .context("buildkitd did not answer Ping within 15s")?
+            .map_err(|_| ConnectError::PingTimeout)?
             .map_err(rpc("Ping"))?
             .into_inner();
         let caps = Caps::from_pong(&pong.frontend_api_caps, &pong.llb_caps);

@@ -15,7 +15,7 @@ mod status;
 
 pub use api::{Gateway, ReadError};
 pub use caps::{Caps, MissingCap};
-pub use client::{Bridge, FileRange, FrontendResult, SolvedRef};
+pub use client::{Bridge, ConnectError, FileRange, FrontendResult, SolvedRef};
 pub use options::{FRONTEND_BIN, Options, from_env};
 pub use status::{
     CODE_FAILED_PRECONDITION, CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError,
