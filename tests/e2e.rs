@@ -313,9 +313,17 @@ fn bad_input_fails_with_our_message(ctx: &Ctx) -> Result<()> {
         "{err}"
     );
     // Missing is told by asking the daemon (is the name in its directory?),
-    // on both hashing paths, a missing directory on the way included.
+    // on both hashing paths: a missing directory on the way, a link that
+    // leads nowhere and one that leads out of the root included.
+    std::os::unix::fs::symlink("gone.bin", c.join("dangling.bin"))?;
+    std::os::unix::fs::symlink("/etc/hostname", c.join("escape.bin"))?;
     for mode in ["auto", "gateway"] {
-        for missing in ["missing.bin", "no/such/dir/missing.bin"] {
+        for missing in [
+            "missing.bin",
+            "no/such/dir/missing.bin",
+            "dangling.bin",
+            "escape.bin",
+        ] {
             let layers = format!(
                 r#"[{{"path":"model.bin","mediaType":"a/b"}},{{"path":"{missing}","mediaType":"a/b"}}]"#
             );

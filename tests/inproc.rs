@@ -201,28 +201,29 @@ async fn a_problem_the_worker_finds_is_reported_with_its_file_not_retried() {
 
 #[tokio::test]
 async fn a_missing_file_reads_the_same_on_both_paths() {
-    let ctx = context(&[
-        ("a.txt", b"a"),
-        (
-            "Artifactfile",
-            b"ARTIFACT application/vnd.example.v1\nLAYER text/plain a.txt\nLAYER text/plain b.txt\n",
-        ),
-    ]);
-    let mut messages = Vec::new();
-    for (hash, own) in [("gateway", Own::Unknown), ("exec", Own::FrontendBin)] {
-        let solver = serving(ctx.path());
-        let err = build(&solver, &[("artifact.hash", hash)], own)
-            .await
-            .unwrap_err();
-        assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
-        assert!(err.message.contains("b.txt"), "{}", err.message);
-        assert!(
-            !err.details.is_empty(),
-            "the line is attached as a source detail"
+    // Plain missing, missing on the way, and a link that leads nowhere.
+    for missing in ["b.txt", "no/dir/b.txt", "dangling.txt"] {
+        let body = format!(
+            "ARTIFACT application/vnd.example.v1\nLAYER text/plain a.txt\nLAYER text/plain {missing}\n"
         );
-        messages.push(err.message);
+        let ctx = context(&[("a.txt", b"a"), ("Artifactfile", body.as_bytes())]);
+        std::os::unix::fs::symlink("gone.txt", ctx.path().join("dangling.txt")).unwrap();
+        let mut messages = Vec::new();
+        for (hash, own) in [("gateway", Own::Unknown), ("exec", Own::FrontendBin)] {
+            let solver = serving(ctx.path());
+            let err = build(&solver, &[("artifact.hash", hash)], own)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
+            assert_says(&err, &[&format!("{missing:?}) does not exist")], &[]);
+            assert!(
+                !err.details.is_empty(),
+                "the line is attached as a source detail"
+            );
+            messages.push(err.message);
+        }
+        assert_eq!(messages[0], messages[1], "{missing}");
     }
-    assert_eq!(messages[0], messages[1]);
 }
 
 #[tokio::test]

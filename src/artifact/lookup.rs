@@ -26,6 +26,8 @@ pub const MODE_TYPE_BITS: u32 =
     (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 /// Go's `os.ModeDir`.
 pub const MODE_DIR: u32 = 1 << 31;
+/// Go's `os.ModeSymlink`.
+const MODE_SYMLINK: u32 = 1 << 27;
 
 /// What a path of an input is.
 #[derive(Debug)]
@@ -84,7 +86,8 @@ async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Result<boo
     // Walk down from the root: the first component not listed in its
     // parent is where the path stops existing.
     let mut dir = String::from("/");
-    for part in parts {
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
         if part == ".." {
             // Confined paths have none; be safe and let the stat speak.
             return Ok(true);
@@ -95,7 +98,12 @@ async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Result<boo
             // (or not there): nothing can be below it.
             Err(_) => return Ok(false),
         };
-        if !listed.iter().any(|e| e.path == part) {
+        let Some(entry) = listed.iter().find(|e| e.path == part) else {
+            return Ok(false);
+        };
+        // A link whose stat failed leads nowhere: missing, as the worker
+        // says too. (A link on the way is followed by the next listing.)
+        if i == last && entry.mode & MODE_SYMLINK != 0 {
             return Ok(false);
         }
         dir = format!("{}/{part}", dir.trim_end_matches('/'));

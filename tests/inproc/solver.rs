@@ -31,6 +31,26 @@ const GO_DIR: u32 = 1 << 31;
 const GO_PIPE: u32 = 1 << 25;
 const GO_SOCKET: u32 = 1 << 24;
 const GO_DEVICE: u32 = 1 << 26;
+const GO_SYMLINK: u32 = 1 << 27;
+
+/// `meta`'s mode as Go's `os.FileMode` bits, as the daemon sends them.
+fn go_mode(meta: &fs::Metadata) -> u32 {
+    let t = meta.file_type();
+    let kind = if t.is_dir() {
+        GO_DIR
+    } else if t.is_symlink() {
+        GO_SYMLINK
+    } else if t.is_fifo() {
+        GO_PIPE
+    } else if t.is_socket() {
+        GO_SOCKET
+    } else if t.is_block_device() || t.is_char_device() {
+        GO_DEVICE
+    } else {
+        0
+    };
+    kind | (meta.mode_bits() & 0o7777)
+}
 
 /// Every cap the frontend may ask for, gateway and LLB.
 const GATEWAY_CAPS: &[&str] = &[
@@ -655,21 +675,9 @@ impl Gateway for Solver {
         })?;
         let meta = fs::metadata(&found)
             .map_err(|e| fail("StatFile", tonic::Code::Unknown, e.to_string()))?;
-        let t = meta.file_type();
-        let kind = if t.is_dir() {
-            GO_DIR
-        } else if t.is_fifo() {
-            GO_PIPE
-        } else if t.is_socket() {
-            GO_SOCKET
-        } else if t.is_block_device() || t.is_char_device() {
-            GO_DEVICE
-        } else {
-            0
-        };
         Ok(Stat {
             path: path.to_string(),
-            mode: kind | (meta.mode_bits() & 0o7777),
+            mode: go_mode(&meta),
             size: meta.len() as i64,
             ..Default::default()
         })
@@ -728,8 +736,14 @@ impl Gateway for Solver {
             let e = e.map_err(|e| fail("ReadDir", tonic::Code::Unknown, e.to_string()))?;
             let name = e.file_name().to_string_lossy().into_owned();
             if matcher.is_match(&name) {
+                // Entries are not followed: a link is listed as a link.
+                let meta = e
+                    .metadata()
+                    .map_err(|e| fail("ReadDir", tonic::Code::Unknown, e.to_string()))?;
                 out.push(Stat {
                     path: name,
+                    mode: go_mode(&meta),
+                    size: meta.len() as i64,
                     ..Default::default()
                 });
             }
