@@ -461,3 +461,30 @@ async fn a_failed_input_is_told_apart_from_a_missing_file() {
     assert_eq!(err.code, CODE_INVALID_ARGUMENT, "{}", err.message);
     assert_says(&err, &["sub/dir/b.txt\") does not exist"], &[]);
 }
+
+#[tokio::test]
+async fn quoted_glob_characters_name_a_file_on_both_paths() {
+    // `w[1].bin` is a glob (matching `w1.bin`); quoted, it is the file.
+    let body: &[u8] = b"ARTIFACT application/vnd.example.v1\nLAYER text/plain 'w\\[1\\].bin'\n";
+    let ctx = context(&[
+        ("w[1].bin", b"one"),
+        ("w1.bin", b"other"),
+        ("Artifactfile", body),
+    ]);
+    let mut layouts = Vec::new();
+    for (hash, own) in [("gateway", Own::Unknown), ("exec", Own::FrontendBin)] {
+        let solver = serving(ctx.path());
+        let layout = build(&solver, &[("artifact.hash", hash)], own)
+            .await
+            .unwrap_or_else(|e| panic!("{hash}: {}", e.message));
+        let summary = support::fsck_layout(&layout).unwrap();
+        let layer = &summary.manifests[0].manifest["layers"][0];
+        assert_eq!(
+            layer["annotations"]["org.opencontainers.image.title"],
+            "w[1].bin"
+        );
+        assert_eq!(layer["size"], 3, "{hash}: the quoted name, not the match");
+        layouts.push(tree(&layout));
+    }
+    assert_eq!(layouts[0], layouts[1]);
+}

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use crate::blobtool::{BlobReport, RequestId, is_glob};
+use crate::blobtool::{BlobReport, RequestId, literal_prefix};
 use crate::gateway::UserError;
 use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
 
@@ -145,7 +145,7 @@ fn plain_layers(
                     blobs.len(),
                     matched.join(", "),
                     if blobs.len() > 3 { ", ..." } else { "" },
-                    literal_prefix(&l.blob.path),
+                    literal_prefix(&l.blob.path).0,
                 ),
             ));
         }
@@ -170,15 +170,9 @@ fn plain_layers(
     Ok(layers)
 }
 
-/// The directories of `pattern` before its first glob component.
-fn literal_prefix(pattern: &str) -> String {
-    let parts: Vec<&str> = pattern.split('/').take_while(|c| !is_glob(c)).collect();
-    parts.join("/")
-}
-
 /// `path` (a match of `pattern`) without the pattern's literal prefix.
 fn below_prefix(path: &str, pattern: &str) -> String {
-    let skip = pattern.split('/').take_while(|c| !is_glob(c)).count();
+    let (_, skip) = literal_prefix(pattern);
     path.split('/').skip(skip).collect::<Vec<_>>().join("/")
 }
 

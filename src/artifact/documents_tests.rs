@@ -2,7 +2,6 @@
 
 #[test]
 fn titles_below_a_globs_literal_prefix() {
-    assert_eq!(super::literal_prefix("docs/**/README.md"), "docs");
     assert_eq!(
         super::below_prefix("docs/a/README.md", "docs/**/README.md"),
         "a/README.md"

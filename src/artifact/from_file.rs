@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
-use crate::blobtool::{Compression, is_glob};
+use crate::blobtool::{Compression, is_glob, literal_prefix, unquote};
 use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
@@ -97,10 +97,11 @@ async fn resolve<G: Gateway>(
     let request = |source: usize, given: &str, lines: Lines, allow_dir: bool, media: &str| {
         let path = normalize_layer_path(given)
             .map_err(|why| at(&file, lines, format!("path {given:?}: {why}")))?;
+        let glob = allow_dir && is_glob(&path);
         Ok::<_, UserError>(BlobRequest {
             input: source,
-            glob: allow_dir && is_glob(&path),
-            path,
+            glob,
+            path: if glob { path } else { unquote(&path) },
             given: given.to_string(),
             allow_dir,
             compression: Compression::for_media_type(media),
@@ -204,11 +205,11 @@ pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
     let mut paths = Vec::new();
     for r in requests {
         if r.glob {
-            let prefix: Vec<&str> = r.path.split('/').take_while(|c| !is_glob(c)).collect();
+            let (prefix, _) = literal_prefix(&r.path);
             if prefix.is_empty() {
                 return None;
             }
-            paths.push(prefix.join("/"));
+            paths.push(prefix);
         } else {
             paths.push(r.path.clone());
         }

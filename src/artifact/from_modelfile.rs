@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::blobtool::{Compression, PackOptions, is_glob};
+use crate::blobtool::{Compression, PackOptions, is_glob, unquote};
 use crate::gateway::{Gateway, UserError};
 use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
@@ -98,11 +98,12 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
 
 /// How the worker packs a request's files under `packing`.
 fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
+    let glob = is_glob(&path);
     BlobRequest {
         id: Default::default(),
         input: 0,
-        glob: is_glob(&path),
-        path,
+        glob,
+        path: if glob { path } else { unquote(&path) },
         given: given.to_string(),
         allow_dir: true,
         compression: match packing {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::blobtool::quote;
 use crate::gateway::{Gateway, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
@@ -72,8 +73,10 @@ fn local_input(
     exclude: &[String],
     what: &str,
 ) -> Input {
+    // Follow paths are patterns to BuildKit (fsutil includes them): a
+    // name with glob characters must match only itself.
     let follow_paths = paths.map(|p| {
-        let mut p = p.to_vec();
+        let mut p: Vec<String> = p.iter().map(|p| quote(p)).collect();
         p.sort();
         p.dedup();
         // An empty list would mean "everything"; ask for nothing instead.

@@ -14,9 +14,62 @@ use globset::{GlobBuilder, GlobSet};
 
 use super::{PackOptions, resolve_in_root};
 
-/// Whether `path` contains glob syntax.
+/// Characters a `\` quotes in a path: glob syntax and itself.
+const QUOTABLE: [char; 5] = ['*', '?', '[', ']', '\\'];
+
+/// Whether `path` is a glob: an unquoted `*`, `?` or `[` (a `\` quotes the
+/// character after it, as in BuildKit's wildcard copies).
 pub fn is_glob(path: &str) -> bool {
-    path.contains(['*', '?', '['])
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '*' | '?' | '[' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// What a path that is no glob names: quoted glob characters unquoted
+/// (`w\[1\].bin` is the file `w[1].bin`); other backslashes stay.
+pub fn unquote(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|n| QUOTABLE.contains(n)) {
+            out.extend(chars.next());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `path` as a pattern matching only itself: glob characters quoted. (What
+/// BuildKit's local sources want, whose follow paths are patterns.)
+pub fn quote(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if QUOTABLE.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The directories of `pattern` before its first glob component, unquoted
+/// (`""` for a glob at the top), and how many there are.
+pub fn literal_prefix(pattern: &str) -> (String, usize) {
+    let parts: Vec<String> = pattern
+        .split('/')
+        .take_while(|c| !is_glob(c))
+        .map(unquote)
+        .collect();
+    (parts.join("/"), parts.len())
 }
 
 /// Relative paths under `root` matching `pattern`, sorted, narrowed as
@@ -37,8 +90,7 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
                     .is_some_and(|m| m.is_file()))
     };
     // Walk only below the pattern's literal prefix.
-    let literal: Vec<&str> = pattern.split('/').take_while(|c| !is_glob(c)).collect();
-    let prefix = literal.join("/");
+    let (prefix, _) = literal_prefix(pattern);
     let mut out = Vec::new();
     let start = resolve_in_root(root, &prefix).filter(|p| p.is_dir());
     if let Some(start) = start {

@@ -102,3 +102,29 @@ fn globs_go_through_symlinked_directories_as_paths_do() {
     );
     assert!(expand(r, "etc/*", &none).unwrap().is_empty());
 }
+
+#[test]
+fn a_backslash_quotes_glob_characters() {
+    assert!(is_glob("docs/*.md") && is_glob("w[1].bin") && is_glob(r"a\[b]/*"));
+    assert!(!is_glob(r"w\[1\].bin") && !is_glob(r"what\?.txt") && !is_glob("plain/x"));
+    assert_eq!(unquote(r"w\[1\].bin"), "w[1].bin");
+    assert_eq!(unquote(r"a\b\\c"), r"a\b\c");
+    for name in ["w[1].bin", r"a\b", "*?", "plain"] {
+        assert_eq!(unquote(&quote(name)), name);
+        assert!(!is_glob(&quote(name)));
+    }
+    assert_eq!(
+        literal_prefix(r"d\[x\]/sub/**/*.md"),
+        ("d[x]/sub".to_string(), 2)
+    );
+    assert_eq!(literal_prefix("*.md"), (String::new(), 0));
+
+    // A glob below a directory whose name has glob characters, quoted.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(t.path().join("d[x]")).unwrap();
+    std::fs::write(t.path().join("d[x]/a.md"), "a").unwrap();
+    assert_eq!(
+        expand(t.path(), r"d\[x\]/*.md", &PackOptions::default()).unwrap(),
+        ["d[x]/a.md"]
+    );
+}

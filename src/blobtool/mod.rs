@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-pub use glob::is_glob;
+pub use glob::{is_glob, literal_prefix, quote, unquote};
 pub use pack::Compression;
 pub use resolve::resolve_in_root;
 

@@ -162,8 +162,40 @@ fn a_failed_input_shows_its_own_error(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A file whose name has glob characters (`w[1].bin`) is packaged when the
+/// Artifactfile quotes them, on both hashing paths: BuildKit treats the
+/// paths a local source transfers as patterns, so they go quoted.
+fn quoted_glob_characters_name_the_file(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-quoted");
+    std::fs::write(dir.join("w[1].bin"), "the file\n")?;
+    std::fs::write(dir.join("w1.bin"), "what the glob matches\n")?;
+    let body = "ARTIFACT application/vnd.example.t.v1\nLAYER text/plain 'w\\[1\\].bin'\n";
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!("# syntax={IMAGE}\n{body}"),
+    )?;
+    for hash in ["auto", "gateway"] {
+        let out = ctx.dir(&format!("fix-quoted-out-{hash}"));
+        let args = [("artifact.hash", hash)];
+        let o = ctx.build_file_with(&dir, "Artifactfile", &args, &["--network=none"], &out)?;
+        ensure!(
+            o.status.success(),
+            "{hash}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let (m, _) = manifest_of(&out)?;
+        ensure!(titles(&m) == ["w[1].bin"], "{hash}: {:?}", titles(&m));
+        ensure!(m["layers"][0]["size"] == 9, "{hash}: {}", m["layers"][0]);
+    }
+    Ok(())
+}
+
 /// The cases.
 pub const CASES: &[(&str, Case)] = &[
+    (
+        "quoted_glob_characters_name_the_file",
+        quoted_glob_characters_name_the_file,
+    ),
     (
         "glob_matches_with_one_name_get_distinct_titles",
         glob_matches_with_one_name_get_distinct_titles,

@@ -483,10 +483,22 @@ impl Graph<'_> {
     }
 }
 
-/// Which paths of a local directory are transferred.
+/// Which paths of a local directory are transferred. As in fsutil, follow
+/// paths are patterns (BuildKit adds them to the include patterns), so a
+/// name with glob characters must come quoted; a path is kept when it is,
+/// is below or is a parent of a match.
 struct Transfer {
-    follow: Vec<String>,
+    /// Per follow path, a matcher per component.
+    follow: Vec<Vec<globset::GlobMatcher>>,
     exclude: Option<globset::GlobSet>,
+}
+
+fn glob(pattern: &str) -> Result<globset::Glob, String> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 impl Transfer {
@@ -500,13 +512,20 @@ impl Transfer {
     fn new(follow: Vec<String>, exclude: Vec<String>) -> Result<Transfer, String> {
         let mut set = globset::GlobSetBuilder::new();
         for p in &exclude {
-            set.add(globset::Glob::new(p.trim_start_matches('/')).map_err(|e| e.to_string())?);
+            set.add(glob(p.trim_start_matches('/'))?);
         }
+        let follow = follow
+            .iter()
+            .map(|p| {
+                p.trim_start_matches("./")
+                    .trim_matches('/')
+                    .split('/')
+                    .map(|c| Ok(glob(c)?.compile_matcher()))
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Transfer {
-            follow: follow
-                .iter()
-                .map(|p| p.trim_start_matches("./").trim_matches('/').to_string())
-                .collect(),
+            follow,
             exclude: (!exclude.is_empty())
                 .then(|| set.build())
                 .transpose()
@@ -519,10 +538,12 @@ impl Transfer {
         if self.exclude.as_ref().is_some_and(|x| x.is_match(rel)) {
             return false;
         }
+        let parts: Vec<&str> = rel.split('/').collect();
         self.follow.is_empty()
-            || self.follow.iter().any(|f| {
-                rel == f || rel.starts_with(&format!("{f}/")) || f.starts_with(&format!("{rel}/"))
-            })
+            || self
+                .follow
+                .iter()
+                .any(|f| f.iter().zip(&parts).all(|(m, part)| m.is_match(part)))
     }
 }
 
