@@ -11,6 +11,7 @@
 //! directory (else the path is missing). Only the error path pays for the
 //! extra calls.
 
+use crate::blobtool::quote;
 use crate::gateway::{Gateway, RpcError, SolvedRef};
 use crate::proto::fstypes::Stat;
 
@@ -62,7 +63,7 @@ pub async fn stat<G: Gateway>(
     built(gw, input)
         .await
         .with_context(|| format!("the {describe} could not be built"))?;
-    if exists(gw, input, path).await? {
+    if exists(gw, input, path).await {
         // There, but the daemon can't stat it: its answer is the error.
         return Err(failed).with_context(|| format!("{path} in the {describe}"));
     }
@@ -75,10 +76,9 @@ pub async fn built<G: Gateway>(gw: &G, r: &SolvedRef) -> Result<(), RpcError> {
     gw.read_dir(r, "/", NOTHING).await.map(drop)
 }
 
-/// Whether `path` is listed in its parent directory, parents checked the
-/// same way when they can't be listed. Only called once the root is
-/// known to list.
-async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Result<bool> {
+/// Whether every component of `path` is listed in the directory before it,
+/// walking down from the root (which is known to list).
+async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> bool {
     let parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
@@ -90,47 +90,24 @@ async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Result<boo
     for (i, part) in parts.into_iter().enumerate() {
         if part == ".." {
             // Confined paths have none; be safe and let the stat speak.
-            return Ok(true);
+            return true;
         }
-        let listed = match gw.read_dir(input, &dir, &escape(part)).await {
+        // The pattern is the name, quoted: ReadDir's patterns are fsutil's.
+        let listed = match gw.read_dir(input, &dir, &quote(part)).await {
             Ok(entries) => entries,
             // The root lists, so a parent that doesn't is not a directory
             // (or not there): nothing can be below it.
-            Err(_) => return Ok(false),
+            Err(_) => return false,
         };
         let Some(entry) = listed.iter().find(|e| e.path == part) else {
-            return Ok(false);
+            return false;
         };
         // A link whose stat failed leads nowhere: missing, as the worker
         // says too. (A link on the way is followed by the next listing.)
         if i == last && entry.mode & MODE_SYMLINK != 0 {
-            return Ok(false);
+            return false;
         }
         dir = format!("{}/{part}", dir.trim_end_matches('/'));
     }
-    Ok(true)
-}
-
-/// `name` as a pattern matching only itself (BuildKit's patterns are Go's
-/// `filepath.Match`, where `\` quotes the next character).
-fn escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '{' | '}' | '!') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_with_pattern_characters_match_only_themselves() {
-        assert_eq!(escape("model.bin"), "model.bin");
-        assert_eq!(escape("w[1]*.bin"), r"w\[1\]\*.bin");
-    }
+    true
 }
