@@ -488,3 +488,118 @@ async fn quoted_glob_characters_name_a_file_on_both_paths() {
     }
     assert_eq!(layouts[0], layouts[1]);
 }
+
+/// Names in the tar layer blob `digest` of `layout`.
+fn tar_names(layout: &Path, digest: &serde_json::Value) -> Vec<String> {
+    let hex = digest.as_str().unwrap().trim_start_matches("sha256:");
+    let file = fs::File::open(layout.join("blobs/sha256").join(hex)).unwrap();
+    tar::Archive::new(file)
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn dockerignore_leaves_files_out_of_the_context() {
+    let body: &[u8] = b"ARTIFACT application/vnd.example.v1\n\
+        LAYER application/vnd.oci.image.layer.v1.tar site\n\
+        LAYER application/x-pem-file secrets/public.pem\n";
+    let ctx = context(&[
+        ("site/index.html", b"<p>hi</p>"),
+        ("site/draft.tmp", b"scratch"),
+        ("secrets/key", b"private"),
+        ("secrets/public.pem", b"public"),
+        (
+            ".dockerignore",
+            b"# not for the artifact\n**/*.tmp\nsecrets\n!secrets/public.pem\n",
+        ),
+        ("Artifactfile", body),
+    ]);
+    let solver = serving(ctx.path());
+    let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let layers = &summary.manifests[0].manifest["layers"];
+    assert_eq!(
+        tar_names(&layout, &layers[0]["digest"]),
+        ["site/", "site/index.html"]
+    );
+    assert_eq!(layers[1]["size"], 6);
+
+    // A file it ignores is not there, and the message says why it may not be.
+    let body = b"ARTIFACT application/vnd.example.v1\nLAYER text/plain secrets/key\n";
+    fs::write(ctx.path().join("Artifactfile"), body).unwrap();
+    let err = build(&serving(ctx.path()), &[], Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_says(
+        &err,
+        &[
+            r#"("secrets/key") does not exist in the build context (local "context", less what .dockerignore excludes)"#,
+        ],
+        &[],
+    );
+
+    // The spec file's own ignore file wins over the context's.
+    fs::write(
+        ctx.path().join("Artifactfile.dockerignore"),
+        b"site/index.html\n",
+    )
+    .unwrap();
+    let body = b"ARTIFACT application/vnd.example.v1\nLAYER text/html site/index.html\n";
+    fs::write(ctx.path().join("Artifactfile"), body).unwrap();
+    let err = build(&serving(ctx.path()), &[], Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_says(&err, &["less what Artifactfile.dockerignore excludes"], &[]);
+    let body = b"ARTIFACT application/vnd.example.v1\nLAYER application/vnd.oci.image.layer.v1.tar site\nLAYER text/plain secrets/key\n";
+    fs::write(ctx.path().join("Artifactfile"), body).unwrap();
+    let solver = serving(ctx.path());
+    let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let layers = &summary.manifests[0].manifest["layers"];
+    assert_eq!(
+        tar_names(&layout, &layers[0]["digest"]),
+        ["site/", "site/draft.tmp"]
+    );
+    assert_eq!(layers[1]["size"], 7);
+
+    // A lone `!` is refused before anything is sent.
+    fs::write(ctx.path().join("Artifactfile.dockerignore"), b"a\n!\n").unwrap();
+    let err = build(&serving(ctx.path()), &[], Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert_says(
+        &err,
+        &["Artifactfile.dockerignore:2: `!` needs a pattern"],
+        &[],
+    );
+}
+
+#[tokio::test]
+async fn dockerignore_narrows_a_zero_config_model() {
+    let ctx = context(&[
+        ("config.json", b"{}"),
+        ("model.safetensors", b"weights"),
+        ("old/model.safetensors", b"last week's"),
+        (".dockerignore", b"old/\n"),
+        ("Modelfile", b"NAME tiny\n"),
+    ]);
+    let solver = serving(ctx.path());
+    let layout = build(&solver, &[("filename", "Modelfile")], Own::FrontendBin)
+        .await
+        .unwrap();
+    let summary = support::fsck_layout(&layout).unwrap();
+    let paths: Vec<&str> = summary.manifests[0].manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["annotations"]["org.cncf.model.filepath"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(paths, ["config.json", "model.safetensors"]);
+}

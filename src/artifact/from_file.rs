@@ -12,7 +12,9 @@ use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE};
 use super::config::Config;
 use super::dialect::{self, Dialect};
 use super::error::{Context as _, Result};
+use super::ignore::{self, Ignore};
 use super::input;
+use super::lookup;
 use super::path::normalize_layer_path;
 use super::plan::{
     BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, Plan, SpecFile, located,
@@ -53,6 +55,7 @@ async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
     let path = normalize_layer_path(&filename)
         .map_err(|why| UserError::new(format!("filename {filename:?}: {why}")))?;
     let key = cfg.spec_file.dockerfile_key.as_deref();
+    let own_ignore = format!("{path}.dockerignore");
     let inputs = gw.inputs().await?;
     let (state, describe) = match (key, inputs.get("dockerfile")) {
         (None, Some(def)) => (
@@ -64,7 +67,7 @@ async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
             let i = input::local_dir(
                 &cfg.sessions,
                 name,
-                Some(std::slice::from_ref(&path)),
+                Some(&[path.clone(), own_ignore.clone()]),
                 "definition directory",
             );
             (i.state, i.describe)
@@ -82,7 +85,25 @@ async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
         .await
         .with_context(hint)?;
     let data = gw.read_all(&r, &path, MAX_FILE).await.with_context(hint)?;
-    Ok(SpecFile { filename, data })
+    // Its own ignore file, when there is one beside it.
+    let ignore = match lookup::stat(gw, &r, &own_ignore, &describe)
+        .await?
+        .regular_file()
+    {
+        Some(stat) => {
+            let raw = gw
+                .read_stated(&r, &own_ignore, &stat, ignore::MAX_FILE)
+                .await
+                .with_context(|| format!("reading {own_ignore}"))?;
+            Some(Ignore::parse(&own_ignore, &raw)?)
+        }
+        None => None,
+    };
+    Ok(SpecFile {
+        filename,
+        data,
+        ignore,
+    })
 }
 
 /// Turns the parsed file into a plan: sources become inputs, paths are
@@ -239,8 +260,15 @@ async fn resolve_inputs<G: Gateway>(
             Source::Context => {
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
-                input::build_context(gw, &cfg.sessions, transfer_paths(&mine).as_deref(), &[])
-                    .await?
+                let ignore = ignore::for_context(gw, &cfg.sessions, file).await?;
+                input::build_context(
+                    gw,
+                    &cfg.sessions,
+                    transfer_paths(&mine).as_deref(),
+                    &[],
+                    &ignore,
+                )
+                .await?
             }
             Source::Named { name, value } => input::named(gw, &cfg.sessions, name, value)
                 .await

@@ -18,6 +18,7 @@ use crate::modelpack::{self, ModelConfig, Packing, classify};
 use super::config::Config;
 use super::error::Result;
 use super::from_file::transfer_paths;
+use super::ignore;
 use super::input;
 use super::lookup;
 use super::path::normalize_layer_path;
@@ -60,11 +61,13 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
         .map(|name| format!("**/{}", any_case(name)))
         .collect();
     let exclude: Vec<String> = exclude.into_iter().collect();
+    let ignore = ignore::for_context(gw, &cfg.sessions, &file).await?;
     let context = input::build_context(
         gw,
         &cfg.sessions,
         transfer_paths(&requests).as_deref(),
         &exclude,
+        &ignore,
     )
     .await?;
     let mut config = model_config(&parsed);

@@ -18,6 +18,7 @@ fn the_whole_context_skips_what_modctl_skips_and_this_file() {
     let spec = |text: &str| SpecFile {
         filename: "Modelfile".into(),
         data: text.as_bytes().to_vec(),
+        ignore: None,
     };
     let skips = |text: &str| -> Vec<Vec<String>> {
         let f = spec(text);

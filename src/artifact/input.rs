@@ -10,6 +10,7 @@ use crate::proto::pb;
 
 use super::config::Sessions;
 use super::error::Result;
+use super::ignore::Ignore;
 use super::plan::Input;
 
 /// The frontend input the artifact contract names.
@@ -35,12 +36,13 @@ pub async fn contract_input<G: Gateway>(
 
 /// A spec file's build context: a `context` frontend input (bake) or the
 /// local `context` directory, transferring only `paths` when given and
-/// nothing that matches `exclude` (`.dockerignore` patterns).
+/// nothing that `ignore` or `exclude` (patterns of our own) excludes.
 pub async fn build_context<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
     paths: Option<&[String]>,
     exclude: &[String],
+    ignore: &Ignore,
 ) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some(def) = inputs.get("context") {
@@ -49,13 +51,15 @@ pub async fn build_context<G: Gateway>(
             describe: "frontend input \"context\"".into(),
         });
     }
-    Ok(local_input(
-        sessions,
-        "context",
-        paths,
-        exclude,
-        "build context",
-    ))
+    // The user's patterns first: ours (the last to match wins) can't be
+    // undone by an exception in an ignore file.
+    let mut patterns = ignore.patterns.clone();
+    patterns.extend(exclude.iter().cloned());
+    let mut input = local_input(sessions, "context", paths, &patterns, "build context");
+    if let (Some(file), false) = (&ignore.file, ignore.is_empty()) {
+        input.describe = format!("build context (local \"context\", less what {file} excludes)");
+    }
+    Ok(input)
 }
 
 /// A local directory the client shares as `name`. With `paths`, only those

@@ -21,6 +21,7 @@ mod error;
 mod from_file;
 mod from_modelfile;
 mod hash;
+mod ignore;
 mod input;
 mod lookup;
 mod model_layers;

@@ -9,6 +9,8 @@ use base64::Engine as _;
 use crate::artifactfile::Lines;
 use crate::blobtool::{Compression, EntryError, PackOptions, RequestId};
 use crate::gateway::{StatusDetail, UserError};
+
+use super::ignore::Ignore;
 use crate::llb::State;
 
 /// A filesystem layer files come from.
@@ -84,6 +86,8 @@ pub struct SpecFile {
     pub filename: String,
     /// Its bytes.
     pub data: Vec<u8>,
+    /// Its own ignore file (`<filename>.dockerignore` beside it), parsed.
+    pub ignore: Option<Ignore>,
 }
 
 /// Everything needed to build the artifact: usually one manifest, one

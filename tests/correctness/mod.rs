@@ -190,8 +190,56 @@ fn quoted_glob_characters_name_the_file(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// `.dockerignore` keeps files out of the context as `docker build` users
+/// expect, with fsutil's own rules (`**`, a directory with all it holds,
+/// `!` exceptions): out of a directory's tar, and not there when named,
+/// which the message then mentions.
+fn dockerignore_leaves_files_out(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("fix-ignore");
+    for (p, text) in [
+        ("site/index.html", "<p>hi</p>"),
+        ("site/draft.tmp", "scratch"),
+        ("secrets/key", "private"),
+        ("secrets/public.pem", "public"),
+        (".dockerignore", "**/*.tmp\nsecrets\n!secrets/public.pem\n"),
+    ] {
+        std::fs::create_dir_all(dir.join(p).parent().context("parent")?)?;
+        std::fs::write(dir.join(p), text)?;
+    }
+    let out = ctx.dir("fix-ignore-out");
+    let body = "ARTIFACT application/vnd.example.t.v1\nLAYER application/vnd.oci.image.layer.v1.tar site\nLAYER application/x-pem-file secrets/public.pem\n";
+    let o = build_artifactfile(ctx, &dir, body, &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    let hex = m["layers"][0]["digest"]
+        .as_str()
+        .context("digest")?
+        .trim_start_matches("sha256:");
+    let file = std::fs::File::open(out.join("blobs/sha256").join(hex))?;
+    let names: Vec<String> = tar::Archive::new(file)
+        .entries()?
+        .map(|e| Ok(e?.path()?.to_string_lossy().into_owned()))
+        .collect::<Result<_>>()?;
+    ensure!(names == ["site/", "site/index.html"], "{names:?}");
+    ensure!(m["layers"][1]["size"] == 6, "{}", m["layers"][1]);
+
+    let body = "ARTIFACT application/vnd.example.t.v1\nLAYER text/plain secrets/key\n";
+    let o = build_artifactfile(ctx, &dir, body, &ctx.dir("fix-ignore-out2"))?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "an ignored file was packaged");
+    ensure!(
+        err.contains("less what .dockerignore excludes"),
+        "the message does not mention .dockerignore:\n{err}"
+    );
+    Ok(())
+}
+
 /// The cases.
 pub const CASES: &[(&str, Case)] = &[
+    (
+        "dockerignore_leaves_files_out",
+        dockerignore_leaves_files_out,
+    ),
     (
         "quoted_glob_characters_name_the_file",
         quoted_glob_characters_name_the_file,

@@ -486,11 +486,14 @@ impl Graph<'_> {
 /// Which paths of a local directory are transferred. As in fsutil, follow
 /// paths are patterns (BuildKit adds them to the include patterns), so a
 /// name with glob characters must come quoted; a path is kept when it is,
-/// is below or is a parent of a match.
+/// is below or is a parent of a match. Exclude patterns are
+/// patternmatcher's: in order, the last to match a path or one of its
+/// parents wins, and `!` marks an exception.
 struct Transfer {
     /// Per follow path, a matcher per component.
     follow: Vec<Vec<globset::GlobMatcher>>,
-    exclude: Option<globset::GlobSet>,
+    /// Exclude patterns in order, `true` for an exception.
+    exclude: Vec<(bool, globset::GlobMatcher)>,
 }
 
 fn glob(pattern: &str) -> Result<globset::Glob, String> {
@@ -505,15 +508,24 @@ impl Transfer {
     fn all() -> Transfer {
         Transfer {
             follow: Vec::new(),
-            exclude: None,
+            exclude: Vec::new(),
         }
     }
 
     fn new(follow: Vec<String>, exclude: Vec<String>) -> Result<Transfer, String> {
-        let mut set = globset::GlobSetBuilder::new();
-        for p in &exclude {
-            set.add(glob(p.trim_start_matches('/'))?);
-        }
+        let exclude = exclude
+            .iter()
+            .map(|p| {
+                let (exception, p) = match p.strip_prefix('!') {
+                    Some(rest) => (true, rest),
+                    None => (false, p.as_str()),
+                };
+                Ok((
+                    exception,
+                    glob(p.trim_start_matches('/'))?.compile_matcher(),
+                ))
+            })
+            .collect::<Result<_, String>>()?;
         let follow = follow
             .iter()
             .map(|p| {
@@ -524,26 +536,38 @@ impl Transfer {
                     .collect::<Result<Vec<_>, String>>()
             })
             .collect::<Result<_, _>>()?;
-        Ok(Transfer {
-            follow,
-            exclude: (!exclude.is_empty())
-                .then(|| set.build())
-                .transpose()
-                .map_err(|e| e.to_string())?,
-        })
+        Ok(Transfer { follow, exclude })
     }
 
-    /// Whether `rel` (or what is below it) goes over.
-    fn keeps(&self, rel: &str) -> bool {
-        if self.exclude.as_ref().is_some_and(|x| x.is_match(rel)) {
-            return false;
-        }
+    /// Whether `rel` is excluded.
+    fn excluded(&self, rel: &str) -> bool {
         let parts: Vec<&str> = rel.split('/').collect();
-        self.follow.is_empty()
+        let mut excluded = false;
+        for (exception, m) in &self.exclude {
+            let hit = (1..=parts.len()).any(|n| m.is_match(parts[..n].join("/")));
+            if hit {
+                excluded = !exception;
+            }
+        }
+        excluded
+    }
+
+    /// Whether `rel` goes over, and whether to look below it.
+    fn keeps(&self, rel: &str) -> (bool, bool) {
+        let parts: Vec<&str> = rel.split('/').collect();
+        let followed = self.follow.is_empty()
             || self
                 .follow
                 .iter()
-                .any(|f| f.iter().zip(&parts).all(|(m, part)| m.is_match(part)))
+                .any(|f| f.iter().zip(&parts).all(|(m, part)| m.is_match(part)));
+        if !followed {
+            return (false, false);
+        }
+        let excluded = self.excluded(rel);
+        // Below an excluded directory only an exception can bring a path
+        // back.
+        let look_below = !excluded || self.exclude.iter().any(|(exception, _)| *exception);
+        (!excluded, look_below)
     }
 }
 
@@ -558,15 +582,25 @@ fn copy_tree(from: &Path, to: &Path, rel: &str, filter: &Transfer) -> Result<(),
         } else {
             format!("{rel}/{name}")
         };
-        if !filter.keeps(&child) {
-            continue;
-        }
+        let (keep, look_below) = filter.keeps(&child);
         let (src, dst) = (from.join(&child), to.join(&child));
         let meta = fs::symlink_metadata(&src).map_err(|e| e.to_string())?;
+        if meta.is_dir() && look_below {
+            if keep {
+                fs::create_dir_all(&dst).map_err(|e| e.to_string())?;
+                fs::set_permissions(&dst, meta.permissions()).map_err(|e| e.to_string())?;
+            }
+            copy_tree(from, to, &child, filter)?;
+            continue;
+        }
+        if !keep {
+            continue;
+        }
+        if let Some(parent) = dst.parent() {
+            fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
         if meta.is_dir() {
             fs::create_dir_all(&dst).map_err(|e| e.to_string())?;
-            fs::set_permissions(&dst, meta.permissions()).map_err(|e| e.to_string())?;
-            copy_tree(from, to, &child, filter)?;
         } else if meta.file_type().is_symlink() {
             let target = fs::read_link(&src).map_err(|e| e.to_string())?;
             std::os::unix::fs::symlink(target, &dst).map_err(|e| e.to_string())?;

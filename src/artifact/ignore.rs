@@ -1,0 +1,150 @@
+//! `.dockerignore`: what of the build context is never sent, as `docker
+//! build` users expect.
+//!
+//! As in BuildKit's Dockerfile frontend, a spec-file-specific ignore file
+//! (`Artifactfile.dockerignore`, `Modelfile.dockerignore`, next to the spec
+//! file) wins over the context's `.dockerignore`. The patterns become the
+//! local source's exclude patterns, so the client's fsutil applies them
+//! with its own rules (`**`, `!` exceptions, a directory taking all it
+//! holds) and an ignored file is simply not there: not in a directory's
+//! tar, not matched by a glob, not found when named.
+
+use crate::gateway::{Gateway, UserError};
+use crate::llb::{self, LocalOptions};
+
+use super::config::Sessions;
+use super::error::{Context as _, Result};
+use super::lookup;
+use super::plan::SpecFile;
+
+/// The context's ignore file.
+pub const DOCKERIGNORE: &str = ".dockerignore";
+/// Largest ignore file we read.
+pub const MAX_FILE: u64 = 1 << 20;
+
+/// The ignore file that applies and its patterns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ignore {
+    /// Which file they came from (`None`: no ignore file).
+    pub file: Option<String>,
+    /// Exclude patterns, in order (`!` marks an exception).
+    pub patterns: Vec<String>,
+}
+
+impl Ignore {
+    /// Parses ignore file `file` as moby's `ignorefile` does: one pattern
+    /// a line, `#` comment lines, blank lines skipped, patterns trimmed and
+    /// cleaned, a leading `/` dropped, `!` kept in front of exceptions. A
+    /// lone `!` (which BuildKit would reject mid-transfer) is refused here,
+    /// with its line.
+    pub fn parse(file: &str, data: &[u8]) -> Result<Ignore, UserError> {
+        let text = String::from_utf8_lossy(data);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut patterns = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with('#') {
+                continue;
+            }
+            let line = line.trim();
+            let (invert, pattern) = match line.strip_prefix('!') {
+                Some(rest) => (true, rest.trim()),
+                None => (false, line),
+            };
+            match (invert, pattern.is_empty()) {
+                (false, true) => {}
+                (true, true) => {
+                    return Err(UserError::new(format!(
+                        "{file}:{}: `!` needs a pattern after it (an exception to what is ignored)",
+                        n + 1
+                    )));
+                }
+                (false, false) => patterns.push(clean(pattern)),
+                (true, false) => patterns.push(format!("!{}", clean(pattern))),
+            }
+        }
+        Ok(Ignore {
+            file: Some(file.to_string()),
+            patterns,
+        })
+    }
+
+    /// Whether any pattern applies.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+}
+
+/// Go's `filepath.Clean` for a slash path, then without a leading `/` (a
+/// pattern is relative to the context root either way).
+fn clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// What applies to the build context: the spec file's own ignore file,
+/// else the context's `.dockerignore`. A context that is a frontend input
+/// (bake) was already filtered by the client that made it.
+pub async fn for_context<G: Gateway>(
+    gw: &G,
+    sessions: &Sessions,
+    spec: &SpecFile,
+) -> Result<Ignore> {
+    if let Some(own) = &spec.ignore {
+        return Ok(own.clone());
+    }
+    if gw.inputs().await?.contains_key("context") {
+        return Ok(Ignore::default());
+    }
+    of_local_context(gw, sessions).await
+}
+
+/// The context's `.dockerignore`, read through a local source that
+/// transfers only that file (so reading it costs nothing of the context).
+/// No file, no patterns.
+async fn of_local_context<G: Gateway>(gw: &G, sessions: &Sessions) -> Result<Ignore> {
+    let local = LocalOptions {
+        session_id: sessions.for_local("context").to_string(),
+        follow_paths: vec![DOCKERIGNORE.to_string()],
+        shared_key_hint: format!("context-{DOCKERIGNORE}"),
+        custom_name: format!("[artifact] load {DOCKERIGNORE}"),
+        ..Default::default()
+    };
+    let describe = "build context (local \"context\")";
+    let r = gw
+        .solve(llb::local("context", &local).marshal().into_pb())
+        .await
+        .with_context(|| format!("reading {DOCKERIGNORE} from the {describe}"))?;
+    match lookup::stat(gw, &r, DOCKERIGNORE, describe)
+        .await?
+        .regular_file()
+    {
+        Some(stat) => {
+            let data = gw
+                .read_stated(&r, DOCKERIGNORE, &stat, MAX_FILE)
+                .await
+                .with_context(|| format!("reading {DOCKERIGNORE}"))?;
+            Ok(Ignore::parse(DOCKERIGNORE, &data)?)
+        }
+        None => Ok(Ignore::default()),
+    }
+}
+
+#[cfg(test)]
+#[path = "ignore_tests.rs"]
+mod tests;
