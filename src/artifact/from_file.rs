@@ -254,19 +254,26 @@ async fn resolve_inputs<G: Gateway>(
         requests.push(r);
     }
     let mut inputs = Vec::new();
+    let mut context_ignore: Option<Ignore> = None;
     for (i, from) in f.sources.iter().enumerate() {
         let lines = from.lines.unwrap_or(Lines { start: 1, end: 1 });
         let input = match &from.source {
             Source::Context => {
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
-                let ignore = ignore::for_context(gw, &cfg.sessions, file).await?;
+                // Read once, however many FROM lines name the context.
+                let ignore = match &context_ignore {
+                    Some(known) => known,
+                    None => {
+                        context_ignore.insert(ignore::for_context(gw, &cfg.sessions, file).await?)
+                    }
+                };
                 input::build_context(
                     gw,
                     &cfg.sessions,
                     transfer_paths(&mine).as_deref(),
                     &[],
-                    &ignore,
+                    ignore,
                 )
                 .await?
             }
