@@ -14,7 +14,6 @@ use super::dialect::{self, Dialect};
 use super::error::{Context as _, Result};
 use super::ignore::{self, Ignore};
 use super::input;
-use super::lookup;
 use super::path::normalize_layer_path;
 use super::plan::{
     BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, Plan, SpecFile, located,
@@ -86,19 +85,7 @@ async fn read_spec_file<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
         .with_context(hint)?;
     let data = gw.read_all(&r, &path, MAX_FILE).await.with_context(hint)?;
     // Its own ignore file, when there is one beside it.
-    let ignore = match lookup::stat(gw, &r, &own_ignore, &describe)
-        .await?
-        .regular_file()
-    {
-        Some(stat) => {
-            let raw = gw
-                .read_stated(&r, &own_ignore, &stat, ignore::MAX_FILE)
-                .await
-                .with_context(|| format!("reading {own_ignore}"))?;
-            Some(Ignore::parse(&own_ignore, &raw)?)
-        }
-        None => None,
-    };
+    let ignore = ignore::read(gw, &r, &own_ignore, &describe).await?;
     Ok(SpecFile {
         filename,
         data,

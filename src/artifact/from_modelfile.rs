@@ -224,11 +224,11 @@ async fn fill_from_hub_config<G: Gateway>(
     let root = gw.solve(context.state.marshal().into_pb()).await?;
     let mut keys: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for name in HUB_CONFIGS {
-        let found = lookup::stat(gw, &root, name, &context.describe).await?;
-        let Some(stat) = found.regular_file() else {
+        let found =
+            lookup::optional_file(gw, &root, name, &context.describe, MAX_HUB_CONFIG).await?;
+        let Some(data) = found else {
             continue;
         };
-        let data = gw.read_stated(&root, name, &stat, MAX_HUB_CONFIG).await?;
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(&data) {
             keys.extend(m);
         }

@@ -9,7 +9,7 @@
 //! holds) and an ignored file is simply not there: not in a directory's
 //! tar, not matched by a glob, not found when named.
 
-use crate::gateway::{Gateway, UserError};
+use crate::gateway::{Gateway, SolvedRef, UserError};
 use crate::llb::{self, LocalOptions};
 
 use super::config::Sessions;
@@ -20,7 +20,7 @@ use super::plan::SpecFile;
 /// The context's ignore file.
 pub const DOCKERIGNORE: &str = ".dockerignore";
 /// Largest ignore file we read.
-pub const MAX_FILE: u64 = 1 << 20;
+const MAX_FILE: u64 = 1 << 20;
 
 /// The ignore file that applies and its patterns.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -130,18 +130,21 @@ async fn of_local_context<G: Gateway>(gw: &G, sessions: &Sessions) -> Result<Ign
         .solve(llb::local("context", &local).marshal().into_pb())
         .await
         .with_context(|| format!("reading {DOCKERIGNORE} from the {describe}"))?;
-    match lookup::stat(gw, &r, DOCKERIGNORE, describe)
+    Ok(read(gw, &r, DOCKERIGNORE, describe)
         .await?
-        .regular_file()
-    {
-        Some(stat) => {
-            let data = gw
-                .read_stated(&r, DOCKERIGNORE, &stat, MAX_FILE)
-                .await
-                .with_context(|| format!("reading {DOCKERIGNORE}"))?;
-            Ok(Ignore::parse(DOCKERIGNORE, &data)?)
-        }
-        None => Ok(Ignore::default()),
+        .unwrap_or_default())
+}
+
+/// Ignore file `path` of `r`, when there is one.
+pub async fn read<G: Gateway>(
+    gw: &G,
+    r: &SolvedRef,
+    path: &str,
+    describe: &str,
+) -> Result<Option<Ignore>> {
+    match lookup::optional_file(gw, r, path, describe, MAX_FILE).await? {
+        Some(data) => Ok(Some(Ignore::parse(path, &data)?)),
+        None => Ok(None),
     }
 }
 

@@ -70,6 +70,38 @@ pub async fn stat<G: Gateway>(
     Ok(Found::Missing)
 }
 
+/// The bytes of `path` in `input` when it is there as a regular file (or a
+/// link to one), else `None`: for files a build may or may not have (an
+/// ignore file, a hub model's configs). Its directory is asked first, so
+/// an absent file costs one call, not a failed stat and the probes after it.
+pub async fn optional_file<G: Gateway>(
+    gw: &G,
+    input: &SolvedRef,
+    path: &str,
+    describe: &str,
+    max: u64,
+) -> Result<Option<Vec<u8>>> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    match gw.read_dir(input, &format!("/{dir}"), &quote(name)).await {
+        Ok(entries) if entries.iter().any(|e| e.path == name) => {}
+        Ok(_) => return Ok(None),
+        // The root that won't list is a failed input; any other directory
+        // that won't list is not one, and nothing is below it.
+        Err(e) if dir.is_empty() => {
+            return Err(e).with_context(|| format!("the {describe} could not be built"));
+        }
+        Err(_) => return Ok(None),
+    }
+    let Some(stat) = stat(gw, input, path, describe).await?.regular_file() else {
+        return Ok(None);
+    };
+    let data = gw
+        .read_stated(input, path, &stat, max)
+        .await
+        .with_context(|| format!("reading {path} from the {describe}"))?;
+    Ok(Some(data))
+}
+
 /// Makes the daemon build `r` (listing its root, which is cheap), so that
 /// a build that failed says so now, with BuildKit's own error.
 pub async fn built<G: Gateway>(gw: &G, r: &SolvedRef) -> Result<(), RpcError> {
