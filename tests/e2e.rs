@@ -1147,10 +1147,16 @@ fn start(daemon: Daemon, root: &Path, images: &Path) -> Result<Ctx> {
     fx.push_image(&frontend, "dev", EXAMPLES_IMAGE)?;
     fx.push_image(&images.join("busybox-image"), "latest", BUSYBOX)?;
     fx.push_image(&root.join("target/producer-image"), "dev", PRODUCER)?;
-    Ok(Ctx {
-        fx,
-        tmp: tempfile::Builder::new().prefix("afx-e2e.").tempdir()?,
-    })
+    // ARTIFACT_E2E_KEEP=1 leaves every case's inputs and outputs behind (to
+    // compare the layouts two builds of the frontend write).
+    let tmp = tempfile::Builder::new()
+        .prefix("afx-e2e.")
+        .disable_cleanup(std::env::var_os("ARTIFACT_E2E_KEEP").is_some())
+        .tempdir()?;
+    if std::env::var_os("ARTIFACT_E2E_KEEP").is_some() {
+        eprintln!("[{}] keeping {}", fx.daemon().name, tmp.path().display());
+    }
+    Ok(Ctx { fx, tmp })
 }
 
 /// Why the suite can't run on this machine, unless told it must
