@@ -12,6 +12,14 @@ pub fn nearest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// ` (did you mean "X"?)` when a candidate is close to `given`, else
+/// nothing: the one way every message of ours suggests a name.
+pub fn did_you_mean(given: &str, candidates: &[&str]) -> String {
+    nearest(given, candidates)
+        .map(|near| format!(" (did you mean \"{near}\"?)"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -20,5 +28,7 @@ mod tests {
         assert_eq!(super::nearest("media_type", &c), Some("mediaType"));
         assert_eq!(super::nearest("annotation", &c), Some("annotations"));
         assert_eq!(super::nearest("zzzzzzzz", &c), None);
+        assert_eq!(super::did_you_mean("pth", &c), " (did you mean \"path\"?)");
+        assert_eq!(super::did_you_mean("zzzzzzzz", &c), "");
     }
 }

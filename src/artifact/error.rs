@@ -21,10 +21,26 @@ pub enum Kind {
     User(UserError),
     /// A call to buildkitd failed, or a build it ran for us did.
     Daemon(RpcError),
-    /// The daemon lacks a capability we need.
-    Unsupported(MissingCap),
+    /// The daemon is too old for what we need.
+    Unsupported(Unsupported),
     /// Our bug, or the environment's: nothing the user wrote.
     Internal(anyhow::Error),
+}
+
+/// What a daemon lacks.
+#[derive(Debug, thiserror::Error)]
+pub enum Unsupported {
+    /// A capability it does not announce.
+    #[error(transparent)]
+    Cap(#[from] MissingCap),
+    /// Something it does without a capability to ask about.
+    #[error("this BuildKit does not {lacks}; upgrade buildkitd (or Docker) to {release} or newer")]
+    Feature {
+        /// What it does not do.
+        lacks: &'static str,
+        /// The first release that does.
+        release: &'static str,
+    },
 }
 
 /// A failed build: a [`Kind`] and the context it was found in.
@@ -47,6 +63,11 @@ impl Error {
     /// An internal error with this message.
     pub fn bug(message: impl fmt::Display) -> Error {
         Error::internal(anyhow::anyhow!("{message}"))
+    }
+
+    /// The daemon does not do `lacks`; `release` is the first that does.
+    pub fn unsupported(lacks: &'static str, release: &'static str) -> Error {
+        Kind::Unsupported(Unsupported::Feature { lacks, release }).into()
     }
 
     /// What went wrong.
@@ -112,16 +133,17 @@ impl From<RpcError> for Error {
 
 impl From<MissingCap> for Error {
     fn from(e: MissingCap) -> Error {
-        Kind::Unsupported(e).into()
+        Kind::Unsupported(e.into()).into()
     }
 }
 
 impl From<ReadError> for Error {
     fn from(e: ReadError) -> Error {
         match e {
-            ReadError::TooBig { .. } => UserError::new(e.to_string()).into(),
+            ReadError::TooBig { .. } | ReadError::Changed(_) => {
+                UserError::new(e.to_string()).into()
+            }
             ReadError::Rpc(rpc) => rpc.into(),
-            ReadError::Short { .. } => Error::internal(e),
         }
     }
 }

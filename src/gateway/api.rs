@@ -14,8 +14,8 @@ use crate::proto::fstypes::Stat;
 use crate::proto::pb;
 
 use super::caps::Caps;
-use super::client::{FileRange, FrontendResult, SolvedRef};
 use super::status::RpcError;
+use super::types::{FileRange, FrontendResult, SolvedRef};
 
 /// Bytes per ranged read of a whole file: well under buildkitd's 16 MiB
 /// message limit.
@@ -37,14 +37,27 @@ pub enum ReadError {
     /// The daemon refused a read.
     #[error(transparent)]
     Rpc(#[from] RpcError),
-    /// It shrank while it was read.
-    #[error("{path}: short read at offset {offset} (the file changed while it was read)")]
-    Short {
-        /// The file.
-        path: String,
-        /// Where the data ended.
-        offset: u64,
-    },
+    /// It changed while it was read.
+    #[error(transparent)]
+    Changed(#[from] ChangedWhileRead),
+}
+
+/// A file of the input that changed while it was read: its size is not
+/// what its stat said. The input's problem (something still writes to it),
+/// said the same way wherever it is found: reading through the gateway,
+/// hashing through the gateway, or packing in the worker.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{path} changed while it was read ({found} bytes where {expected} were expected); \
+     build again once nothing writes to it"
+)]
+pub struct ChangedWhileRead {
+    /// The file.
+    pub path: String,
+    /// The bytes its stat promised (or up to the range read).
+    pub expected: u64,
+    /// The bytes it had.
+    pub found: u64,
 }
 
 /// What the frontend asks of buildkitd while it builds.
@@ -150,10 +163,12 @@ pub trait Gateway: Sync {
                     .read_file(r, path, Some(FileRange { offset, length }))
                     .await?;
                 if chunk.is_empty() {
-                    return Err(ReadError::Short {
+                    return Err(ChangedWhileRead {
                         path: path.to_string(),
-                        offset,
-                    });
+                        expected: size,
+                        found: offset,
+                    }
+                    .into());
                 }
                 out.extend_from_slice(&chunk);
             }

@@ -2,48 +2,74 @@
 
 use std::collections::BTreeSet;
 
+use crate::llb::caps::*;
 use crate::proto::apicaps::ApiCap;
+
+/// Gateway API capability ids, spelled as BuildKit's
+/// `frontend/gateway/pb/caps.go` spells them.
+pub mod id {
+    /// Solve.
+    pub const SOLVE_BASE: &str = "solve.base";
+    /// Results returned inline by Solve (before `return`).
+    pub const SOLVE_INLINE_RETURN: &str = "solve.inlinereturn";
+    /// ResolveImageConfig.
+    pub const RESOLVE_IMAGE: &str = "resolveimage";
+    /// ReadFile (ranges included).
+    pub const READ_FILE: &str = "readfile";
+    /// ReadDir.
+    pub const READ_DIR: &str = "readdir";
+    /// StatFile.
+    pub const STAT_FILE: &str = "statfile";
+    /// `Ref`/`RefMap` results instead of bare ids.
+    pub const PROTO_REF_ARRAY: &str = "proto.refarray";
+    /// The Inputs call (definitions the client passed).
+    pub const FRONTEND_INPUTS: &str = "frontend.inputs";
+    /// Solve's `evaluate`: build now, not on first read.
+    pub const SOLVE_EVALUATE: &str = "gateway.solve.evaluate";
+    /// The Warn call.
+    pub const WARNINGS: &str = "gateway.warnings";
+}
 
 /// Gateway API caps implemented before caps existed. Frozen by BuildKit;
 /// assumed when `Ping` reports none (a daemon older than caps).
 const DEFAULT_GATEWAY_CAPS: &[&str] = &[
-    "solve.base",
-    "solve.inlinereturn",
-    "resolveimage",
-    "readfile",
+    id::SOLVE_BASE,
+    id::SOLVE_INLINE_RETURN,
+    id::RESOLVE_IMAGE,
+    id::READ_FILE,
 ];
 
 /// LLB caps implemented before caps existed (frozen, as above).
 const DEFAULT_LLB_CAPS: &[&str] = &[
-    "source.image",
-    "source.local",
-    "source.local.unique",
-    "source.local.sessionid",
-    "source.local.includepatterns",
-    "source.local.followpaths",
-    "source.local.excludepatterns",
-    "source.local.sharedkeyhint",
-    "source.git",
-    "source.git.keepgitdir",
-    "source.git.fullurl",
-    "source.http",
-    "source.http.checksum",
-    "source.http.perm",
-    "soruce.http.uidgid",
-    "source.buildop.llbfilename",
-    "exec.meta.base",
-    "exec.meta.proxyenv",
-    "exec.mount.bind",
-    "exec.mount.cache",
-    "exec.mount.cache.sharing",
-    "exec.mount.selector",
-    "exec.mount.tmpfs",
-    "exec.mount.secret",
-    "exec.mount.ssh",
-    "exec.cgroup",
-    "meta.description",
-    "meta.ignorecache",
-    "meta.exportcache",
+    SOURCE_IMAGE,
+    SOURCE_LOCAL,
+    SOURCE_LOCAL_UNIQUE,
+    SOURCE_LOCAL_SESSION_ID,
+    SOURCE_LOCAL_INCLUDE_PATTERNS,
+    SOURCE_LOCAL_FOLLOW_PATHS,
+    SOURCE_LOCAL_EXCLUDE_PATTERNS,
+    SOURCE_LOCAL_SHARED_KEY_HINT,
+    SOURCE_GIT,
+    SOURCE_GIT_KEEP_GIT_DIR,
+    SOURCE_GIT_FULL_URL,
+    SOURCE_HTTP,
+    SOURCE_HTTP_CHECKSUM,
+    SOURCE_HTTP_PERM,
+    SOURCE_HTTP_UID_GID,
+    SOURCE_BUILD_LLB_FILENAME,
+    EXEC_META_BASE,
+    EXEC_META_PROXY_ENV,
+    EXEC_MOUNT_BIND,
+    EXEC_MOUNT_CACHE,
+    EXEC_MOUNT_CACHE_SHARING,
+    EXEC_MOUNT_SELECTOR,
+    EXEC_MOUNT_TMPFS,
+    EXEC_MOUNT_SECRET,
+    EXEC_MOUNT_SSH,
+    EXEC_CGROUP,
+    META_DESCRIPTION,
+    META_IGNORE_CACHE,
+    META_EXPORT_CACHE,
 ];
 
 /// The enabled caps of a daemon.

@@ -13,8 +13,9 @@ use crate::proto::gw::{self, llb_bridge_client::LlbBridgeClient};
 use crate::proto::pb;
 
 use super::api::Gateway;
-use super::caps::Caps;
+use super::caps::{Caps, id};
 use super::status::{ReturnError, RpcError};
+use super::types::{FileRange, FrontendResult, SolvedRef};
 
 /// buildkitd's gRPC limit for one message in either direction
 /// (containerd's default, which the gateway server uses).
@@ -22,34 +23,6 @@ pub const MAX_MESSAGE: usize = 16 << 20;
 
 /// How long to wait for the first Ping. BuildKit's Go client uses 15 s too.
 const PING_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// A result BuildKit solved for us. An empty id is the empty filesystem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SolvedRef {
-    /// Ref id, valid for this frontend run only.
-    pub id: String,
-}
-
-/// What a frontend solve gave back: one result, or one per key (per
-/// platform, for multi-platform builds), and the metadata the frontend set.
-#[derive(Clone, Debug, Default)]
-pub struct FrontendResult {
-    /// The single result, when there is one.
-    pub single: Option<gw::Ref>,
-    /// Results by key, when there are several.
-    pub refs: BTreeMap<String, gw::Ref>,
-    /// Metadata the frontend put on its result.
-    pub metadata: BTreeMap<String, Vec<u8>>,
-}
-
-/// A byte range of a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FileRange {
-    /// First byte.
-    pub offset: u64,
-    /// Number of bytes.
-    pub length: u64,
-}
 
 /// A connected gateway. Not `Clone`: the two `return_*` methods take it by
 /// value, so `Return` can only ever be sent once.
@@ -148,7 +121,7 @@ impl Bridge {
     ) -> Result<(), RpcError> {
         // Daemons without `proto.refarray` only understand the old
         // string-typed ref.
-        let result = if self.caps.has_gateway("proto.refarray") {
+        let result = if self.caps.has_gateway(id::PROTO_REF_ARRAY) {
             gw::result::Result::Ref(gw::Ref {
                 id: r.id,
                 def: None,
@@ -166,7 +139,7 @@ impl Bridge {
         refs: BTreeMap<String, SolvedRef>,
         metadata: BTreeMap<String, Vec<u8>>,
     ) -> Result<(), RpcError> {
-        let result = if self.caps.has_gateway("proto.refarray") {
+        let result = if self.caps.has_gateway(id::PROTO_REF_ARRAY) {
             gw::result::Result::Refs(gw::RefMap {
                 refs: refs
                     .into_iter()
@@ -227,7 +200,7 @@ impl Gateway for Bridge {
     async fn inputs(&self) -> Result<&BTreeMap<String, pb::Definition>, RpcError> {
         self.inputs
             .get_or_try_init(|| async {
-                if !self.caps.has_gateway("frontend.inputs") {
+                if !self.caps.has_gateway(id::FRONTEND_INPUTS) {
                     return Ok(BTreeMap::new());
                 }
                 let resp = self
@@ -275,7 +248,7 @@ impl Gateway for Bridge {
                 frontend_opt: opts,
                 frontend_inputs: inputs,
                 // Build it now, so its errors are its own and not a later read's.
-                evaluate: self.caps.has_gateway("gateway.solve.evaluate"),
+                evaluate: self.caps.has_gateway(id::SOLVE_EVALUATE),
                 ..Default::default()
             })
             .await?;

@@ -12,11 +12,13 @@ mod caps;
 mod client;
 mod options;
 mod status;
+mod types;
 
-pub use api::{Gateway, ReadError};
-pub use caps::{Caps, MissingCap};
-pub use client::{Bridge, ConnectError, FileRange, FrontendResult, SolvedRef};
+pub use api::{ChangedWhileRead, Gateway, ReadError};
+pub use caps::{Caps, MissingCap, id as cap};
+pub use client::{Bridge, ConnectError};
 pub use options::{FRONTEND_BIN, Options, from_env};
 pub use status::{
     CODE_FAILED_PRECONDITION, CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError,
 };
+pub use types::{FileRange, Frontend, FrontendResult, MissingImage, SolvedRef};

@@ -33,15 +33,6 @@ impl Options {
         let arg = format!("build-arg:{key}");
         self.get(&arg).map(|v| (v, arg.clone()))
     }
-
-    /// The session to read local directory `name` from: an explicit
-    /// `local-sessionid:NAME` (set by bake when a directory is shared across
-    /// targets), else the frontend's own session.
-    pub fn local_session(&self, name: &str) -> String {
-        self.get(&format!("local-sessionid:{name}"))
-            .unwrap_or(&self.session_id)
-            .to_string()
-    }
 }
 
 /// Reads options from environment variables. buildkitd numbers
@@ -102,7 +93,7 @@ mod tests {
     }
 
     #[test]
-    fn build_arg_fallback_and_session_override() {
+    fn build_arg_fallback() {
         let o = from_env([
             ("BUILDKIT_FRONTEND_OPT_0", "build-arg:x.y=1"),
             ("BUILDKIT_FRONTEND_OPT_1", "local-sessionid:context=other"),
@@ -112,7 +103,5 @@ mod tests {
             o.get_or_build_arg("x.y"),
             Some(("1", "build-arg:x.y".into()))
         );
-        assert_eq!(o.local_session("context"), "other");
-        assert_eq!(o.local_session("dockerfile"), "mine");
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::proto::pb;
 
-use super::CUSTOM_NAME;
 use super::state::State;
+use super::{CUSTOM_NAME, caps};
 
 /// A mount of an exec.
 #[derive(Clone, Debug)]
@@ -112,11 +112,11 @@ impl State {
             });
         }
         let mut caps = BTreeMap::from([
-            ("exec.meta.base".to_string(), true),
-            ("exec.mount.bind".to_string(), true),
+            (caps::EXEC_META_BASE.to_string(), true),
+            (caps::EXEC_MOUNT_BIND.to_string(), true),
         ]);
         if opts.network_none {
-            caps.insert("exec.meta.network".to_string(), true);
+            caps.insert(caps::EXEC_META_NETWORK.to_string(), true);
         }
         let op = pb::Op {
             inputs: inputs.iter().filter_map(State::input).collect(),

@@ -140,7 +140,7 @@ impl State {
         let last = actions.actions.len() - 1;
         let ts = |t: Option<i64>| t.unwrap_or(-1);
         let mut caps = BTreeMap::new();
-        caps.insert("file.base".to_string(), true);
+        caps.insert(super::caps::FILE_BASE.to_string(), true);
         let pb_actions = actions
             .actions
             .iter()

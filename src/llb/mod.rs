@@ -11,6 +11,7 @@
 //! Nothing here does I/O; the gateway client sends the [`Definition`] that
 //! [`State::marshal`] produces.
 
+pub mod caps;
 mod definition;
 mod exec;
 mod file;
@@ -29,7 +30,14 @@ use sha2::{Digest as _, Sha256};
 
 /// `sha256:<hex>` of `bytes`: how LLB (and OCI) name content.
 pub fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    let mut h = Sha256::new();
+    h.update(bytes);
+    digest_of_hash(h)
+}
+
+/// `sha256:<hex>` of what `hasher` was fed.
+pub fn digest_of_hash(hasher: Sha256) -> String {
+    format!("sha256:{}", hex::encode(hasher.finalize()))
 }
 
 /// `description` key BuildKit shows as the vertex name in progress output.

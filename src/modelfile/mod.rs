@@ -151,12 +151,11 @@ fn directive(file: &mut Modelfile, line: &str, lines: Lines) -> Result<(), Strin
     let (keyword, rest) = line.split_at(line.find(char::is_whitespace).unwrap_or(line.len()));
     let name = keyword.to_ascii_uppercase();
     if !DIRECTIVES.contains(&name.as_str()) {
-        let mut message = format!("unknown directive {}", quote(keyword));
-        match crate::suggest::nearest(keyword, &DIRECTIVES) {
-            Some(near) => message += &format!(" (did you mean \"{near}\"?)"),
-            None => message += &format!(" (a Modelfile has {})", DIRECTIVES.join(", ")),
+        let mut hint = crate::suggest::did_you_mean(keyword, &DIRECTIVES);
+        if hint.is_empty() {
+            hint = format!(" (a Modelfile has {})", DIRECTIVES.join(", "));
         }
-        return Err(message);
+        return Err(format!("unknown directive {}{hint}", quote(keyword)));
     }
     let arg = argument(&name, rest)?;
     if let Some((_, meta)) = METAS.iter().find(|(k, _)| *k == name) {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::Kind;
+use super::media::Kind;
 
 const CONFIG: &[&str] = &[
     "*.json",

@@ -15,6 +15,10 @@ use super::gojson;
 /// OCI 1.1's empty descriptor media type (content `{}`).
 pub const EMPTY_JSON_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 
+/// The title annotation `oras pull` and `podman artifact extract` name
+/// files by.
+pub const TITLE: &str = "org.opencontainers.image.title";
+
 /// `ref.name`, the tag of an `index.json` descriptor.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 

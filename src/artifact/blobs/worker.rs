@@ -5,20 +5,22 @@
 //! 0.10+) holds its definition, and on older daemons the `source` option
 //! names it, which we pin to a digest so a moved tag can't swap binaries.
 
-use prost::Message as _;
-
 use std::collections::BTreeMap;
 
+use prost::Message as _;
+use serde::Deserialize;
+
 use crate::blobtool::{self, BlobReport, Entry, EntryError, EntryReport, Job, Report, RequestId};
-use crate::gateway::Gateway;
-use crate::llb::{self, ExecOptions, ImageRef, Mount, State};
+use crate::gateway::{Gateway, cap};
+use crate::llb::{self, ExecOptions, ImageRef, Mount, State, caps};
 use crate::proto::pb;
 
-use super::error::{Context as _, Error, Result};
-use super::plan::Plan;
+use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::plan::Plan;
+use crate::artifact::request::Config;
 
 /// Where our binary is mounted in the exec, whose root is scratch (see
-/// [`write_in_worker`]).
+/// [`write`]).
 const SELF_MOUNT: &str = "/frontend";
 /// Its name there.
 const SELF_NAME: &str = "artifact-frontend";
@@ -26,23 +28,44 @@ const SELF_NAME: &str = "artifact-frontend";
 /// Largest report we read back (about 150 bytes a blob).
 const MAX_REPORT: u64 = 256 << 20;
 
+/// Our own image, and the binary to run in it.
+pub struct Worker {
+    /// The image, pinned.
+    image: State,
+    /// The binary's path in it.
+    binary: String,
+}
+
+/// The worker, when the daemon can run processes and we can tell which
+/// image we run from; `None` sends the build through the gateway.
+pub async fn find<G: Gateway>(gw: &G, cfg: &Config) -> Result<Option<Worker>> {
+    let exec = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
+    if gw.caps().require_llb(&exec, "").is_err() {
+        return Ok(None);
+    }
+    self_image(gw, cfg.own_definition.as_deref(), cfg.own_image.as_deref()).await
+}
+
 /// Our own image as a state, and the binary to run in it. `None` when we
-/// can't tell which image we run from (then the gateway path is used).
-pub async fn self_image<G: Gateway>(
+/// can't tell which image we run from.
+async fn self_image<G: Gateway>(
     gw: &G,
     definition: Option<&[u8]>,
     source: Option<&str>,
-) -> Result<Option<(State, String)>> {
+) -> Result<Option<Worker>> {
     if let Some(bytes) = definition {
         let def = pb::Definition::decode(bytes)
             .map_err(Error::internal)
             .context("decoding frontend.bin")?;
-        return Ok(Some((State::from_definition(&def)?, default_binary())));
+        return Ok(Some(Worker {
+            image: State::from_definition(&def)?,
+            binary: DEFAULT_BINARY.to_string(),
+        }));
     }
     let Some(source) = source else {
         return Ok(None);
     };
-    if !gw.caps().has_gateway("resolveimage") {
+    if !gw.caps().has_gateway(cap::RESOLVE_IMAGE) {
         return Ok(None);
     }
     let reference = ImageRef::parse(source)?;
@@ -54,19 +77,34 @@ pub async fn self_image<G: Gateway>(
         Some(_) => reference,
         None => ImageRef::parse(&format!("{reference}@{digest}"))?,
     };
-    Ok(Some((llb::image(&pinned, None), entrypoint(&config))))
+    Ok(Some(Worker {
+        image: llb::image(&pinned, None),
+        binary: entrypoint(&config),
+    }))
 }
 
-fn default_binary() -> String {
-    "/artifact-frontend".to_string()
+/// Where our image keeps the binary (its entrypoint).
+const DEFAULT_BINARY: &str = "/artifact-frontend";
+
+/// The part of an image config we read: `config.Entrypoint`.
+#[derive(Deserialize)]
+struct ImageConfig {
+    #[serde(default)]
+    config: Option<ExecConfig>,
+}
+
+#[derive(Deserialize)]
+struct ExecConfig {
+    #[serde(rename = "Entrypoint", default)]
+    entrypoint: Option<Vec<String>>,
 }
 
 /// The image's entrypoint binary (the image config's `Entrypoint[0]`).
 fn entrypoint(config: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(config)
+    serde_json::from_slice::<ImageConfig>(config)
         .ok()
-        .and_then(|v| v["config"]["Entrypoint"][0].as_str().map(str::to_string))
-        .unwrap_or_else(default_binary)
+        .and_then(|c| c.config?.entrypoint?.into_iter().next())
+        .unwrap_or_else(|| DEFAULT_BINARY.to_string())
 }
 
 /// Blobs the worker wrote: the state holding `blobs/sha256/`, and per
@@ -86,24 +124,23 @@ pub struct Written {
 /// scratch, and our binary is copied out of our image onto scratch (once:
 /// BuildKit caches the copy by the image's digest) and mounted from there,
 /// because Docker mounts an image's layers with a writable layer on top.
-pub async fn write_in_worker<G: Gateway>(
+pub async fn write<G: Gateway>(
     gw: &G,
-    image: &State,
-    binary: &str,
+    worker: &Worker,
     plan: &Plan,
     ignore_cache: bool,
-) -> Result<Written, WorkerFailure> {
-    let (dir, raw) = run_worker(gw, image, binary, plan, ignore_cache)
+) -> Result<Written, Failure> {
+    let (dir, raw) = run(gw, worker, plan, ignore_cache)
         .await
-        .map_err(WorkerFailure::Exec)?;
-    let blobs = read_report(plan, &raw).map_err(WorkerFailure::Final)?;
+        .map_err(Failure::Exec)?;
+    let blobs = read_report(plan, &raw).map_err(Failure::Final)?;
     Ok(Written { dir, blobs })
 }
 
 /// Why the worker gave no blobs, which decides whether the gateway may
 /// still be tried.
 #[derive(Debug)]
-pub enum WorkerFailure {
+pub enum Failure {
     /// The exec could not be run or its report not read (a daemon that
     /// can't run our image, say): hashing through the gateway may work.
     Exec(Error),
@@ -113,10 +150,9 @@ pub enum WorkerFailure {
 }
 
 /// Runs the blob writer; gives its output (the blobs) and its report.
-async fn run_worker<G: Gateway>(
+async fn run<G: Gateway>(
     gw: &G,
-    image: &State,
-    binary: &str,
+    worker: &Worker,
     plan: &Plan,
     ignore_cache: bool,
 ) -> Result<(State, Vec<u8>)> {
@@ -156,8 +192,8 @@ async fn run_worker<G: Gateway>(
         .collect();
     let tool = State::scratch().file(
         llb::FileActions::new().copy(
-            image,
-            &format!("/{}", binary.trim_start_matches('/')),
+            &worker.image,
+            &format!("/{}", worker.binary.trim_start_matches('/')),
             &format!("/{SELF_NAME}"),
             llb::CopyOptions {
                 follow_symlinks: true,

@@ -3,15 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::blobtool::quote;
+use crate::blobtool::{literal_prefix, quote};
 use crate::gateway::{Gateway, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
-use super::config::Sessions;
-use super::error::Result;
+use crate::artifact::error::Result;
+use crate::artifact::plan::types::{BlobRequest, Input};
+use crate::artifact::request::Sessions;
+
 use super::ignore::Ignore;
-use super::plan::Input;
 
 /// The frontend input the artifact contract names.
 pub const INPUT_KEY: &str = "input";
@@ -60,6 +61,25 @@ pub async fn build_context<G: Gateway>(
         input.describe = format!("build context (local \"context\", less what {file} excludes)");
     }
     Ok(input)
+}
+
+/// What of the local build context `requests` need transferred: the named
+/// paths, or the directory a glob starts in; `None` (everything) for a
+/// glob at the top.
+pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
+    let mut paths = Vec::new();
+    for r in requests {
+        if r.glob {
+            let (prefix, _) = literal_prefix(&r.path);
+            if prefix.is_empty() {
+                return None;
+            }
+            paths.push(prefix);
+        } else {
+            paths.push(r.path.clone());
+        }
+    }
+    Some(paths)
 }
 
 /// A local directory the client shares as `name`. With `paths`, only those

@@ -1,4 +1,4 @@
-//! Tests of `wrap.rs` (a child module of it, so they see its private items).
+//! Tests of `from_wrapped_build.rs` (a child module of it, so they see its private items).
 
 use super::*;
 

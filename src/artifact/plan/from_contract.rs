@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use crate::blobtool::Compression;
 use crate::gateway::{Gateway, UserError};
 
-use super::config::Config;
-use super::error::{Context as _, Result};
-use super::input;
-use super::lookup;
-use super::plan::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
-use super::spec::{self, LayerSpec, Layers, MAX_LAYERS_FILE};
+use crate::artifact::error::{Context as _, Result};
+use crate::artifact::request::{Config, LayerSpec, Layers, MAX_LAYERS_FILE, parse_layers};
+
+use super::sources::{input, lookup};
+use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 
 /// The plan for the contract's options.
 pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
@@ -116,8 +115,5 @@ async fn read_layers_file<G: Gateway>(
             "option {key}: layers file {path:?} is not UTF-8 JSON"
         ))
     })?;
-    Ok(spec::parse_layers(
-        &text,
-        &format!("{key} (file {path:?})"),
-    )?)
+    Ok(parse_layers(&text, &format!("{key} (file {path:?})"))?)
 }

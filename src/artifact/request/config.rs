@@ -8,11 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::gateway::{Options, UserError};
+use crate::gateway::{Frontend, Options, UserError};
 use crate::modelpack::Packing;
 
+use super::contract_options::{self, ArtifactSpec};
 use super::dialect::{DIALECT_KEY, Dialect};
-use super::spec::{self, ArtifactSpec};
+use super::epoch;
 
 /// Where layer files are hashed.
 pub const HASH_MODE_KEY: &str = "artifact.hash";
@@ -53,12 +54,7 @@ pub enum HashMode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Run another frontend and package its result.
-    Wrap {
-        /// `dockerfile.v0` or `gateway.v0`.
-        frontend: String,
-        /// The image, for `gateway.v0`.
-        source: Option<String>,
-    },
+    Wrap(Frontend),
     /// The `containerimage.artifact.*` options describe the artifact.
     Contract,
     /// An Artifactfile or a Modelfile does.
@@ -134,26 +130,15 @@ impl Config {
     pub fn from_options(opts: &Options) -> Result<Config, UserError> {
         let get = |k: &str| opts.get_or_build_arg(k).filter(|(v, _)| !v.is_empty());
         let mode = match get(WRAP_FRONTEND_KEY) {
-            Some((frontend, _)) => {
-                let source = get(WRAP_SOURCE_KEY).map(|(s, _)| s.to_string());
-                if frontend == "gateway.v0" && source.is_none() {
-                    return Err(UserError::new(format!(
-                        "{WRAP_FRONTEND_KEY}=gateway.v0 needs {WRAP_SOURCE_KEY}=<frontend image> \
-                         (the image of the frontend to wrap)"
-                    )));
-                }
-                Mode::Wrap {
-                    frontend: frontend.to_string(),
-                    source,
-                }
+            Some((name, key)) => {
+                let image = get(WRAP_SOURCE_KEY).map(|(s, _)| s.to_string());
+                Mode::Wrap(wrapped_frontend(name, &key, image)?)
             }
             None if contract_given(opts) => Mode::Contract,
             None => Mode::SpecFile,
         };
         let contract = match (&mode, contract_given(opts)) {
-            (Mode::Contract, _) | (Mode::Wrap { .. }, true) => {
-                Some(ArtifactSpec::from_options(opts)?)
-            }
+            (Mode::Contract, _) | (Mode::Wrap(_), true) => Some(ArtifactSpec::from_options(opts)?),
             _ => None,
         };
         Ok(Config {
@@ -182,7 +167,7 @@ impl Config {
             no_cache: opts
                 .get_or_build_arg(NO_CACHE_KEY)
                 .is_some_and(|(v, _)| v.is_empty()),
-            epoch: spec::source_date_epoch(opts)?,
+            epoch: epoch::source_date_epoch(opts)?,
             own_definition: opts.frontend_bin.clone(),
             own_image: opts
                 .get(SOURCE_KEY)
@@ -199,9 +184,32 @@ impl Config {
 
 /// Whether any contract option is given.
 fn contract_given(opts: &Options) -> bool {
-    [spec::CONFIG_MEDIATYPE_KEY, spec::LAYERS_KEY, spec::TYPE_KEY]
-        .iter()
-        .any(|k| opts.get_or_build_arg(k).is_some())
+    [
+        contract_options::CONFIG_MEDIATYPE_KEY,
+        contract_options::LAYERS_KEY,
+        contract_options::TYPE_KEY,
+    ]
+    .iter()
+    .any(|k| opts.get_or_build_arg(k).is_some())
+}
+
+/// The frontend `artifact.frontend` names (given as `key`).
+fn wrapped_frontend(name: &str, key: &str, image: Option<String>) -> Result<Frontend, UserError> {
+    match Frontend::from_name(name, image) {
+        Some(Ok(frontend)) => Ok(frontend),
+        Some(Err(_)) => Err(UserError::new(format!(
+            "{WRAP_FRONTEND_KEY}={} needs {WRAP_SOURCE_KEY}=<frontend image> \
+             (the image of the frontend to wrap)",
+            Frontend::GATEWAY
+        ))),
+        None => Err(UserError::new(format!(
+            "{key}={name:?} is not a frontend BuildKit runs{}: use {} (a Dockerfile) or {} with \
+             {WRAP_SOURCE_KEY}=<frontend image>",
+            crate::suggest::did_you_mean(name, &Frontend::NAMES),
+            Frontend::DOCKERFILE,
+            Frontend::GATEWAY,
+        ))),
+    }
 }
 
 fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {

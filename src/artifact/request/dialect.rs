@@ -15,7 +15,7 @@
 
 use crate::gateway::UserError;
 
-/// The option that names the dialect (read by [`super::config`]).
+/// The option that names the dialect (read by [`super::Config`]).
 pub const DIALECT_KEY: &str = "artifact.dialect";
 
 /// A spec file language.

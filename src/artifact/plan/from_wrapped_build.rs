@@ -12,77 +12,36 @@
 use std::collections::BTreeMap;
 
 use oci_spec::image::{Arch, Os, Platform, PlatformBuilder};
-use serde_json::Value;
+use serde::Deserialize;
 
-use crate::gateway::{FrontendResult, Gateway, UserError};
+use crate::gateway::{Frontend, Gateway, UserError};
 use crate::llb::State;
 
-use super::config::Config;
-use super::contract;
-use super::error::{Context as _, Error, Result};
-use super::plan::{Input, Plan};
-use super::spec::{
-    self, ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, TYPE_KEY,
+use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::request::{
+    ArtifactSpec, CONFIG_MEDIATYPE_KEY, Config, LAYERS_KEY, LayerSpec, Layers, TYPE_KEY,
+    parse_layers,
 };
+
+use super::from_contract;
+use super::sources::inner_build::{self, InnerBuild};
+use super::types::{Input, Plan};
 
 /// Set by a frontend on its result to ask for an artifact.
 pub const ARTIFACT_KEY: &str = "containerimage.artifact";
 /// BuildKit's multi-platform result description.
 const PLATFORMS_KEY: &str = "refs.platforms";
 
-/// Runs build `frontend` (with image `source` for `gateway.v0`) with the
-/// user's options (`user`: [`Config::forwarded`]) plus `extra`, and our
-/// inputs; waits for it to finish so
-/// its errors are reported as its own.
-pub async fn run_inner<G: Gateway>(
-    gw: &G,
-    user: &BTreeMap<String, String>,
-    frontend: &str,
-    source: Option<&str>,
-    extra: &BTreeMap<String, String>,
-) -> Result<FrontendResult> {
-    let mut forwarded = user.clone();
-    if frontend == "dockerfile.v0" {
-        // The Dockerfile frontend forwards to a `# syntax=` image only when
-        // `cmdline` is absent. The file it reads may be the one whose
-        // syntax line selected us: without this it would run us again,
-        // forever.
-        forwarded.insert("cmdline".to_string(), String::new());
-    }
-    if let Some(source) = source {
-        forwarded.insert("source".to_string(), source.to_string());
-    }
-    forwarded.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let inputs = gw.inputs().await?;
-    let failed = || format!("the wrapped {frontend} build failed");
-    let result = gw
-        .solve_frontend(frontend, forwarded, inputs.clone())
-        .await
-        .with_context(failed)?;
-    // Solves can be lazy (older daemons ignore `evaluate`): touch each
-    // result so a failing build fails here, with its own error, even if no
-    // layer reads from it.
-    for r in result.single.iter().chain(result.refs.values()) {
-        let solved = crate::gateway::SolvedRef { id: r.id.clone() };
-        super::lookup::built(gw, &solved)
-            .await
-            .with_context(failed)?;
-    }
-    Ok(result)
-}
-
 /// Runs the inner build and plans the artifact of its result.
-pub async fn plan<G: Gateway>(
-    gw: &G,
-    cfg: &Config,
-    frontend: &str,
-    source: Option<&str>,
-) -> Result<Plan> {
-    let source = source.filter(|_| frontend == "gateway.v0");
-    let result = run_inner(gw, &cfg.forwarded, frontend, source, &BTreeMap::new()).await?;
-    let described = match source {
-        Some(s) => format!("result of {s}"),
-        None => format!("result of the wrapped {frontend} build"),
+pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, frontend: &Frontend) -> Result<Plan> {
+    let build = InnerBuild {
+        frontend: frontend.clone(),
+        extra: BTreeMap::new(),
+    };
+    let result = inner_build::run(gw, &cfg.forwarded, &build).await?;
+    let described = match frontend {
+        Frontend::Gateway { image } => format!("result of {image}"),
+        Frontend::Dockerfile => format!("result of the wrapped {} build", frontend.name()),
     };
 
     // One (platform, ref) per manifest.
@@ -108,9 +67,11 @@ pub async fn plan<G: Gateway>(
     let mut inputs = Vec::new();
     let mut manifests = Vec::new();
     for (i, (platform, r)) in targets.iter().enumerate() {
-        let def = r.def.as_ref().with_context(|| {
-            "BuildKit returned the wrapped build's result without its definition; wrap mode needs a daemon \
-             that returns result definitions (BuildKit 0.8 or newer)"
+        let def = r.def.as_ref().ok_or_else(|| {
+            Error::unsupported(
+                "return the wrapped build's result with its definition, which wrap mode needs",
+                "BuildKit 0.8",
+            )
         })?;
         let pid = platform.as_ref().map(|(id, _)| id.as_str());
         inputs.push(Input {
@@ -139,7 +100,7 @@ pub async fn plan<G: Gateway>(
                 }
             },
         };
-        manifests.push(contract::manifest(
+        manifests.push(from_contract::manifest(
             artifact_type,
             config_media_type,
             layers,
@@ -195,7 +156,7 @@ fn from_metadata(
         ))
     })?;
     let layers = match get(LAYERS_KEY) {
-        Some((key, raw)) => spec::parse_layers(&raw, &format!("result metadata {key}"))?,
+        Some((key, raw)) => parse_layers(&raw, &format!("result metadata {key}"))?,
         None => {
             return Err(UserError::new(format!(
                 "the wrapped build set {ARTIFACT_KEY} but not {LAYERS_KEY}: it must list the layers"
@@ -206,34 +167,62 @@ fn from_metadata(
     Ok(Some((artifact_type, config, layers)))
 }
 
-/// `refs.platforms`: `{"Platforms":[{"ID":..,"Platform":{..}}]}`, in order.
+/// `refs.platforms`, as BuildKit writes it (Go's `exptypes.Platforms`).
+#[derive(Deserialize)]
+struct PlatformsKey {
+    #[serde(rename = "Platforms", default)]
+    platforms: Vec<PlatformEntry>,
+}
+
+/// One result's key and platform.
+#[derive(Deserialize)]
+struct PlatformEntry {
+    #[serde(rename = "ID")]
+    id: String,
+    #[serde(rename = "Platform")]
+    platform: GoPlatform,
+}
+
+/// Go's `ocispecs.Platform` as `encoding/json` writes it.
+#[derive(Deserialize)]
+struct GoPlatform {
+    architecture: String,
+    os: String,
+    #[serde(default)]
+    variant: Option<String>,
+    #[serde(rename = "os.version", default)]
+    os_version: Option<String>,
+    #[serde(rename = "os.features", default)]
+    os_features: Option<Vec<String>>,
+}
+
+/// `refs.platforms`: each result's key and platform, in order.
 fn platforms(md: &BTreeMap<String, Vec<u8>>) -> Result<Vec<(String, Platform)>> {
     let Some(raw) = md.get(PLATFORMS_KEY) else {
         return Ok(Vec::new());
     };
-    let v: Value = serde_json::from_slice(raw)
+    let key: PlatformsKey = serde_json::from_slice(raw)
         .map_err(Error::internal)
         .with_context(|| format!("the wrapped build's {PLATFORMS_KEY}"))?;
-    let mut out = Vec::new();
-    for p in v["Platforms"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        let id = p["ID"]
-            .as_str()
-            .context("a platform without an ID")?
-            .to_string();
-        let q = &p["Platform"];
-        let mut b = PlatformBuilder::default()
-            .architecture(Arch::from(q["architecture"].as_str().unwrap_or_default()))
-            .os(Os::from(q["os"].as_str().unwrap_or_default()));
-        if let Some(variant) = q["variant"].as_str().filter(|s| !s.is_empty()) {
-            b = b.variant(variant);
-        }
-        out.push((id, b.build().map_err(Error::internal)?));
-    }
-    Ok(out)
+    key.platforms
+        .into_iter()
+        .map(|p| {
+            let q = p.platform;
+            let mut b = PlatformBuilder::default()
+                .architecture(Arch::from(q.architecture.as_str()))
+                .os(Os::from(q.os.as_str()));
+            if let Some(v) = q.variant.filter(|v| !v.is_empty()) {
+                b = b.variant(v);
+            }
+            if let Some(v) = q.os_version.filter(|v| !v.is_empty()) {
+                b = b.os_version(v);
+            }
+            if let Some(f) = q.os_features.filter(|f| !f.is_empty()) {
+                b = b.os_features(f);
+            }
+            Ok((p.id, b.build().map_err(Error::internal)?))
+        })
+        .collect()
 }
 
 /// The inner result's metadata that still applies to a layout: not the
@@ -251,5 +240,5 @@ fn kept_metadata(md: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[cfg(test)]
-#[path = "wrap_tests.rs"]
+#[path = "from_wrapped_build_tests.rs"]
 mod tests;

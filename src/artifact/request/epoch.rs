@@ -1,5 +1,28 @@
-//! RFC 3339 timestamps from Unix seconds, without a clock: the layout's
-//! `created` annotation comes from SOURCE_DATE_EPOCH, never the wall clock.
+//! SOURCE_DATE_EPOCH: the one time a build knows. It is read at the door
+//! and turned into RFC 3339 here, without a clock: the layout's `created`
+//! annotation, ModelPack's `createdAt` and file times come from it, never
+//! from the wall clock.
+
+use crate::gateway::{Options, UserError};
+
+/// `SOURCE_DATE_EPOCH` (a build arg, as BuildKit's clients pass it), in
+/// seconds.
+pub fn source_date_epoch(opts: &Options) -> Result<Option<i64>, UserError> {
+    let Some((v, key)) = opts.get_or_build_arg("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|s| *s >= 0)
+        .map(Some)
+        .ok_or_else(|| UserError::new(format!("{key}={v:?} is not a Unix time in seconds")))
+}
+
+/// `secs` in nanoseconds, as LLB file actions take times.
+pub fn nanos(secs: i64) -> i64 {
+    secs.saturating_mul(1_000_000_000)
+}
 
 /// `secs` as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn rfc3339(secs: i64) -> String {

@@ -15,7 +15,7 @@ use crate::blobtool::quote;
 use crate::gateway::{Gateway, RpcError, SolvedRef};
 use crate::proto::fstypes::Stat;
 
-use super::error::{Context as _, Result};
+use crate::artifact::error::{Context as _, Result};
 
 /// A pattern no file has: listing with it makes the daemon build the ref
 /// and send nothing back.

@@ -13,12 +13,13 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::blobtool::{EntryError, RequestId};
-use crate::gateway::{FileRange, Gateway, SolvedRef};
+use crate::blobtool::{BlobReport, EntryError, RequestId};
+use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError};
+use crate::llb::digest_of_hash;
 
-use super::error::{Context as _, Error, Result};
-use super::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
-use super::plan::{BlobRequest, Plan};
+use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::plan::sources::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
+use crate::artifact::plan::{BlobRequest, Plan};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.
 const CHUNK: u64 = 2 << 20;
@@ -42,10 +43,48 @@ pub struct FileDigest {
     pub mode: u32,
 }
 
-/// Hashes every request of `plan` through the gateway (`refs[i]` is input
-/// `i` solved): per request, the path hashed and its digest. Globs and directory tars need the
-/// worker: they are refused here with a message saying so.
-pub async fn hash_requests<G: Gateway>(
+/// Hashes every request of `plan` through the gateway: per request, the
+/// one blob it gives, the file itself (the layout copies it from its
+/// input). Globs and tars need the worker: they are refused here with a
+/// message saying so.
+pub async fn hash<G: Gateway>(gw: &G, plan: &Plan) -> Result<BTreeMap<RequestId, Vec<BlobReport>>> {
+    let mut refs = Vec::new();
+    for input in &plan.inputs {
+        let r = gw
+            .solve(input.state.marshal().into_pb())
+            .await
+            .with_context(|| format!("solving the {}", input.describe))?;
+        refs.push(r);
+    }
+    let hashed = hash_requests(gw, &refs, plan).await?;
+    Ok(hashed
+        .into_iter()
+        .map(|(id, (path, d))| {
+            let blob = BlobReport {
+                path,
+                dir: false,
+                mode: d.mode,
+                size: d.size,
+                file_size: d.size,
+                diff_id: d.digest.clone(),
+                digest: d.digest,
+            };
+            (id, vec![blob])
+        })
+        .collect())
+}
+
+/// What the gateway path says of work only the worker does (`doing`, for
+/// request `what`), and what to do instead.
+fn worker_only(plan: &Plan, r: &BlobRequest, what: &str, doing: &str, instead: &str) -> Error {
+    let message =
+        format!("{what}: {doing} inside the worker, which this daemon can't run; {instead}");
+    plan.error_at(r.lines, message).into()
+}
+
+/// [`hash`]'s work (`refs[i]` is input `i` solved): per request, the path
+/// hashed and its digest.
+async fn hash_requests<G: Gateway>(
     gw: &G,
     refs: &[SolvedRef],
     plan: &Plan,
@@ -53,20 +92,18 @@ pub async fn hash_requests<G: Gateway>(
     let requests = plan.requests();
     for (what, r) in &requests {
         if r.glob {
-            return Err(plan
-                .error_at(
-                    r.lines,
-                    format!("{what}: globs are expanded inside the worker, which this daemon can't run; list the files instead"),
-                )
-                .into());
+            let instead = "list the files instead";
+            return Err(worker_only(plan, r, what, "globs are expanded", instead));
         }
         if r.pack.tar_files {
-            return Err(plan
-                .error_at(
-                    r.lines,
-                    format!("{what}: files are packed as tars inside the worker, which this daemon can't run; use raw layers"),
-                )
-                .into());
+            let instead = "use raw layers";
+            return Err(worker_only(
+                plan,
+                r,
+                what,
+                "files are packed as tars",
+                instead,
+            ));
         }
     }
     let permits = Arc::new(Semaphore::new(CHUNKS_IN_FLIGHT));
@@ -118,12 +155,14 @@ async fn hash_file<G: Gateway>(
     };
     if stat.mode & MODE_DIR != 0 {
         if req.allow_dir {
-            return Err(plan
-                .error_at(
-                    req.lines,
-                    format!("{label} is a directory: packing it as a tar happens inside the worker, which this daemon can't run"),
-                )
-                .into());
+            let doing = "it is a directory, and directories are packed as tars";
+            return Err(worker_only(
+                plan,
+                req,
+                label,
+                doing,
+                "list its files instead",
+            ));
         }
         return Err(at(EntryError::Directory));
     }
@@ -151,19 +190,18 @@ async fn hash_file<G: Gateway>(
         chunks.try_next().await.map_err(|e| e.context(what()))?
     {
         if data.len() as u64 != range.length {
-            return Err(Error::bug(format!(
-                "{}: the file changed while it was read (expected {} bytes at offset {}, got {})",
-                what(),
-                range.length,
-                range.offset,
-                data.len()
-            )));
+            let changed = ChangedWhileRead {
+                path: req.path.clone(),
+                expected: size,
+                found: range.offset + data.len() as u64,
+            };
+            return Err(Error::from(UserError::new(changed.to_string())).context(what()));
         }
         hasher.update(&data);
     }
     Ok(FileDigest {
         size,
-        digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+        digest: digest_of_hash(hasher),
         mode: stat.mode & 0o777,
     })
 }

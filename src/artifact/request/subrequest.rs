@@ -9,23 +9,24 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::gateway::{SolvedRef, UserError};
+use crate::gateway::UserError;
 
-use super::error::Result;
-use super::{BuildResult, Config};
+use super::config::Config;
+
+/// What a subrequest's answer is: result metadata only, no filesystem.
+pub type Answer = BTreeMap<String, Vec<u8>>;
 
 /// The one subrequest every subrequest-capable frontend answers.
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 const DESCRIBE_VERSION: &str = "1.0.0";
 
 /// Answers the subrequest the build asks, if it asks one.
-pub fn handle(cfg: &Config) -> Option<Result<BuildResult>> {
+pub fn answer(cfg: &Config) -> Option<Result<Answer, UserError>> {
     let id = cfg.subrequest.as_deref()?;
     if id != DESCRIBE {
         return Some(Err(UserError::new(format!(
             "the artifact frontend does not support subrequest {id:?}; it supports {DESCRIBE}"
-        ))
-        .into()));
+        ))));
     }
     let described = json!([{
         "name": DESCRIBE,
@@ -45,8 +46,5 @@ pub fn handle(cfg: &Config) -> Option<Result<BuildResult>> {
         ("result.txt".to_string(), text.into_bytes()),
         ("version".to_string(), DESCRIBE_VERSION.as_bytes().to_vec()),
     ]);
-    Some(Ok(BuildResult {
-        layout: SolvedRef { id: String::new() },
-        metadata,
-    }))
+    Some(Ok(metadata))
 }

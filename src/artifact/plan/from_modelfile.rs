@@ -6,7 +6,8 @@
 //! becomes one layer. A Modelfile that names no files packages the whole
 //! context, each file classified by modctl's rules. The layers' order,
 //! media types and annotations, and the config with their DiffIDs, are
-//! settled once the files are hashed (see [`super::model_layers`]).
+//! settled once the files are hashed (see the layout stage's
+//! `modelpack` module).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,16 +16,14 @@ use crate::gateway::{Gateway, UserError};
 use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
 
-use super::config::Config;
-use super::error::Result;
-use super::from_file::transfer_paths;
-use super::ignore;
-use super::input;
-use super::lookup;
-use super::path::normalize_layer_path;
-use super::plan::{
-    BlobRequest, ConfigSource, LayerPlan, ManifestPlan, ModelPlan, Plan, SpecFile, located,
-};
+use crate::artifact::error::Result;
+use crate::artifact::path::normalize_layer_path;
+use crate::artifact::request::Config;
+
+use super::sources::input::{self, transfer_paths};
+use super::sources::{ignore, lookup};
+use super::spec_file::{SpecFile, located};
+use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
 
 /// Files a directory packaged without a list takes its metadata from, as
 /// `modctl modelfile generate` does (later files win).
@@ -61,7 +60,7 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
         .map(|name| format!("**/{}", any_case(name)))
         .collect();
     let exclude: Vec<String> = exclude.into_iter().collect();
-    let ignore = ignore::for_context(gw, &cfg.sessions, &file).await?;
+    let ignore = ignore::for_context(gw, &cfg.sessions, file.ignore.as_ref()).await?;
     let context = input::build_context(
         gw,
         &cfg.sessions,
@@ -218,7 +217,7 @@ fn model_config(f: &Modelfile) -> ModelConfig {
 /// a JSON object is passed over, as modctl does.
 async fn fill_from_hub_config<G: Gateway>(
     gw: &G,
-    context: &super::plan::Input,
+    context: &Input,
     config: &mut ModelConfig,
 ) -> Result<()> {
     let root = gw.solve(context.state.marshal().into_pb()).await?;

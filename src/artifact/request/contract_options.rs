@@ -1,6 +1,6 @@
 //! The `containerimage.artifact.*` options become a typed, validated
 //! [`ArtifactSpec`] (part of reading every option at the door, see
-//! [`super::config`]).
+//! [`super::Config`]).
 //!
 //! These are the keys of BuildKit's artifact contract (moby/buildkit PR
 //! #6574). Each may also come as `build-arg:<key>`, which is how `docker
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::gateway::{Options, UserError};
 
-use super::path::normalize_layer_path;
+use crate::artifact::path::normalize_layer_path;
 
 /// The manifest's `artifactType`.
 pub const TYPE_KEY: &str = "containerimage.artifact.type";
@@ -108,20 +108,6 @@ impl ArtifactSpec {
     }
 }
 
-/// `SOURCE_DATE_EPOCH` (a build arg, as BuildKit's clients pass it), in
-/// seconds.
-pub fn source_date_epoch(opts: &Options) -> Result<Option<i64>, UserError> {
-    let Some((v, key)) = opts.get_or_build_arg("SOURCE_DATE_EPOCH") else {
-        return Ok(None);
-    };
-    v.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|s| *s >= 0)
-        .map(Some)
-        .ok_or_else(|| UserError::new(format!("{key}={v:?} is not a Unix time in seconds")))
-}
-
 /// Field names of a layer entry. Matched case-insensitively, as Go's
 /// `encoding/json` matches struct fields, so inputs the reference accepts
 /// are accepted here too.
@@ -191,9 +177,7 @@ fn parse_layer(i: usize, item: Value, key: &str) -> Result<LayerSpec, UserError>
                 }
             },
             None => {
-                let hint = crate::suggest::nearest(&name, &LAYER_FIELDS)
-                    .map(|s| format!(" (did you mean {s:?}?)"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::did_you_mean(&name, &LAYER_FIELDS);
                 return Err(UserError::new(format!(
                     "{key}: layer {i} has unknown field {name:?}{hint}; \
                      a layer has \"path\", \"mediaType\" and optional \"annotations\""

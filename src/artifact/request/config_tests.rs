@@ -92,10 +92,9 @@ fn mode_wrap_then_contract_then_spec_file() {
     .unwrap();
     assert_eq!(
         c.mode,
-        Mode::Wrap {
-            frontend: "gateway.v0".into(),
-            source: Some("example/packager:1".into())
-        }
+        Mode::Wrap(Frontend::Gateway {
+            image: "example/packager:1".into()
+        })
     );
     assert!(
         c.contract.is_some(),

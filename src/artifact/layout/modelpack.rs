@@ -18,10 +18,10 @@ use oci_spec::image::Descriptor;
 use crate::blobtool::BlobReport;
 use crate::gateway::UserError;
 use crate::modelpack::{self, FileMetadata, Kind};
-use crate::oci::{self, Blob};
+use crate::oci::{self, Blob, TITLE};
 
-use super::TITLE;
-use super::plan::ModelPlan;
+use crate::artifact::plan::ModelPlan;
+use crate::artifact::request::epoch::rfc3339;
 
 /// The layers, in manifest order, and the config blob listing their
 /// DiffIDs.
@@ -65,7 +65,7 @@ pub fn build(
     let mut seen = BTreeSet::new();
     files.retain(|f| seen.insert(f.blob.path.as_str()));
     check_not_empty(model, &files, spec)?;
-    let mtime = super::time::rfc3339(epoch.unwrap_or(0));
+    let mtime = rfc3339(epoch.unwrap_or(0));
     let invalid = |e: oci_spec::OciSpecError| UserError::new(format!("{spec}: {e}"));
     let mut layers = Vec::with_capacity(files.len());
     let mut titles: BTreeMap<String, &str> = BTreeMap::new();
@@ -99,7 +99,7 @@ pub fn build(
             .push(oci::descriptor(&media_type, &b.digest, b.size, &annotations).map_err(invalid)?);
     }
     let diff_ids: Vec<String> = files.iter().map(|f| f.blob.diff_id.clone()).collect();
-    let created = epoch.map(super::time::rfc3339);
+    let created = epoch.map(rfc3339);
     let config = Blob::new(model.config.to_json(created.as_deref(), &diff_ids));
     Ok(ModelLayers { layers, config })
 }
@@ -130,5 +130,5 @@ fn check_not_empty(model: &ModelPlan, files: &[File], spec: &str) -> Result<(), 
 }
 
 #[cfg(test)]
-#[path = "model_layers_tests.rs"]
+#[path = "modelpack_tests.rs"]
 mod tests;

@@ -12,10 +12,11 @@
 use crate::gateway::{Gateway, SolvedRef, UserError};
 use crate::llb::{self, LocalOptions};
 
-use super::config::Sessions;
-use super::error::{Context as _, Result};
+use crate::artifact::error::{Context as _, Result};
+use crate::artifact::path;
+use crate::artifact::request::Sessions;
+
 use super::lookup;
-use super::plan::SpecFile;
 
 /// The context's ignore file.
 pub const DOCKERIGNORE: &str = ".dockerignore";
@@ -76,36 +77,23 @@ impl Ignore {
 
 /// Go's `filepath.Clean` for a slash path, then without a leading `/` (a
 /// pattern is relative to the context root either way).
-fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            _ => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    if joined.is_empty() {
-        ".".to_string()
-    } else {
-        joined
+fn clean(pattern: &str) -> String {
+    let cleaned = path::clean(pattern);
+    match cleaned.trim_start_matches('/') {
+        "" => ".".to_string(),
+        relative => relative.to_string(),
     }
 }
 
-/// What applies to the build context: the spec file's own ignore file,
-/// else the context's `.dockerignore`. A context that is a frontend input
-/// (bake) was already filtered by the client that made it.
+/// What applies to the build context: the spec file's own ignore file
+/// (`own`), else the context's `.dockerignore`. A context that is a
+/// frontend input (bake) was already filtered by the client that made it.
 pub async fn for_context<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
-    spec: &SpecFile,
+    own: Option<&Ignore>,
 ) -> Result<Ignore> {
-    if let Some(own) = &spec.ignore {
+    if let Some(own) = own {
         return Ok(own.clone());
     }
     if gw.inputs().await?.contains_key("context") {

@@ -12,12 +12,14 @@ use oci_spec::image::Descriptor;
 
 use crate::blobtool::{BlobReport, RequestId, literal_prefix};
 use crate::gateway::UserError;
-use crate::oci::{self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder};
+use crate::oci::{
+    self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder, TITLE,
+};
 
-use super::TITLE;
-use super::error::{Context as _, Error, Result};
-use super::model_layers;
-use super::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan};
+use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan};
+
+use super::modelpack;
 
 /// The documents, and the blobs written from bytes (inline configs, the
 /// empty layer).
@@ -62,7 +64,7 @@ impl Documents {
                         .spec_file
                         .as_ref()
                         .map_or("the Modelfile", |f| f.filename.as_str());
-                    let built = model_layers::build(model, &layer_blobs, spec, plan.epoch)?;
+                    let built = modelpack::build(model, &layer_blobs, spec, plan.epoch)?;
                     (Some(built.config.data), built.layers)
                 }
                 None => (None, plain_layers(plan, m, &layer_blobs)?),

@@ -1,17 +1,15 @@
 //! [`Plan`]: what to build, whichever way it was asked for (the
-//! `containerimage.artifact.*` options, an Artifactfile or a Modelfile), in
-//! one shape the rest of the frontend executes.
+//! `containerimage.artifact.*` options, an Artifactfile, a Modelfile or a
+//! wrapped build), in one shape the later stages execute.
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-
 use crate::artifactfile::Lines;
 use crate::blobtool::{Compression, EntryError, PackOptions, RequestId};
-use crate::gateway::{StatusDetail, UserError};
-
-use super::ignore::Ignore;
+use crate::gateway::UserError;
 use crate::llb::State;
+
+use super::spec_file::{SpecFile, located};
 
 /// A filesystem layer files come from.
 #[derive(Clone, Debug)]
@@ -25,10 +23,8 @@ pub struct Input {
 /// A file (or directory, or glob) of an input that becomes a blob.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlobRequest {
-    /// Its name in the worker's job and report and in [`Produced`]
-    /// (set by [`Plan::numbered`]).
-    ///
-    /// [`Produced`]: super::Produced
+    /// Its name in the worker's job and report and in the blobs stage's
+    /// answer (set by [`Plan::numbered`]).
     pub id: RequestId,
     /// Index into [`Plan::inputs`].
     pub input: usize,
@@ -77,17 +73,6 @@ pub struct LayerPlan {
     pub default_title: bool,
     /// What to call it in messages (default: `layer <i> ("<path>")`).
     pub label: Option<String>,
-}
-
-/// The Artifactfile, kept for error locations.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpecFile {
-    /// Its name, as the user gave it.
-    pub filename: String,
-    /// Its bytes.
-    pub data: Vec<u8>,
-    /// Its own ignore file (`<filename>.dockerignore` beside it), parsed.
-    pub ignore: Option<Ignore>,
 }
 
 /// Everything needed to build the artifact: usually one manifest, one
@@ -151,9 +136,6 @@ pub struct ModelPlan {
     pub classified: bool,
 }
 
-/// BuildKit's source-location error detail type.
-pub const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
-
 impl Plan {
     /// A user error at `lines` of the Artifactfile: BuildKit's clients print
     /// those lines under the message.
@@ -162,48 +144,6 @@ impl Plan {
             (Some(file), Some(lines)) => located(file, lines, message),
             _ => UserError::new(message),
         }
-    }
-}
-
-/// An error at `lines` of the file. The source detail makes current
-/// clients print the lines; the message quotes them too, for clients that
-/// don't (Docker 20.10's, for one).
-pub fn located(file: &SpecFile, lines: Lines, message: String) -> UserError {
-    let text = String::from_utf8_lossy(&file.data);
-    let excerpt: String = text
-        .lines()
-        .enumerate()
-        .skip(lines.start.saturating_sub(1) as usize)
-        .take((lines.end.saturating_sub(lines.start) + 1).min(5) as usize)
-        .map(|(i, l)| {
-            format!(
-                "\n {:>4} | {}",
-                i + 1,
-                l.chars().take(200).collect::<String>()
-            )
-        })
-        .collect();
-    let mut err = UserError::new(format!(
-        "{}:{}: {message}{excerpt}",
-        file.filename, lines.start
-    ));
-    err.details.push(source_detail(file, lines));
-    err
-}
-
-/// The errdefs.Source detail, as Go's encoding/json writes it.
-pub fn source_detail(file: &SpecFile, lines: Lines) -> StatusDetail {
-    let json = serde_json::json!({
-        "info": {
-            "filename": file.filename,
-            "data": base64::engine::general_purpose::STANDARD.encode(&file.data),
-            "language": "Dockerfile",
-        },
-        "ranges": [{"start": {"line": lines.start}, "end": {"line": lines.end}}],
-    });
-    StatusDetail {
-        type_url: SOURCE_DETAIL.to_string(),
-        json: json.to_string().into_bytes(),
     }
 }
 

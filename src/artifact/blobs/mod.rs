@@ -1,0 +1,97 @@
+//! Stage three: the blobs. Every file the plan asks for becomes a blob
+//! with its digest and size, one of two ways, chosen in [`produce`] and
+//! nowhere else:
+//!
+//! - in the worker (`worker`): where the daemon can run processes, our
+//!   own binary runs as an ExecOp over the inputs and writes
+//!   `blobs/sha256/<hex>` next to the data (one read of each file, cached
+//!   by content, globs and directory tars included);
+//! - through the gateway (`gateway`): files are stat'ed and read with
+//!   ranged `ReadFile` calls, and the layout copies them from their inputs.
+//!
+//! Either way the answer is a [`Produced`]: per request, the blobs it gave,
+//! and where their bytes are.
+
+mod gateway;
+mod worker;
+
+use std::collections::BTreeMap;
+
+use crate::blobtool::{BlobReport, RequestId};
+use crate::gateway::{Gateway, UserError};
+use crate::llb::State;
+
+use super::error::Result;
+use super::plan::Plan;
+use super::request::{Config, HASH_MODE_KEY, HashMode};
+
+/// Blobs of every plan request, and where they are.
+pub struct Produced {
+    /// Per request: the blobs (several for a glob).
+    pub blobs: BTreeMap<RequestId, Vec<BlobReport>>,
+    /// Where their bytes are.
+    pub at: BlobsAt,
+}
+
+/// Where the bytes of produced blobs are.
+pub enum BlobsAt {
+    /// The worker wrote them into `blobs/sha256/` of this state.
+    Written(State),
+    /// They are the files of the plan's inputs, at the paths reported.
+    Inputs,
+}
+
+/// Hashes the plan's blobs, in the worker when possible (one read of each
+/// file, cached by content, no flood of gateway calls), else through the
+/// gateway.
+pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Produced> {
+    for input in &plan.inputs {
+        let caps = input.state.marshal().required_caps();
+        gw.caps().require_llb(&caps, "load the artifact input")?;
+    }
+    if let Some(found) = choose_worker(gw, cfg, plan).await? {
+        // `--no-cache` hashes again.
+        match worker::write(gw, &found, plan, cfg.no_cache).await {
+            Ok(w) => {
+                return Ok(Produced {
+                    blobs: w.blobs,
+                    at: BlobsAt::Written(w.dir),
+                });
+            }
+            Err(worker::Failure::Exec(e)) if cfg.hash == HashMode::Auto => {
+                tracing::warn!("hashing in the worker failed, using the gateway: {e}");
+            }
+            Err(worker::Failure::Exec(e) | worker::Failure::Final(e)) => return Err(e),
+        }
+    }
+    Ok(Produced {
+        blobs: gateway::hash(gw, plan).await?,
+        at: BlobsAt::Inputs,
+    })
+}
+
+/// The worker to hash in, or `None` for the gateway: what `artifact.hash`
+/// asks, and what the daemon can do.
+async fn choose_worker<G: Gateway>(
+    gw: &G,
+    cfg: &Config,
+    plan: &Plan,
+) -> Result<Option<worker::Worker>> {
+    if cfg.hash == HashMode::Gateway || plan.requests().is_empty() {
+        return Ok(None);
+    }
+    match worker::find(gw, cfg).await {
+        Ok(Some(found)) => Ok(Some(found)),
+        Ok(None) if cfg.hash == HashMode::Auto => Ok(None),
+        Ok(None) => Err(UserError::new(format!(
+            "{HASH_MODE_KEY}=exec needs the daemon to run processes and to know this \
+             frontend's image (the `source` option); use {HASH_MODE_KEY}=gateway"
+        ))
+        .into()),
+        Err(e) if cfg.hash == HashMode::Auto => {
+            tracing::warn!("hashing through the gateway: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}

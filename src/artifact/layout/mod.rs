@@ -1,0 +1,58 @@
+//! Stage four: the layout. From the plan and the blobs it gave, the JSON
+//! documents (configs we write, manifests, `index.json`, a ModelPack
+//! model's config) with the bytes Go's `encoding/json` writes, and the LLB
+//! that puts them and the blobs into one OCI image layout.
+
+mod assemble;
+mod documents;
+mod modelpack;
+
+use crate::gateway::{Gateway, SolvedRef};
+
+use super::blobs::{BlobsAt, Produced};
+use super::error::{Context as _, Result};
+use super::plan::{BlobRequest, Plan};
+use super::request::epoch;
+use crate::blobtool::BlobReport;
+
+use documents::Documents;
+
+/// Writes the layout of `plan`'s artifact around the blobs `produced`
+/// gave, and solves it.
+pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Result<SolvedRef> {
+    let docs = Documents::of(plan, &produced.blobs)?;
+    let (layout, inline) = (&docs.layout, &docs.inline);
+    let mtime_ns = plan.epoch.map(epoch::nanos);
+    let state = match &produced.at {
+        BlobsAt::Written(dir) => assemble::layout_on_blobs(dir, inline, layout, mtime_ns),
+        BlobsAt::Inputs => {
+            // Every blob is copied from its input.
+            let copies: Vec<assemble::Copy> = plan
+                .requests()
+                .iter()
+                .filter_map(|(_, r)| Some((r, produced.blobs.get(&r.id)?)))
+                .flat_map(|(r, blobs)| blobs.iter().map(|b| copy_of(plan, r, b)))
+                .collect();
+            assemble::layout_state(&copies, inline, layout, mtime_ns)
+        }
+    };
+    let def = state.marshal();
+    gw.caps()
+        .require_llb(&def.required_caps(), "assemble the OCI layout")?;
+    let layout_ref = gw
+        .solve(def.into_pb())
+        .await
+        .context("assembling the OCI layout")?;
+    tracing::info!(manifests = layout.manifests.len(), "artifact layout ready");
+    Ok(layout_ref)
+}
+
+/// Where BuildKit copies blob `b` from: its input, at the path it was
+/// found at (a glob's match, for a glob).
+fn copy_of(plan: &Plan, r: &BlobRequest, b: &BlobReport) -> assemble::Copy {
+    assemble::Copy {
+        from: plan.inputs[r.input].state.clone(),
+        src: format!("/{}", b.path),
+        hex: b.digest.trim_start_matches("sha256:").to_string(),
+    }
+}

@@ -1,0 +1,39 @@
+//! Stage two: the plan. However the build asked (the `artifact.v0`
+//! contract's options, an Artifactfile, a Modelfile, or a wrapped build),
+//! it becomes one [`Plan`]: where files come from (inputs), which paths
+//! become blobs, and the manifests to write around them. Each way of
+//! asking has its builder (`from_*`); `sources` holds what they share about
+//! finding files (inputs, `.dockerignore`, lookups, inner builds).
+
+mod from_artifactfile;
+mod from_contract;
+mod from_modelfile;
+mod from_wrapped_build;
+pub mod sources;
+mod spec_file;
+pub mod types;
+
+use crate::gateway::Gateway;
+
+use super::error::Result;
+use super::request::{Config, Dialect, Mode, dialect_of};
+
+pub use spec_file::{SOURCE_DETAIL, SpecFile, located, source_detail};
+pub use types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
+
+/// The plan for what `cfg` asks, every blob request numbered.
+pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
+    let plan = match &cfg.mode {
+        Mode::Wrap(frontend) => from_wrapped_build::plan(gw, cfg, frontend).await?,
+        Mode::Contract => from_contract::plan(gw, cfg).await?,
+        Mode::SpecFile => {
+            let file = sources::read_spec_file::read(gw, cfg).await?;
+            let text = String::from_utf8_lossy(&file.data);
+            match dialect_of(cfg.spec_file.dialect, &file.filename, &text)? {
+                Dialect::Modelfile => from_modelfile::plan(gw, cfg, file).await?,
+                Dialect::Artifactfile => from_artifactfile::plan(gw, cfg, file).await?,
+            }
+        }
+    };
+    Ok(plan.numbered())
+}
