@@ -7,11 +7,11 @@
 //! glob to regular files and skip names (hidden files, caches) with all
 //! they hold.
 
-use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 
 use globset::{GlobBuilder, GlobSet};
 
+use super::walk::Walk;
 use super::{PackOptions, resolve_in_root};
 
 /// Characters a `\` quotes in a path: glob syntax and itself.
@@ -94,21 +94,18 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
     let mut out = Vec::new();
     let start = resolve_in_root(root, &prefix).filter(|p| p.is_dir());
     if let Some(start) = start {
-        let mut walk = InRoot {
-            root,
-            ancestors: Vec::new(),
-        };
-        walk.walk(&start, &prefix, &mut |rel| {
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            if skip.is_match(name) {
-                return false;
-            }
-            if wanted(rel) {
-                out.push(rel.to_string());
-            }
-            true
-        })
-        .map_err(|e| format!("listing {prefix:?}: {e}"))?;
+        Walk::through_links(root)
+            .run(&start, &prefix, &mut |rel| {
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                if skip.is_match(name) {
+                    return false;
+                }
+                if wanted(rel) {
+                    out.push(rel.to_string());
+                }
+                true
+            })
+            .map_err(|e| format!("listing {prefix:?}: {e}"))?;
     }
     out.sort();
     Ok(out)
@@ -117,80 +114,6 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
 /// Case-insensitive matcher of base names to skip.
 fn skip_set(patterns: &[String]) -> Result<GlobSet, String> {
     crate::modelpack::classify::name_set(patterns).map_err(|e| format!("invalid skip pattern: {e}"))
-}
-
-/// The relative path of directory entry `e` under `prefix`.
-fn child(prefix: &str, e: &std::fs::DirEntry) -> String {
-    let name = e.file_name().to_string_lossy().into_owned();
-    if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}/{name}")
-    }
-}
-
-/// A walk that enters symlinked directories, resolved inside `root`.
-struct InRoot<'a> {
-    root: &'a Path,
-    /// (device, inode) of each directory being walked, outermost first.
-    ancestors: Vec<(u64, u64)>,
-}
-
-impl InRoot<'_> {
-    /// Calls `f` with every path under `dir`, named through the links it
-    /// went through, each prefixed by `prefix`; enters a directory (or a
-    /// link to one) only when `f` returns true for it.
-    fn walk(
-        &mut self,
-        dir: &Path,
-        prefix: &str,
-        f: &mut dyn FnMut(&str) -> bool,
-    ) -> std::io::Result<()> {
-        let meta = std::fs::metadata(dir)?;
-        let id = (meta.dev(), meta.ino());
-        if self.ancestors.contains(&id) {
-            return Ok(());
-        }
-        self.ancestors.push(id);
-        for e in std::fs::read_dir(dir)? {
-            let e = e?;
-            let rel = child(prefix, &e);
-            if !f(&rel) {
-                continue;
-            }
-            let kind = e.file_type()?;
-            let target = if kind.is_dir() {
-                Some(e.path())
-            } else if kind.is_symlink() {
-                resolve_in_root(self.root, &rel).filter(|p| p.is_dir())
-            } else {
-                None
-            };
-            if let Some(target) = target {
-                self.walk(&target, &rel, f)?;
-            }
-        }
-        self.ancestors.pop();
-        Ok(())
-    }
-}
-
-/// Calls `f` with every path under `dir` (files, directories, links; links
-/// not followed), relative and '/'-separated, each prefixed by `prefix`. A
-/// directory is entered only when `f` returns true for it.
-pub(super) fn walk(
-    dir: &Path,
-    prefix: &str,
-    f: &mut dyn FnMut(&str) -> bool,
-) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let rel = child(prefix, &e);
-        if f(&rel) && e.file_type()?.is_dir() {
-            walk(&e.path(), &rel, f)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

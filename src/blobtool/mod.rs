@@ -18,6 +18,7 @@
 mod glob;
 mod pack;
 mod resolve;
+mod walk;
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt as _;

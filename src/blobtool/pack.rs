@@ -302,7 +302,7 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
         return tar.into_inner();
     }
     let mut entries = Vec::new();
-    super::glob::walk(path, "", &mut |rel| {
+    super::walk::Walk::plain().run(path, "", &mut |rel| {
         entries.push(rel.to_string());
         true
     })?;
