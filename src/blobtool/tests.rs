@@ -2,6 +2,7 @@
 
 use super::*;
 use sha2::{Digest as _, Sha256};
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::fs::symlink;
 
 fn entry(path: &str) -> Entry {

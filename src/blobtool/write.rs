@@ -1,0 +1,178 @@
+//! Writing the blobs of a work list: each task's file copied, or its tree
+//! packed, to a temporary file while it is hashed, then renamed to
+//! `blobs/sha256/<hex>`. Tasks run on several threads; two with the same
+//! content share one blob file.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::work::{Outcome, Task};
+use super::{BlobReport, Entry, EntryError, Job, pack, resolve_in_root};
+
+/// Writes every task of `job` to `blobs`; `root(i)` is where input `i`
+/// is. `outcomes[t]` answers `tasks[t]`.
+pub(super) fn all(
+    job: &Job,
+    root: &(dyn Fn(usize) -> PathBuf + Sync),
+    tasks: &[Task],
+    blobs: &Path,
+) -> Vec<Outcome> {
+    let results: Mutex<Vec<Outcome>> = Mutex::new(vec![None; tasks.len()]);
+    let next = AtomicUsize::new(0);
+    let written: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mtime = job.mtime.map(|m| m.max(0) as u64);
+    // Enough threads to keep the disk and every core busy; blobs are
+    // independent.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .min(16);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(tasks.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let t = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(t) else { break };
+                    let e = &job.entries[task.entry];
+                    let r = one(e, task, &root(e.source), blobs, t, mtime, &written);
+                    if let Ok(mut v) = results.lock() {
+                        v[t] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_default()
+}
+
+/// Writes the blob of `task` (of `entry`, whose input is at `root`), using
+/// temporary file number `index`.
+fn one(
+    entry: &Entry,
+    task: &Task,
+    root: &Path,
+    blobs: &Path,
+    index: usize,
+    mtime: Option<u64>,
+    written: &Mutex<BTreeSet<String>>,
+) -> Result<BlobReport, EntryError> {
+    let path = task.path.as_str();
+    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
+    let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EntryError::Missing,
+        _ => io_error(path, e),
+    })?;
+    let tmp = blobs.join(format!(".tmp-{index}"));
+    let w = match pack_to(entry, path, &resolved, &meta, mtime, &tmp) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    place(&tmp, blobs, &w.hex, mtime, written).map_err(|e| io_error(path, e))?;
+    if w.size >= 64 << 20 {
+        eprintln!(
+            "{path}: {:.1} MiB hashed and written",
+            w.size as f64 / 1048576.0
+        );
+    }
+    Ok(BlobReport {
+        path: path.to_string(),
+        dir: meta.is_dir(),
+        mode: meta.permissions().mode() & 0o777,
+        size: w.size,
+        file_size: if meta.is_dir() { 0 } else { meta.len() },
+        digest: format!("sha256:{}", w.hex),
+        diff_id: format!("sha256:{}", w.diff_hex),
+    })
+}
+
+/// Writes what `path` (found at `resolved`, described by `meta`) becomes
+/// as a blob to `tmp`: a directory as a tar, a file as it is or as a tar,
+/// as `entry` says.
+fn pack_to(
+    entry: &Entry,
+    path: &str,
+    resolved: &Path,
+    meta: &std::fs::Metadata,
+    mtime: Option<u64>,
+    tmp: &Path,
+) -> Result<pack::Written, EntryError> {
+    let tar_name = || {
+        if entry.pack.path_names {
+            path.to_string()
+        } else {
+            resolved
+                .file_name()
+                .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
+        }
+    };
+    let tar = |dir| {
+        pack::tar(
+            resolved,
+            dir,
+            &tar_name(),
+            entry.compression,
+            mtime.unwrap_or(0),
+            tmp,
+        )
+    };
+    let done = if meta.is_dir() {
+        if !entry.allow_dir {
+            return Err(EntryError::Directory);
+        }
+        tar(true)
+    } else if meta.is_file() && entry.pack.tar_files {
+        tar(false)
+    } else if meta.is_file() {
+        pack::copy_file(resolved, tmp)
+    } else {
+        return Err(EntryError::Irregular);
+    };
+    done.map_err(|e| io_error(path, e))
+}
+
+/// Moves the written `tmp` to the blob `hex` in `blobs`, or drops it when
+/// `written` says that blob is there already.
+fn place(
+    tmp: &Path,
+    blobs: &Path,
+    hex: &str,
+    mtime: Option<u64>,
+    written: &Mutex<BTreeSet<String>>,
+) -> std::io::Result<()> {
+    let first = written
+        .lock()
+        .map(|mut s| s.insert(hex.to_string()))
+        .unwrap_or(true);
+    if first {
+        std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o644))?;
+        set_mtime(tmp, mtime)?;
+        std::fs::rename(tmp, blobs.join(hex))
+    } else {
+        // Same content as another blob: one file serves both.
+        std::fs::remove_file(tmp)
+    }
+}
+
+/// A failure reading `path` or writing its blob, for the report.
+fn io_error(path: &str, e: std::io::Error) -> EntryError {
+    EntryError::Io {
+        path: path.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Sets the modification time of file `p` to `mtime` (Unix seconds), if
+/// given; otherwise leaves it.
+fn set_mtime(p: &Path, mtime: Option<u64>) -> std::io::Result<()> {
+    let Some(secs) = mtime else { return Ok(()) };
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    std::fs::File::options()
+        .write(true)
+        .open(p)?
+        .set_modified(t)
+}
