@@ -160,6 +160,17 @@ pub enum EntryError {
     /// A glob that matched nothing.
     #[error("matches no file")]
     NoMatch,
+    /// A glob matched a file whose name is not UTF-8. A match is named by
+    /// its path in an OCI annotation, a string: rather than a changed name,
+    /// an error (`path` shows the other bytes as `\xNN`).
+    #[error(
+        "{path}: the name is not UTF-8, but a layer's path becomes an OCI annotation, \
+         which is a string; rename the file or leave it out of the pattern"
+    )]
+    NotUtf8 {
+        /// The match, readable but not the file's exact name.
+        path: String,
+    },
     /// Reading or writing failed; `path` is the file it happened on.
     #[error("{path}: {detail}")]
     Io {

@@ -5,13 +5,16 @@
 //! path. Both walks visit the same way and prune the same way; only what a
 //! link is differs.
 
+use std::ffi::OsStr;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use super::resolve_in_root;
 
 /// A walk of a directory tree, visiting every path under it (files,
-/// directories, links), relative and '/'-separated.
+/// directories, links), relative and '/'-separated. Names are passed as
+/// the bytes the directory holds, UTF-8 or not: converting them would
+/// name files that don't exist.
 pub(super) struct Walk<'a> {
     /// The input root symlinked directories are resolved in and entered;
     /// `None` leaves every link a leaf.
@@ -48,8 +51,8 @@ impl<'a> Walk<'a> {
     pub(super) fn run(
         &mut self,
         dir: &Path,
-        prefix: &str,
-        f: &mut dyn FnMut(&str) -> bool,
+        prefix: &Path,
+        f: &mut dyn FnMut(&Path) -> bool,
     ) -> std::io::Result<()> {
         if self.links_in.is_some() {
             let meta = std::fs::metadata(dir)?;
@@ -61,7 +64,7 @@ impl<'a> Walk<'a> {
         }
         for e in std::fs::read_dir(dir)? {
             let e = e?;
-            let rel = child(prefix, &e);
+            let rel = child(prefix, &e.file_name());
             if !f(&rel) {
                 continue;
             }
@@ -76,7 +79,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The directory to walk into for entry `e` (at `rel`), if any.
-    fn enter(&self, e: &std::fs::DirEntry, rel: &str) -> std::io::Result<Option<PathBuf>> {
+    fn enter(&self, e: &std::fs::DirEntry, rel: &Path) -> std::io::Result<Option<PathBuf>> {
         let kind = e.file_type()?;
         Ok(if kind.is_dir() {
             Some(e.path())
@@ -88,12 +91,16 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The relative path of directory entry `e` under `prefix`.
-fn child(prefix: &str, e: &std::fs::DirEntry) -> String {
-    let name = e.file_name().to_string_lossy().into_owned();
-    if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}/{name}")
+/// `prefix/name`, or `name` under an empty prefix. Spelled out rather than
+/// `Path::join`, which would drop the '/' after a prefix that ends in one:
+/// the path would no longer match a pattern that has `//`, nor name a tar
+/// entry as before.
+pub(super) fn child(prefix: &Path, name: &OsStr) -> PathBuf {
+    if prefix.as_os_str().is_empty() {
+        return name.into();
     }
+    let mut rel = prefix.as_os_str().to_owned();
+    rel.push("/");
+    rel.push(name);
+    rel.into()
 }

@@ -37,11 +37,7 @@ impl Work {
             let paths = if e.glob {
                 match glob::expand(&root(e.source), &e.path, &e.pack) {
                     Ok(m) if m.is_empty() => Err(EntryError::NoMatch),
-                    Ok(m) => Ok(m),
-                    Err(detail) => Err(EntryError::Io {
-                        path: e.path.clone(),
-                        detail,
-                    }),
+                    found => found,
                 }
             } else {
                 Ok(vec![e.path.clone()])

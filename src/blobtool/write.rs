@@ -101,20 +101,22 @@ fn pack_to(
     mtime: Option<u64>,
     tmp: &Path,
 ) -> Result<pack::Written, EntryError> {
+    // The directory's own name, as the bytes it has: a link to it may be
+    // UTF-8 while it is not.
     let tar_name = || {
         if entry.pack.path_names {
-            path.to_string()
+            Path::new(path)
         } else {
             resolved
                 .file_name()
-                .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
+                .map_or_else(|| Path::new("root"), Path::new)
         }
     };
     let tar = |dir| {
         pack::tar(
             resolved,
             dir,
-            &tar_name(),
+            tar_name(),
             entry.compression,
             mtime.unwrap_or(0),
             tmp,
