@@ -72,7 +72,10 @@ fn one(
             return Err(e);
         }
     };
-    place(&tmp, blobs, &w.hex, mtime, written).map_err(|e| io_error(path, e))?;
+    if let Err(e) = place(&tmp, blobs, &w.hex, mtime, written) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_error(path, e));
+    }
     if w.size >= 64 << 20 {
         eprintln!(
             "{path}: {:.1} MiB hashed and written",
@@ -138,7 +141,13 @@ fn pack_to(
 }
 
 /// Moves the written `tmp` to the blob `hex` in `blobs`, or drops it when
-/// `written` says that blob is there already.
+/// that blob is known to be there already.
+///
+/// `written` only ever holds blobs whose rename succeeded, so a blob found
+/// in it exists. Two threads with the same content may both miss it and
+/// both rename: each rename puts the same bytes in place atomically, so
+/// the blob exists when either reports it. A lock poisoned by a panicking
+/// thread is not consulted: the blob is renamed, which is always right.
 fn place(
     tmp: &Path,
     blobs: &Path,
@@ -146,18 +155,18 @@ fn place(
     mtime: Option<u64>,
     written: &Mutex<BTreeSet<String>>,
 ) -> std::io::Result<()> {
-    let first = written
-        .lock()
-        .map(|mut s| s.insert(hex.to_string()))
-        .unwrap_or(true);
-    if first {
-        std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o644))?;
-        set_mtime(tmp, mtime)?;
-        std::fs::rename(tmp, blobs.join(hex))
-    } else {
+    let known = written.lock().is_ok_and(|s| s.contains(hex));
+    if known {
         // Same content as another blob: one file serves both.
-        std::fs::remove_file(tmp)
+        return std::fs::remove_file(tmp);
     }
+    std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o644))?;
+    set_mtime(tmp, mtime)?;
+    std::fs::rename(tmp, blobs.join(hex))?;
+    if let Ok(mut s) = written.lock() {
+        s.insert(hex.to_string());
+    }
+    Ok(())
 }
 
 /// A failure reading `path` or writing its blob, for the report.
@@ -178,3 +187,7 @@ fn set_mtime(p: &Path, mtime: Option<u64>) -> std::io::Result<()> {
         .open(p)?
         .set_modified(t)
 }
+
+#[cfg(test)]
+#[path = "write_tests.rs"]
+mod tests;
