@@ -268,3 +268,46 @@ fn trees_with_names_that_are_not_utf8_pack_and_a_glob_naming_one_says_why_not() 
     let ok: Vec<&str> = r.entries[3].blobs.iter().map(|b| b.path.as_str()).collect();
     assert_eq!(ok, ["d/ok.md"]);
 }
+
+#[test]
+fn a_panic_while_writing_is_its_entrys_error_and_the_others_are_written() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, out) = (t.path().join("in"), t.path().join("out"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a"), "a").unwrap();
+    let job = Job {
+        entries: vec![
+            entry("a"),
+            Entry {
+                source: 1,
+                ..entry("a")
+            },
+            Entry {
+                id: RequestId(2),
+                ..entry("a")
+            },
+        ],
+        mtime: None,
+    };
+    // A stand-in for a bug in a worker thread: finding input 1 panics.
+    let roots = |i: usize| {
+        assert!(i != 1, "input 1 is not mounted");
+        root.clone()
+    };
+    let r = run(&job, &roots, &out);
+    assert_eq!(r.entries[0].blobs.len(), 1, "{r:?}");
+    assert_eq!(r.entries[2].blobs.len(), 1, "{r:?}");
+    match &r.entries[1].error {
+        Some(EntryError::Io { path, detail }) => {
+            assert_eq!(path, "a");
+            assert!(detail.contains("input 1 is not mounted"), "{detail}");
+        }
+        other => panic!("not an explicit error: {other:?}"),
+    }
+    assert!(r.entries[1].blobs.is_empty());
+    let names: Vec<_> = std::fs::read_dir(out.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "one blob, no temporary files: {names:?}");
+}

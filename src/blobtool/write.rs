@@ -20,7 +20,6 @@ pub(super) fn all(
     tasks: &[Task],
     blobs: &Path,
 ) -> Vec<Outcome> {
-    let results: Mutex<Vec<Outcome>> = Mutex::new(vec![None; tasks.len()]);
     let next = AtomicUsize::new(0);
     let written: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let mtime = job.mtime.map(|m| m.max(0) as u64);
@@ -29,32 +28,77 @@ pub(super) fn all(
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get() * 2)
         .min(16);
+    let mut outcomes: Vec<Outcome> = vec![None; tasks.len()];
     std::thread::scope(|s| {
-        for _ in 0..threads.min(tasks.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let t = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(task) = tasks.get(t) else { break };
-                    let e = &job.entries[task.entry];
-                    let r = one(e, task, &root(e.source), blobs, t, mtime, &written);
-                    if let Ok(mut v) = results.lock() {
-                        v[t] = Some(r);
+        let workers: Vec<_> = (0..threads.min(tasks.len().max(1)))
+            .map(|_| {
+                s.spawn(|| {
+                    // Each worker hands its outcomes back when it ends: no
+                    // lock is shared for them, so no panic can poison one
+                    // and lose them all.
+                    let mut done = Vec::new();
+                    loop {
+                        let t = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(task) = tasks.get(t) else { break };
+                        let tmp = blobs.join(format!(".tmp-{t}"));
+                        let r = guarded(task, &tmp, || {
+                            let e = &job.entries[task.entry];
+                            one(e, task, &root(e.source), blobs, &tmp, mtime, &written)
+                        });
+                        done.push((t, r));
                     }
+                    done
+                })
+            })
+            .collect();
+        for w in workers {
+            // Joined here, a worker that still panicked (outside a task,
+            // where nothing can) leaves its tasks without an outcome, which
+            // the report turns into errors, instead of ending the run.
+            if let Ok(done) = w.join() {
+                for (t, r) in done {
+                    outcomes[t] = Some(r);
                 }
-            });
+            }
         }
     });
-    results.into_inner().unwrap_or_default()
+    outcomes
 }
 
-/// Writes the blob of `task` (of `entry`, whose input is at `root`), using
-/// temporary file number `index`.
+/// Runs `write`, the writing of `task` to `tmp`, turning a panic in it
+/// into the task's error: the report names the path that hit the bug, the
+/// other tasks go on, and no half-written temporary file stays in the
+/// layout.
+fn guarded(
+    task: &Task,
+    tmp: &Path,
+    write: impl FnOnce() -> Result<BlobReport, EntryError>,
+) -> Result<BlobReport, EntryError> {
+    // Unwind safety: what a panic leaves half done is the task's own
+    // temporary file, removed here, and the `written` set, whose lock a
+    // panic poisons and `place` then doesn't trust.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(write)).unwrap_or_else(|panic| {
+        let _ = std::fs::remove_file(tmp);
+        let why = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        Err(EntryError::Io {
+            path: task.path.clone(),
+            detail: format!("the blob writer panicked (a bug): {why}"),
+        })
+    })
+}
+
+/// Writes the blob of `task` (of `entry`, whose input is at `root`), by
+/// way of temporary file `tmp`.
 fn one(
     entry: &Entry,
     task: &Task,
     root: &Path,
     blobs: &Path,
-    index: usize,
+    tmp: &Path,
     mtime: Option<u64>,
     written: &Mutex<BTreeSet<String>>,
 ) -> Result<BlobReport, EntryError> {
@@ -64,16 +108,15 @@ fn one(
         std::io::ErrorKind::NotFound => EntryError::Missing,
         _ => io_error(path, e),
     })?;
-    let tmp = blobs.join(format!(".tmp-{index}"));
-    let w = match pack_to(entry, path, &resolved, &meta, mtime, &tmp) {
+    let w = match pack_to(entry, path, &resolved, &meta, mtime, tmp) {
         Ok(w) => w,
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp);
             return Err(e);
         }
     };
-    if let Err(e) = place(&tmp, blobs, &w.hex, mtime, written) {
-        let _ = std::fs::remove_file(&tmp);
+    if let Err(e) = place(tmp, blobs, &w.hex, mtime, written) {
+        let _ = std::fs::remove_file(tmp);
         return Err(io_error(path, e));
     }
     if w.size >= 64 << 20 {
