@@ -7,12 +7,14 @@
 //! glob to regular files and skip names (hidden files, caches) with all
 //! they hold.
 
-use std::os::unix::fs::MetadataExt as _;
-use std::path::Path;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet};
 
-use super::{PackOptions, resolve_in_root};
+use super::walk::Walk;
+use super::{EntryError, PackOptions, resolve_in_root};
 
 /// Characters a `\` quotes in a path: glob syntax and itself.
 const QUOTABLE: [char; 5] = ['*', '?', '[', ']', '\\'];
@@ -74,15 +76,25 @@ pub fn literal_prefix(pattern: &str) -> (String, usize) {
 
 /// Relative paths under `root` matching `pattern`, sorted, narrowed as
 /// `opts` says.
-pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<String>, String> {
+///
+/// Matches are matched and sorted as the bytes of their names, but given
+/// as strings: a match becomes a blob named by its path in an OCI
+/// annotation, which is a string. A match whose name is not UTF-8 is an
+/// error ([`EntryError::NotUtf8`]) rather than a name changed to fit; a
+/// name that is no match (skipped, or outside the pattern) is no problem.
+pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<String>, EntryError> {
+    let invalid = |detail: String| EntryError::Io {
+        path: pattern.to_string(),
+        detail,
+    };
     let matcher = GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
-        .map_err(|e| format!("invalid pattern {pattern:?}: {e}"))?
+        .map_err(|e| invalid(format!("invalid pattern {pattern:?}: {e}")))?
         .compile_matcher();
-    let skip = skip_set(&opts.skip)?;
-    let wanted = |rel: &str| {
+    let skip = skip_set(&opts.skip).map_err(invalid)?;
+    let wanted = |rel: &Path| {
         matcher.is_match(rel)
             && (!opts.files_only
                 || resolve_in_root(root, rel)
@@ -91,106 +103,47 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
     };
     // Walk only below the pattern's literal prefix.
     let (prefix, _) = literal_prefix(pattern);
-    let mut out = Vec::new();
+    let mut out: Vec<PathBuf> = Vec::new();
     let start = resolve_in_root(root, &prefix).filter(|p| p.is_dir());
     if let Some(start) = start {
-        let mut walk = InRoot {
-            root,
-            ancestors: Vec::new(),
-        };
-        walk.walk(&start, &prefix, &mut |rel| {
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            if skip.is_match(name) {
-                return false;
-            }
-            if wanted(rel) {
-                out.push(rel.to_string());
-            }
-            true
-        })
-        .map_err(|e| format!("listing {prefix:?}: {e}"))?;
+        Walk::through_links(root)
+            .run(&start, Path::new(&prefix), &mut |rel| {
+                if rel.file_name().is_some_and(|name| skip.is_match(name)) {
+                    return false;
+                }
+                if wanted(rel) {
+                    out.push(rel.to_path_buf());
+                }
+                true
+            })
+            .map_err(|e| invalid(format!("listing {prefix:?}: {e}")))?;
     }
-    out.sort();
-    Ok(out)
+    out.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    out.into_iter()
+        .map(|p| {
+            p.into_os_string()
+                .into_string()
+                .map_err(|p| EntryError::NotUtf8 { path: escaped(&p) })
+        })
+        .collect()
+}
+
+/// A name that is not UTF-8, readable: its UTF-8 parts as they are, every
+/// other byte as `\xNN`.
+fn escaped(name: &OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// Case-insensitive matcher of base names to skip.
 fn skip_set(patterns: &[String]) -> Result<GlobSet, String> {
     crate::modelpack::classify::name_set(patterns).map_err(|e| format!("invalid skip pattern: {e}"))
-}
-
-/// The relative path of directory entry `e` under `prefix`.
-fn child(prefix: &str, e: &std::fs::DirEntry) -> String {
-    let name = e.file_name().to_string_lossy().into_owned();
-    if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}/{name}")
-    }
-}
-
-/// A walk that enters symlinked directories, resolved inside `root`.
-struct InRoot<'a> {
-    root: &'a Path,
-    /// (device, inode) of each directory being walked, outermost first.
-    ancestors: Vec<(u64, u64)>,
-}
-
-impl InRoot<'_> {
-    /// Calls `f` with every path under `dir`, named through the links it
-    /// went through, each prefixed by `prefix`; enters a directory (or a
-    /// link to one) only when `f` returns true for it.
-    fn walk(
-        &mut self,
-        dir: &Path,
-        prefix: &str,
-        f: &mut dyn FnMut(&str) -> bool,
-    ) -> std::io::Result<()> {
-        let meta = std::fs::metadata(dir)?;
-        let id = (meta.dev(), meta.ino());
-        if self.ancestors.contains(&id) {
-            return Ok(());
-        }
-        self.ancestors.push(id);
-        for e in std::fs::read_dir(dir)? {
-            let e = e?;
-            let rel = child(prefix, &e);
-            if !f(&rel) {
-                continue;
-            }
-            let kind = e.file_type()?;
-            let target = if kind.is_dir() {
-                Some(e.path())
-            } else if kind.is_symlink() {
-                resolve_in_root(self.root, &rel).filter(|p| p.is_dir())
-            } else {
-                None
-            };
-            if let Some(target) = target {
-                self.walk(&target, &rel, f)?;
-            }
-        }
-        self.ancestors.pop();
-        Ok(())
-    }
-}
-
-/// Calls `f` with every path under `dir` (files, directories, links; links
-/// not followed), relative and '/'-separated, each prefixed by `prefix`. A
-/// directory is entered only when `f` returns true for it.
-pub(super) fn walk(
-    dir: &Path,
-    prefix: &str,
-    f: &mut dyn FnMut(&str) -> bool,
-) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let rel = child(prefix, &e);
-        if f(&rel) && e.file_type()?.is_dir() {
-            walk(&e.path(), &rel, f)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -128,3 +128,29 @@ fn a_backslash_quotes_glob_characters() {
         ["d[x]/a.md"]
     );
 }
+
+#[test]
+fn a_match_whose_name_is_not_utf8_is_an_error_naming_it_readably() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("d")).unwrap();
+    std::fs::write(r.join("d/ok.md"), "ok").unwrap();
+    std::fs::write(r.join("d/ok.txt"), "ok").unwrap();
+    std::fs::write(r.join(OsStr::from_bytes(b"d/w\xff\xfe.md")), "bad").unwrap();
+    let none = PackOptions::default();
+    assert_eq!(
+        expand(r, "d/*.md", &none),
+        Err(EntryError::NotUtf8 {
+            path: r"d/w\xff\xfe.md".into()
+        })
+    );
+    // Names that match nothing, or are skipped, are no problem.
+    assert_eq!(expand(r, "d/ok*", &none).unwrap(), ["d/ok.md", "d/ok.txt"]);
+    let skip_md = PackOptions {
+        skip: vec!["*.md".into()],
+        ..Default::default()
+    };
+    assert_eq!(expand(r, "d/*", &skip_md).unwrap(), ["d/ok.txt"]);
+}

@@ -18,18 +18,18 @@
 mod glob;
 mod pack;
 mod resolve;
+mod walk;
+mod work;
+mod write;
 
-use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 pub use glob::{is_glob, literal_prefix, quote, unquote};
 pub use pack::Compression;
 pub use resolve::resolve_in_root;
+use work::Work;
 
 /// Subcommand name that selects this tool in `main`.
 pub const SUBCOMMAND: &str = "blobs";
@@ -160,6 +160,17 @@ pub enum EntryError {
     /// A glob that matched nothing.
     #[error("matches no file")]
     NoMatch,
+    /// A glob matched a file whose name is not UTF-8. A match is named by
+    /// its path in an OCI annotation, a string: rather than a changed name,
+    /// an error (`path` shows the other bytes as `\xNN`).
+    #[error(
+        "{path}: the name is not UTF-8, but a layer's path becomes an OCI annotation, \
+         which is a string; rename the file or leave it out of the pattern"
+    )]
+    NotUtf8 {
+        /// The match, readable but not the file's exact name.
+        path: String,
+    },
     /// Reading or writing failed; `path` is the file it happened on.
     #[error("{path}: {detail}")]
     Io {
@@ -262,219 +273,20 @@ pub fn run_in_worker() -> Result<(), SetupError> {
     std::fs::write(&path, json).map_err(|source| SetupError::WriteReport { path, source })
 }
 
-/// One unit of work: a single path of an entry (a glob expands to many).
-struct Task {
-    entry: usize,
-    slot: usize,
-    path: String,
-}
-
 /// Writes `out/blobs/sha256/<hex>` for every entry of `job`; `root(i)` is
 /// where input `i` is.
+///
+/// First the job becomes a work list (globs expanded, so every blob to
+/// write is known and ordered), then the list is written on several
+/// threads, then each outcome goes back under the entry it answers.
 pub fn run(job: &Job, root: &(dyn Fn(usize) -> PathBuf + Sync), out: &Path) -> Report {
     let blobs = out.join("blobs/sha256");
-    let mut entries: Vec<EntryReport> = job
-        .entries
-        .iter()
-        .map(|e| EntryReport {
-            id: e.id,
-            ..Default::default()
-        })
-        .collect();
     if let Err(e) = std::fs::create_dir_all(&blobs) {
-        for (r, entry) in entries.iter_mut().zip(&job.entries) {
-            r.error = Some(EntryError::Io {
-                path: entry.path.clone(),
-                detail: format!("creating the blob directory: {e}"),
-            });
-        }
-        return Report { entries };
+        return work::unwritable(job, &format!("creating the blob directory: {e}"));
     }
-    // Expand globs first so the work list is known and ordered.
-    let mut tasks = Vec::new();
-    for (i, e) in job.entries.iter().enumerate() {
-        let paths = if e.glob {
-            match glob::expand(&root(e.source), &e.path, &e.pack) {
-                Ok(m) if m.is_empty() => {
-                    entries[i].error = Some(EntryError::NoMatch);
-                    continue;
-                }
-                Ok(m) => m,
-                Err(detail) => {
-                    entries[i].error = Some(EntryError::Io {
-                        path: e.path.clone(),
-                        detail,
-                    });
-                    continue;
-                }
-            }
-        } else {
-            vec![e.path.clone()]
-        };
-        for (slot, path) in paths.into_iter().enumerate() {
-            tasks.push(Task {
-                entry: i,
-                slot,
-                path,
-            });
-        }
-    }
-    let results: Mutex<Vec<Option<Result<BlobReport, EntryError>>>> =
-        Mutex::new(vec![None; tasks.len()]);
-    let next = AtomicUsize::new(0);
-    let written: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-    let mtime = job.mtime.unwrap_or(0).max(0) as u64;
-    // Enough threads to keep the disk and every core busy; blobs are
-    // independent.
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get() * 2)
-        .min(16);
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(tasks.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let t = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(task) = tasks.get(t) else { break };
-                    let e = &job.entries[task.entry];
-                    let r = one(
-                        e,
-                        task,
-                        &root(e.source),
-                        &blobs,
-                        t,
-                        job.mtime.map(|_| mtime),
-                        &written,
-                    );
-                    if let Ok(mut v) = results.lock() {
-                        v[t] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_default();
-    for (task, r) in tasks.iter().zip(results) {
-        let report = &mut entries[task.entry];
-        match r {
-            Some(Ok(b)) => {
-                debug_assert_eq!(report.blobs.len(), task.slot);
-                report.blobs.push(b);
-            }
-            Some(Err(e)) => {
-                report.error.get_or_insert(e);
-            }
-            None => {
-                report.error.get_or_insert(EntryError::Io {
-                    path: task.path.clone(),
-                    detail: "the worker thread stopped".into(),
-                });
-            }
-        }
-    }
-    // An entry with an error reports no partial blobs.
-    for r in &mut entries {
-        if r.error.is_some() {
-            r.blobs.clear();
-        }
-    }
-    Report { entries }
-}
-
-fn one(
-    entry: &Entry,
-    task: &Task,
-    root: &Path,
-    blobs: &Path,
-    index: usize,
-    mtime: Option<u64>,
-    written: &Mutex<BTreeSet<String>>,
-) -> Result<BlobReport, EntryError> {
-    let path = task.path.as_str();
-    let io = |e: std::io::Error| EntryError::Io {
-        path: path.to_string(),
-        detail: e.to_string(),
-    };
-    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
-    let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => EntryError::Missing,
-        _ => io(e),
-    })?;
-    let tmp = blobs.join(format!(".tmp-{index}"));
-    let tar_name = || {
-        if entry.pack.path_names {
-            path.to_string()
-        } else {
-            resolved
-                .file_name()
-                .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
-        }
-    };
-    let tar = |dir| {
-        pack::tar(
-            &resolved,
-            dir,
-            &tar_name(),
-            entry.compression,
-            mtime.unwrap_or(0),
-            &tmp,
-        )
-    };
-    let done = if meta.is_dir() {
-        if !entry.allow_dir {
-            return Err(EntryError::Directory);
-        }
-        tar(true)
-    } else if meta.is_file() && entry.pack.tar_files {
-        tar(false)
-    } else if meta.is_file() {
-        pack::copy_file(&resolved, &tmp)
-    } else {
-        return Err(EntryError::Irregular);
-    };
-    let w = match done {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io(e));
-        }
-    };
-    let first = written
-        .lock()
-        .map(|mut s| s.insert(w.hex.clone()))
-        .unwrap_or(true);
-    let placed = if first {
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
-            .and_then(|()| set_mtime(&tmp, mtime))
-            .and_then(|()| std::fs::rename(&tmp, blobs.join(&w.hex)))
-    } else {
-        // Same content as another blob: one file serves both.
-        std::fs::remove_file(&tmp)
-    };
-    placed.map_err(io)?;
-    if w.size >= 64 << 20 {
-        eprintln!(
-            "{path}: {:.1} MiB hashed and written",
-            w.size as f64 / 1048576.0
-        );
-    }
-    Ok(BlobReport {
-        path: path.to_string(),
-        dir: meta.is_dir(),
-        mode: meta.permissions().mode() & 0o777,
-        size: w.size,
-        file_size: if meta.is_dir() { 0 } else { meta.len() },
-        digest: format!("sha256:{}", w.hex),
-        diff_id: format!("sha256:{}", w.diff_hex),
-    })
-}
-
-fn set_mtime(p: &Path, mtime: Option<u64>) -> std::io::Result<()> {
-    let Some(secs) = mtime else { return Ok(()) };
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-    std::fs::File::options()
-        .write(true)
-        .open(p)?
-        .set_modified(t)
+    let work = Work::expand(job, root);
+    let outcomes = write::all(job, root, &work.tasks, &blobs);
+    work.report(outcomes)
 }
 
 #[cfg(test)]

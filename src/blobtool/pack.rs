@@ -6,10 +6,12 @@
 //! SOURCE_DATE_EPOCH (or 0), uid/gid 0, no user or group names, no device
 //! numbers, atime or ctime; gzip with no name and no time.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -230,14 +232,16 @@ pub fn hash_file(path: &Path) -> io::Result<Written> {
 
 /// Writes `path` as a tar to `dest`, compressed as asked: a directory
 /// (`dir`) with its entries under `name/`, a file as the one entry `name`.
+/// Entry names are the bytes of the file names, UTF-8 or not.
 pub fn tar(
     path: &Path,
     dir: bool,
-    name: &str,
+    name: impl AsRef<Path>,
     compression: Compression,
     mtime: u64,
     dest: &Path,
 ) -> io::Result<Written> {
+    let name = name.as_ref();
     let source = TarSource { path, dir, name };
     let blob = Hashing::new(io::BufWriter::with_capacity(
         TAR_BUFFER,
@@ -284,7 +288,7 @@ const TAR_BUFFER: usize = 1 << 20;
 struct TarSource<'a> {
     path: &'a Path,
     dir: bool,
-    name: &'a str,
+    name: &'a Path,
 }
 
 fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> {
@@ -302,23 +306,23 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
         return tar.into_inner();
     }
     let mut entries = Vec::new();
-    super::glob::walk(path, "", &mut |rel| {
-        entries.push(rel.to_string());
+    super::walk::Walk::plain().run(path, Path::new(""), &mut |rel| {
+        entries.push(rel.to_path_buf());
         true
     })?;
     // Sort by path bytes: the same tree always gives the same order.
-    entries.sort();
+    entries.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
     let mut top = header(tar::EntryType::Directory, 0o755, 0, mtime);
-    tar.append_data(&mut top, format!("{name}/"), io::empty())?;
+    tar.append_data(&mut top, slashed(name), io::empty())?;
     for rel in entries {
         let entry = path.join(&rel);
         let meta = std::fs::symlink_metadata(&entry)?;
         let mode = meta.permissions().mode() & 0o7777;
-        let tar_path = format!("{name}/{rel}");
+        let tar_path = super::walk::child(name, rel.as_os_str());
         let ft = meta.file_type();
         if ft.is_dir() {
             let mut h = header(tar::EntryType::Directory, mode, 0, mtime);
-            tar.append_data(&mut h, format!("{tar_path}/"), io::empty())?;
+            tar.append_data(&mut h, slashed(&tar_path), io::empty())?;
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&entry)?;
             let mut h = header(tar::EntryType::Symlink, 0o777, 0, mtime);
@@ -329,11 +333,21 @@ fn write_tar<W: Write>(out: W, source: &TarSource, mtime: u64) -> io::Result<W> 
         } else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("{tar_path} is a device, socket or pipe; it can't go in a layer"),
+                format!(
+                    "{} is a device, socket or pipe; it can't go in a layer",
+                    tar_path.display()
+                ),
             ));
         }
     }
     tar.into_inner()
+}
+
+/// `p` with a '/' after it: how a tar names a directory.
+fn slashed(p: &Path) -> PathBuf {
+    let mut s = OsString::from(p);
+    s.push("/");
+    s.into()
 }
 
 fn header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> tar::Header {

@@ -146,3 +146,58 @@ fn a_file_tar_holds_one_entry_named_by_its_path_with_constant_owner_and_time() {
         );
     }
 }
+
+#[test]
+fn names_that_are_not_utf8_go_in_the_tar_as_their_bytes_sorted_by_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("d");
+    let name = |b: &[u8]| d.join(OsStr::from_bytes(b));
+    // Over 100 bytes: the tar needs a GNU long-name entry for it.
+    let long = [vec![b'x'; 120], b"\xfe".to_vec()].concat();
+    std::fs::create_dir_all(name(b"b\xfe")).unwrap();
+    std::fs::write(d.join("a.txt"), "a").unwrap();
+    std::fs::write(name(b"b\xfe/c"), "c").unwrap();
+    std::fs::write(name(b"\xff"), "ff").unwrap();
+    std::fs::write(name(&long), "long").unwrap();
+    std::os::unix::fs::symlink(OsStr::from_bytes(b"\xff"), d.join("l")).unwrap();
+    let dest = t.path().join("out");
+    tar(
+        &d,
+        true,
+        OsStr::from_bytes(b"n\xff"),
+        Compression::None,
+        0,
+        &dest,
+    )
+    .unwrap();
+    let mut archive = tar::Archive::new(File::open(&dest).unwrap());
+    // (name, link target, content), as bytes.
+    type Stored = (Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+    let entries: Vec<Stored> = archive
+        .entries()
+        .unwrap()
+        .map(|e| {
+            let mut e = e.unwrap();
+            let path = e.path_bytes().into_owned();
+            let link = e.link_name_bytes().map(|l| l.into_owned());
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            (path, link, data)
+        })
+        .collect();
+    let under = |rel: &[u8]| [b"n\xff/".as_slice(), rel].concat();
+    assert_eq!(
+        entries,
+        [
+            (under(b""), None, vec![]),
+            (under(b"a.txt"), None, b"a".to_vec()),
+            (under(b"b\xfe/"), None, vec![]),
+            (under(b"b\xfe/c"), None, b"c".to_vec()),
+            (under(b"l"), Some(b"\xff".to_vec()), vec![]),
+            (under(&long), None, b"long".to_vec()),
+            (under(b"\xff"), None, b"ff".to_vec()),
+        ]
+    );
+}

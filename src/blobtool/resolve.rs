@@ -1,27 +1,37 @@
 //! Path resolution confined to an input root, as BuildKit resolves paths
 //! in a ref: symlinks are followed, but absolute targets restart at the
 //! root and `..` never climbs above it, so a link can't reach the worker's
-//! own files.
+//! own files. Names are bytes, as the kernel has them: a name or link
+//! target that is not UTF-8 resolves like any other.
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Component, Path, PathBuf};
 
-/// Resolves `rel` under `root`. Gives `None` when a component is missing or
-/// links loop.
-pub fn resolve_in_root(root: &Path, rel: &str) -> Option<PathBuf> {
+/// Resolves `rel` ('/'-separated) under `root`. Gives `None` when a
+/// component is missing or links loop.
+pub fn resolve_in_root(root: &Path, rel: impl AsRef<Path>) -> Option<PathBuf> {
     // Components still to walk, in reverse so `pop` yields the next one.
-    let mut pending: Vec<String> = rel.split('/').rev().map(str::to_string).collect();
-    let mut current: Vec<String> = Vec::new();
+    let mut pending: Vec<OsString> = rel
+        .as_ref()
+        .as_os_str()
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .rev()
+        .map(|c| OsStr::from_bytes(c).to_owned())
+        .collect();
+    let mut current = PathBuf::new();
     let mut hops = 0;
     while let Some(part) = pending.pop() {
-        match part.as_str() {
-            "" | "." => continue,
-            ".." => {
+        match part.as_bytes() {
+            b"" | b"." => continue,
+            b".." => {
                 current.pop();
                 continue;
             }
             _ => {}
         }
-        let candidate = root.join(current.join("/")).join(&part);
+        let candidate = root.join(&current).join(&part);
         let meta = std::fs::symlink_metadata(&candidate).ok()?;
         if !meta.file_type().is_symlink() {
             current.push(part);
@@ -33,17 +43,17 @@ pub fn resolve_in_root(root: &Path, rel: &str) -> Option<PathBuf> {
         }
         let target = std::fs::read_link(&candidate).ok()?;
         if target.is_absolute() {
-            current.clear();
+            current = PathBuf::new();
         }
         for c in target.components().rev() {
             match c {
-                Component::Normal(s) => pending.push(s.to_string_lossy().into_owned()),
+                Component::Normal(s) => pending.push(s.to_owned()),
                 Component::ParentDir => pending.push("..".into()),
                 Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
             }
         }
     }
-    Some(root.join(current.join("/")))
+    Some(root.join(current))
 }
 
 #[cfg(test)]

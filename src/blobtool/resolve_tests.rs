@@ -26,3 +26,25 @@ fn links_resolve_inside_the_root() {
     assert_eq!(resolve_in_root(&root, "loop"), None);
     assert_eq!(resolve_in_root(&root, "nope/x"), None);
 }
+
+#[test]
+fn names_and_link_targets_that_are_not_utf8_resolve_as_their_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let dir = OsStr::from_bytes(b"w\xff");
+    std::fs::create_dir_all(root.join(dir)).unwrap();
+    std::fs::write(root.join(dir).join("f"), "in").unwrap();
+    symlink(dir, root.join("link")).unwrap();
+    symlink(Path::new("/").join(dir).join("f"), root.join("abs")).unwrap();
+    assert_eq!(
+        resolve_in_root(root, "link/f"),
+        Some(root.join(dir).join("f"))
+    );
+    assert_eq!(resolve_in_root(root, "abs"), Some(root.join(dir).join("f")));
+    assert_eq!(
+        resolve_in_root(root, Path::new(dir).join("f")),
+        Some(root.join(dir).join("f"))
+    );
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use sha2::{Digest as _, Sha256};
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::fs::symlink;
 
 fn entry(path: &str) -> Entry {
@@ -198,4 +199,115 @@ fn reports_name_their_requests_and_errors_are_typed_on_the_wire() {
         detail: "is a pipe".into(),
     };
     assert_eq!(io.to_string(), "d/p: is a pipe");
+}
+
+#[test]
+fn trees_with_names_that_are_not_utf8_pack_and_a_glob_naming_one_says_why_not() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = tempfile::tempdir().unwrap();
+    let (root, out) = (t.path().join("in"), t.path().join("out"));
+    let bad = OsStr::from_bytes(b"\xff.md");
+    std::fs::create_dir_all(root.join("d")).unwrap();
+    std::fs::write(root.join("d/ok.md"), "ok").unwrap();
+    std::fs::write(root.join("d").join(bad), "bad").unwrap();
+    // A link with a UTF-8 name to a directory whose name is not.
+    let dir = OsStr::from_bytes(b"w\xfe");
+    std::fs::create_dir_all(root.join(dir)).unwrap();
+    std::fs::write(root.join(dir).join("f"), "f").unwrap();
+    symlink(dir, root.join("link")).unwrap();
+    let job = Job {
+        entries: vec![
+            Entry {
+                allow_dir: true,
+                ..entry("d")
+            },
+            Entry {
+                allow_dir: true,
+                ..entry("link")
+            },
+            Entry {
+                glob: true,
+                ..entry("d/*.md")
+            },
+            Entry {
+                glob: true,
+                ..entry("d/ok*")
+            },
+        ],
+        mtime: None,
+    };
+    let r = run(&job, &|_| root.clone(), &out);
+    let names = |b: &BlobReport| -> Vec<Vec<u8>> {
+        let data = std::fs::read(out.join("blobs/sha256").join(&b.digest[7..])).unwrap();
+        tar::Archive::new(data.as_slice())
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path_bytes().into_owned())
+            .collect()
+    };
+    assert_eq!(r.entries[0].error, None);
+    assert_eq!(
+        names(&r.entries[0].blobs[0]),
+        [b"d/".to_vec(), b"d/ok.md".to_vec(), b"d/\xff.md".to_vec()]
+    );
+    assert_eq!(r.entries[1].error, None);
+    assert_eq!(
+        names(&r.entries[1].blobs[0]),
+        [b"w\xfe/".to_vec(), b"w\xfe/f".to_vec()]
+    );
+    let e = r.entries[2].error.as_ref().unwrap();
+    assert_eq!(
+        *e,
+        EntryError::NotUtf8 {
+            path: r"d/\xff.md".into()
+        }
+    );
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    assert!(r.entries[2].blobs.is_empty());
+    let ok: Vec<&str> = r.entries[3].blobs.iter().map(|b| b.path.as_str()).collect();
+    assert_eq!(ok, ["d/ok.md"]);
+}
+
+#[test]
+fn a_panic_while_writing_is_its_entrys_error_and_the_others_are_written() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, out) = (t.path().join("in"), t.path().join("out"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a"), "a").unwrap();
+    let job = Job {
+        entries: vec![
+            entry("a"),
+            Entry {
+                source: 1,
+                ..entry("a")
+            },
+            Entry {
+                id: RequestId(2),
+                ..entry("a")
+            },
+        ],
+        mtime: None,
+    };
+    // A stand-in for a bug in a worker thread: finding input 1 panics.
+    let roots = |i: usize| {
+        assert!(i != 1, "input 1 is not mounted");
+        root.clone()
+    };
+    let r = run(&job, &roots, &out);
+    assert_eq!(r.entries[0].blobs.len(), 1, "{r:?}");
+    assert_eq!(r.entries[2].blobs.len(), 1, "{r:?}");
+    match &r.entries[1].error {
+        Some(EntryError::Io { path, detail }) => {
+            assert_eq!(path, "a");
+            assert!(detail.contains("input 1 is not mounted"), "{detail}");
+        }
+        other => panic!("not an explicit error: {other:?}"),
+    }
+    assert!(r.entries[1].blobs.is_empty());
+    let names: Vec<_> = std::fs::read_dir(out.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "one blob, no temporary files: {names:?}");
 }

@@ -188,7 +188,9 @@ impl Plan {
             }
             // Found reading the input (a pipe in a directory, an
             // unreadable file): the input's problem, named by its file.
-            EntryError::Io { .. } => format!("{what}: can't be packed: {e}"),
+            EntryError::Io { .. } | EntryError::NotUtf8 { .. } => {
+                format!("{what}: can't be packed: {e}")
+            }
         };
         self.error_at(r.lines, message)
     }
