@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet};
 
+use super::job::{EntryError, PackOptions};
+use super::resolve::resolve_in_root;
 use super::walk::Walk;
-use super::{EntryError, PackOptions, resolve_in_root};
 
 /// Characters a `\` quotes in a path: glob syntax and itself.
 const QUOTABLE: [char; 5] = ['*', '?', '[', ']', '\\'];

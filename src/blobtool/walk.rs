@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
-use super::resolve_in_root;
+use super::resolve::resolve_in_root;
 
 /// A walk of a directory tree, visiting every path under it (files,
 /// directories, links), relative and '/'-separated. Names are passed as

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use super::{BlobReport, EntryError, EntryReport, Job, Report, glob};
+use super::glob;
+use super::job::{BlobReport, EntryError, EntryReport, Job, Report};
 
 /// One unit of work: a single path of an entry (a glob expands to many).
 pub(super) struct Task {

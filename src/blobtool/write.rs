@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::job::{BlobReport, Entry, EntryError, Job};
+use super::pack;
+use super::resolve::resolve_in_root;
 use super::work::{Outcome, Task};
-use super::{BlobReport, Entry, EntryError, Job, pack, resolve_in_root};
 
 /// Writes every task of `job` to `blobs`; `root(i)` is where input `i`
 /// is. `outcomes[t]` answers `tasks[t]`.
