@@ -83,3 +83,20 @@ fn llb_and_read_errors_are_sorted_by_variant() {
     };
     assert!(matches!(Error::from(big).kind(), Kind::User(_)));
 }
+
+#[test]
+fn a_file_that_changed_while_read_is_the_users_and_says_so() {
+    let changed = ReadError::Changed(crate::gateway::ChangedWhileRead {
+        path: "model.bin".into(),
+        expected: 10,
+        found: 4,
+    });
+    let e = Error::from(changed).context("layer 1");
+    assert!(matches!(e.kind(), Kind::User(_)));
+    assert_eq!(e.to_return().code, CODE_INVALID_ARGUMENT);
+    assert!(
+        e.to_string()
+            .starts_with("layer 1: model.bin changed while it was read (4 bytes where 10"),
+        "{e}"
+    );
+}

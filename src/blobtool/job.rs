@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::gateway::ChangedWhileRead;
+
 use super::pack::Compression;
 
 /// What to do: which paths of which inputs become blobs, and how.
@@ -132,6 +134,10 @@ pub enum EntryError {
         /// The match, readable but not the file's exact name.
         path: String,
     },
+    /// The file changed while it was read (the copy and the hash saw
+    /// different sizes).
+    #[error(transparent)]
+    Changed(ChangedWhileRead),
     /// Reading or writing failed; `path` is the file it happened on.
     #[error("{path}: {detail}")]
     Io {

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::gateway::ChangedWhileRead;
+
 /// Compression of a directory's tar, from the layer media type's suffix.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,8 +133,14 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
             .map_err(|_| io::Error::other("hashing thread panicked"))??;
         // The copy and the hash each read the file: if it changed between
         // the two, the blob would not match its digest.
-        if copied? != hashed.size {
-            return Err(io::Error::other("file changed while it was copied"));
+        let copied = copied?;
+        if copied != hashed.size {
+            // The entry's path is filled in by the caller, who knows it.
+            return Err(io::Error::other(ChangedWhileRead {
+                path: String::new(),
+                expected: hashed.size,
+                found: copied,
+            }));
         }
         Ok(hashed)
     })

@@ -13,6 +13,7 @@ use super::job::{BlobReport, Entry, EntryError, Job};
 use super::pack;
 use super::resolve::resolve_in_root;
 use super::work::{Outcome, Task};
+use crate::gateway::ChangedWhileRead;
 
 /// Writes every task of `job` to `blobs`; `root(i)` is where input `i`
 /// is. `outcomes[t]` answers `tasks[t]`.
@@ -216,6 +217,15 @@ fn place(
 
 /// A failure reading `path` or writing its blob, for the report.
 fn io_error(path: &str, e: std::io::Error) -> EntryError {
+    if let Some(changed) = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<ChangedWhileRead>())
+    {
+        return EntryError::Changed(ChangedWhileRead {
+            path: path.to_string(),
+            ..changed.clone()
+        });
+    }
     EntryError::Io {
         path: path.to_string(),
         detail: e.to_string(),

@@ -61,3 +61,21 @@ fn a_poisoned_record_of_written_blobs_is_not_trusted() {
     place(&tmp, blobs, "h", None, &written).unwrap();
     assert_eq!(std::fs::read(blobs.join("h")).unwrap(), b"data");
 }
+
+#[test]
+fn a_file_that_changed_while_copied_is_reported_as_such_with_its_path() {
+    let e = std::io::Error::other(ChangedWhileRead {
+        path: String::new(),
+        expected: 8,
+        found: 3,
+    });
+    match io_error("weights/a.bin", e) {
+        EntryError::Changed(c) => {
+            assert_eq!(
+                (c.path.as_str(), c.expected, c.found),
+                ("weights/a.bin", 8, 3)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

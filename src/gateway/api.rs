@@ -46,7 +46,7 @@ pub enum ReadError {
 /// what its stat said. The input's problem (something still writes to it),
 /// said the same way wherever it is found: reading through the gateway,
 /// hashing through the gateway, or packing in the worker.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
 #[error(
     "{path} changed while it was read ({found} bytes where {expected} were expected); \
      build again once nothing writes to it"

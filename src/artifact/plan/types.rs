@@ -191,6 +191,8 @@ impl Plan {
             EntryError::Io { .. } | EntryError::NotUtf8 { .. } => {
                 format!("{what}: can't be packed: {e}")
             }
+            // Something still writes to it: said as the gateway path says it.
+            EntryError::Changed(changed) => format!("{what}: {changed}"),
         };
         self.error_at(r.lines, message)
     }
