@@ -23,16 +23,14 @@ fn main() {
         return;
     }
     // Asked by a person (or a smoke test), not by buildkitd: say what this
-    // is, on stderr like everything else.
-    if let Some(flag) = std::env::args().nth(1).filter(|a| a.starts_with('-')) {
+    // is, on stderr like everything else. buildkitd passes no arguments;
+    // any other argument (UTF-8 or not) gets the usage and exit code 2.
+    if let Some(arg) = std::env::args_os().nth(1) {
         eprintln!("{}", usage());
-        std::process::exit(
-            if matches!(flag.as_str(), "--help" | "-h" | "--version" | "-V") {
-                0
-            } else {
-                2
-            },
-        );
+        let asked = ["--help", "-h", "--version", "-V"]
+            .iter()
+            .any(|f| arg == *f);
+        std::process::exit(if asked { 0 } else { 2 });
     }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
