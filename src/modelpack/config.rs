@@ -5,7 +5,7 @@
 //! take their times from SOURCE_DATE_EPOCH, never from the clock or the
 //! disk, so the same files give the same digests on every machine.
 
-use crate::oci::gojson::write_string;
+use crate::oci::gojson::Object;
 
 /// The config's `descriptor` and `config` fields a Modelfile can set.
 /// Empty strings are left out, as Go's `omitempty` does.
@@ -32,53 +32,26 @@ impl ModelConfig {
     /// `descriptor.createdAt` when given; `diff_ids` are the layers'
     /// DiffIDs in manifest order.
     pub fn to_json(&self, created_at: Option<&str>, diff_ids: &[String]) -> Vec<u8> {
-        let mut out = String::from("{\"descriptor\":{");
-        OmitEmpty::new(&mut out)
-            .field("createdAt", created_at.unwrap_or_default())
-            .field("family", &self.family)
-            .field("name", &self.name);
-        out.push_str("},\"modelfs\":{\"type\":\"layers\",\"diffIds\":[");
-        for (i, d) in diff_ids.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(&mut out, d);
-        }
-        out.push_str("]},\"config\":{");
-        OmitEmpty::new(&mut out)
-            .field("architecture", &self.architecture)
-            .field("format", &self.format)
-            .field("paramSize", &self.param_size)
-            .field("precision", &self.precision)
-            .field("quantization", &self.quantization);
-        out.push_str("}}");
+        let mut out = String::new();
+        let mut doc = Object::begin(&mut out);
+        let mut d = doc.object("descriptor");
+        d.str_opt("createdAt", created_at);
+        d.str_opt("family", Some(&self.family));
+        d.str_opt("name", Some(&self.name));
+        d.end();
+        let mut fs = doc.object("modelfs");
+        fs.str("type", "layers");
+        fs.str_list("diffIds", diff_ids);
+        fs.end();
+        let mut c = doc.object("config");
+        c.str_opt("architecture", Some(&self.architecture));
+        c.str_opt("format", Some(&self.format));
+        c.str_opt("paramSize", Some(&self.param_size));
+        c.str_opt("precision", Some(&self.precision));
+        c.str_opt("quantization", Some(&self.quantization));
+        c.end();
+        doc.end();
         out.into_bytes()
-    }
-}
-
-/// String fields of one JSON object with Go's `omitempty`: empty values
-/// are left out, the rest comma-separated in the order written.
-struct OmitEmpty<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl<'a> OmitEmpty<'a> {
-    fn new(out: &'a mut String) -> Self {
-        OmitEmpty { out, first: true }
-    }
-
-    fn field(&mut self, key: &str, value: &str) -> &mut Self {
-        if !value.is_empty() {
-            if !self.first {
-                self.out.push(',');
-            }
-            self.first = false;
-            write_string(self.out, key);
-            self.out.push(':');
-            write_string(self.out, value);
-        }
-        self
     }
 }
 
@@ -101,15 +74,16 @@ pub struct FileMetadata<'a> {
 
 /// The annotation's value: model-spec's `FileMetadata` as Go writes it.
 pub fn file_metadata_json(m: &FileMetadata) -> String {
-    let mut out = String::from("{\"name\":");
-    write_string(&mut out, m.name);
-    out.push_str(&format!(
-        ",\"mode\":{},\"uid\":0,\"gid\":0,\"size\":{},\"mtime\":",
-        m.mode & 0o777,
-        m.size
-    ));
-    write_string(&mut out, m.mtime);
-    out.push_str(&format!(",\"typeflag\":{}}}", if m.dir { 5 } else { 0 }));
+    let mut out = String::new();
+    let mut o = Object::begin(&mut out);
+    o.str("name", m.name);
+    o.num("mode", u64::from(m.mode & 0o777));
+    o.num("uid", 0);
+    o.num("gid", 0);
+    o.num("size", m.size);
+    o.str("mtime", m.mtime);
+    o.num("typeflag", if m.dir { 5 } else { 0 });
+    o.end();
     out
 }
 

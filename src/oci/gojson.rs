@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, Platform};
 
@@ -20,29 +21,35 @@ pub fn write_string(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            // Writing into a String cannot fail.
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out.push('"');
 }
 
-/// A JSON object being written field by field, in the caller's order.
-struct Object<'a> {
+/// A JSON object being written field by field, in the caller's order, as
+/// Go writes a struct: the one object writer of every document we hash.
+pub struct Object<'a> {
     out: &'a mut String,
     first: bool,
 }
 
 impl<'a> Object<'a> {
-    fn begin(out: &'a mut String) -> Object<'a> {
+    /// Opens an object at the end of `out`.
+    pub fn begin(out: &'a mut String) -> Object<'a> {
         out.push('{');
         Object { out, first: true }
     }
 
-    fn key(&mut self, k: &str) -> &mut String {
+    /// Writes key `k` and gives the output to write its value into.
+    pub fn key(&mut self, k: &str) -> &mut String {
         if !self.first {
             self.out.push(',');
         }
@@ -52,24 +59,27 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    fn str(&mut self, k: &str, v: &str) {
+    /// A string field.
+    pub fn str(&mut self, k: &str, v: &str) {
         let out = self.key(k);
         write_string(out, v);
     }
 
-    /// `omitempty` string.
-    fn str_opt(&mut self, k: &str, v: Option<&str>) {
+    /// An `omitempty` string field: left out when absent or empty.
+    pub fn str_opt(&mut self, k: &str, v: Option<&str>) {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
             self.str(k, v);
         }
     }
 
-    fn num(&mut self, k: &str, v: u64) {
+    /// A number field.
+    pub fn num(&mut self, k: &str, v: u64) {
         let out = self.key(k);
         out.push_str(&v.to_string());
     }
 
-    fn str_list(&mut self, k: &str, v: &[String]) {
+    /// A field holding a list of strings.
+    pub fn str_list(&mut self, k: &str, v: &[String]) {
         let out = self.key(k);
         out.push('[');
         for (i, s) in v.iter().enumerate() {
@@ -95,7 +105,13 @@ impl<'a> Object<'a> {
         m.end();
     }
 
-    fn end(self) {
+    /// A field holding an object.
+    pub fn object(&mut self, k: &str) -> Object<'_> {
+        Object::begin(self.key(k))
+    }
+
+    /// Closes the object.
+    pub fn end(self) {
         self.out.push('}');
     }
 }
