@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::flags::split_flags;
 use super::lines::logical_lines;
+use super::lint;
 use super::model::*;
 use super::words::{Vars, Word, is_name, split_words};
 use super::{ParseOptions, quote, subject, suggest};
@@ -68,6 +69,13 @@ impl Parser<'_> {
             return Err(unknown_instruction(keyword));
         }
         let words = split_words(rest, &mut self.vars)?;
+        // Before the directive runs: `ARG A=1 B=$A` uses an A from before.
+        for name in self.vars.take_undefined() {
+            if self.file.warnings.len() < MAX_WARNINGS {
+                let warning = lint::undefined_var(&name, &self.vars, lines);
+                self.file.warnings.push(warning);
+            }
+        }
         match instruction.as_str() {
             "ARG" => self.arg(words),
             "ARTIFACT" => self.artifact(words, lines),

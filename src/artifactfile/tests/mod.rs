@@ -1,9 +1,11 @@
 //! Whole-file behaviour of [`super::parse`]: directives, substitution,
-//! errors and their lines; `SUBJECT` in [`subject`], hostile input in
+//! errors and their lines; `SUBJECT` in [`subject`], warnings in
+//! [`warnings`], hostile input in
 //! [`robust`].
 
 mod robust;
 mod subject;
+mod warnings;
 
 use std::collections::BTreeMap;
 
@@ -110,6 +112,7 @@ fn a_full_file() {
             lines: None
         }]
     );
+    assert_eq!(f.warnings, []);
 }
 
 #[test]
