@@ -74,24 +74,30 @@ pub fn local(name: &str, opts: &LocalOptions) -> State {
 
 /// A normalized image reference: `alpine` is `docker.io/library/alpine:latest`,
 /// as in Go's reference parsing, so two spellings of one image are one vertex.
+///
+/// [`ImageRef::parse`] splits off the registry and checks case as Go's
+/// `github.com/distribution/reference` does in `ParseNormalizedNamed`
+/// (`normalize.go`), so a name BuildKit would refuse for its case is
+/// refused here, where it can be pointed at. Digests are narrower:
+/// `sha256:<64 hex digits>` only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef(String);
 
 impl ImageRef {
     /// Parses and normalizes `reference`.
     pub fn parse(reference: &str) -> Result<ImageRef, LlbError> {
-        let bad = |reason: &str| LlbError::InvalidImageRef {
+        let bad = |reason: String| LlbError::InvalidImageRef {
             reference: reference.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
         if reference.is_empty() {
-            return Err(bad("it is empty"));
+            return Err(bad("it is empty".into()));
         }
         if reference
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(bad("it contains whitespace"));
+            return Err(bad("it contains whitespace".into()));
         }
         let (name, digest) = match reference.split_once('@') {
             Some((n, d)) => (n, Some(d)),
@@ -102,26 +108,29 @@ impl ImageRef {
                 .strip_prefix("sha256:")
                 .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
             if !ok {
-                return Err(bad("the digest after '@' must be sha256:<64 hex digits>"));
+                return Err(bad(
+                    "the digest after '@' must be sha256:<64 hex digits>".into()
+                ));
             }
         }
-        let (host, rest) = match name.split_once('/') {
-            Some((h, r)) if h.contains('.') || h.contains(':') || h == "localhost" => {
-                (h.to_string(), r.to_string())
-            }
-            Some(_) => ("docker.io".to_string(), name.to_string()),
-            None => ("docker.io".to_string(), format!("library/{name}")),
+        let (domain, remainder) = split_docker_domain(name);
+        let (path, tag) = match remainder.split_once(':') {
+            Some((p, t)) => (p, Some(t)),
+            None => (remainder.as_str(), None),
         };
-        let last = rest.rsplit('/').next().unwrap_or_default();
-        let has_tag = last.contains(':');
-        if rest.is_empty() || last.is_empty() || last.starts_with(':') {
-            return Err(bad("the repository name is empty"));
+        // normalize.go's ParseNormalizedNamed, before any other check:
+        // the path (the remainder up to a ':') must be lowercase, whatever
+        // the tag or digest. Upper case is allowed in the registry
+        // (regexp.go: domainNameComponent is `[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`)
+        // and in the tag (`[\w][\w.-]{0,127}`), nowhere else.
+        if path.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(bad(format!("repository name ({path}) must be lowercase")));
         }
-        if rest != rest.to_ascii_lowercase() && !has_tag {
-            return Err(bad("repository names must be lowercase"));
+        if path.is_empty() || path.split('/').any(str::is_empty) {
+            return Err(bad("the repository name is empty".into()));
         }
-        let mut out = format!("{host}/{rest}");
-        if !has_tag && digest.is_none() {
+        let mut out = format!("{domain}/{remainder}");
+        if tag.is_none() && digest.is_none() {
             out.push_str(":latest");
         }
         if let Some(d) = digest {
@@ -141,6 +150,31 @@ impl std::fmt::Display for ImageRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// distribution/reference's `splitDockerDomain`: the registry and the rest
+/// (path, then `:tag` if any). The first component is the registry if it
+/// is `localhost`, has a `.` or `:`, or has upper case (a path may not);
+/// else the registry is `docker.io`, where a one-component path gets
+/// `library/` (`alpine` is `docker.io/library/alpine`).
+fn split_docker_domain(name: &str) -> (&str, String) {
+    const DEFAULT: &str = "docker.io";
+    let (domain, rest) = match name.split_once('/') {
+        None => return (DEFAULT, format!("library/{name}")),
+        Some(("index.docker.io", rest)) => (DEFAULT, rest),
+        Some((first, rest))
+            if first == "localhost"
+                || first.contains(['.', ':'])
+                || first.bytes().any(|b| b.is_ascii_uppercase()) =>
+        {
+            (first, rest)
+        }
+        Some(_) => (DEFAULT, name),
+    };
+    if domain == DEFAULT && !rest.contains('/') {
+        return (domain, format!("library/{rest}"));
+    }
+    (domain, rest.to_string())
 }
 
 /// A `docker-image://` source for `platform` (the worker's default when
@@ -178,3 +212,7 @@ fn source_op(
     };
     State::from_op(&op, &[], metadata, 0)
 }
+
+#[cfg(test)]
+#[path = "source_tests.rs"]
+mod tests;
