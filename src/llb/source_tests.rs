@@ -80,3 +80,35 @@ fn registries_with_ports_and_names_with_tags() {
         assert_eq!(normal(i), o, "{i:?}");
     }
 }
+
+#[test]
+fn the_rest_of_the_grammar() {
+    // The misspelled `frontend:` prefix that BuildKit reports as "too many
+    // colons in address".
+    refused(
+        "frontnd:registry.example/x:1",
+        "the registry \"frontnd:registry.example\"",
+    );
+    refused("host:/x", "the registry");
+    refused("alpine:a/b", "the registry \"alpine:a\"");
+    refused("[::1/x", "the registry");
+    refused("[::g]:5000/x", "the registry");
+    refused("-a.example/x", "the registry");
+    refused("a..b/x", "the registry");
+    for tag in ["alpine:", "alpine:-x", "alpine:.x", "alpine:a:b"] {
+        refused(tag, "the tag");
+    }
+    refused(&format!("alpine:{}", "t".repeat(129)), "the tag");
+    assert!(ImageRef::parse(&format!("alpine:{}", "t".repeat(128))).is_ok());
+    for path in ["u/-x", "u/x_", "u/x___y", "u/x.-y", "u/x!", "u/é"] {
+        refused(path, "the repository name");
+    }
+    refused("u//x", "is empty");
+    refused("docker.io/", "is empty");
+    refused(HEX, "image ID");
+    refused(&format!("r.io/{}", "a".repeat(256)), "longer than 255");
+    let huge = format!("r.io/{}!", "a".repeat(1 << 20));
+    let e = ImageRef::parse(&huge).unwrap_err();
+    assert!(matches!(e, LlbError::InvalidImageRef { reason, .. } if reason.len() < 200));
+    assert!(ImageRef::parse(&format!("r.io/{}", "a".repeat(255))).is_ok());
+}
