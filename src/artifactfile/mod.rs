@@ -33,6 +33,7 @@
 pub mod model;
 
 mod flags;
+mod from;
 mod lines;
 mod lint;
 mod parser;

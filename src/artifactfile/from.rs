@@ -1,0 +1,78 @@
+//! What the word after `FROM` names: the build context, a named context, a
+//! build's result (`dockerfile:`, `frontend:`) or an image.
+
+use std::collections::BTreeMap;
+
+use super::model::Source;
+use super::quote;
+
+/// The source `word` names; `args` are the `key=value` options after it,
+/// which only builds take.
+pub(super) fn source(
+    word: String,
+    args: Vec<String>,
+    named_contexts: &BTreeMap<String, String>,
+) -> Result<Source, String> {
+    let build = word
+        .strip_prefix("dockerfile:")
+        .map(|f| ("dockerfile.v0", f))
+        .or_else(|| word.strip_prefix("frontend:").map(|i| ("gateway.v0", i)));
+    if let Some((frontend, what)) = build {
+        return self::build(&word, frontend, what, args);
+    }
+    if !args.is_empty() {
+        return Err(format!(
+            "FROM {} takes no options; key=value options are for builds \
+             (FROM dockerfile:<file> target=<stage>, FROM frontend:<image> ...)",
+            quote(&word)
+        ));
+    }
+    Ok(if word == "context" {
+        Source::Context
+    } else if let Some(value) = named_contexts.get(&word) {
+        Source::Named {
+            name: word,
+            value: value.clone(),
+        }
+    } else if let Some(image) = word.strip_prefix("docker-image://") {
+        if image.is_empty() {
+            return Err("FROM docker-image:// needs an image reference after it".to_string());
+        }
+        Source::Image(image.to_string())
+    } else {
+        Source::Image(word)
+    })
+}
+
+/// `FROM dockerfile:<file>` or `FROM frontend:<image>` (`word`), run by
+/// `frontend` on `what` with `args` as extra options.
+fn build(word: &str, frontend: &str, what: &str, args: Vec<String>) -> Result<Source, String> {
+    if what.is_empty() {
+        return Err(format!(
+            "FROM {} needs a file or image after the colon",
+            quote(word)
+        ));
+    }
+    let mut opts = BTreeMap::new();
+    for a in args {
+        match a.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                opts.insert(k.to_string(), v.to_string());
+            }
+            _ => {
+                return Err(format!(
+                    "FROM {} options are key=value (e.g. target=weights), got {}",
+                    quote(word),
+                    quote(&a)
+                ));
+            }
+        }
+    }
+    let dockerfile = frontend == "dockerfile.v0";
+    Ok(Source::Build {
+        frontend: frontend.to_string(),
+        source: (!dockerfile).then(|| what.to_string()),
+        filename: dockerfile.then(|| what.to_string()),
+        opts,
+    })
+}
