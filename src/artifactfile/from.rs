@@ -3,8 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::llb::{ImageRef, LlbError};
+
 use super::model::Source;
-use super::quote;
+use super::{quote, suggest};
+
+/// Most named contexts a "did you mean" compares with (each costs an edit
+/// distance).
+const MAX_CANDIDATES: usize = 256;
 
 /// The source `word` names; `args` are the `key=value` options after it,
 /// which only builds take.
@@ -38,10 +44,42 @@ pub(super) fn source(
         if image.is_empty() {
             return Err("FROM docker-image:// needs an image reference after it".to_string());
         }
-        Source::Image(image.to_string())
+        Source::Image(checked_image(&word, image, named_contexts)?.to_string())
     } else {
+        checked_image(&word, &word, named_contexts)?;
         Source::Image(word)
     })
+}
+
+/// `reference` (from `word`) if BuildKit will take it as an image
+/// reference: refused here, the error points at its line, and comes
+/// before any file is read.
+fn checked_image<'r>(
+    word: &str,
+    reference: &'r str,
+    named_contexts: &BTreeMap<String, String>,
+) -> Result<&'r str, String> {
+    let reason = match ImageRef::parse(reference) {
+        Ok(_) => return Ok(reference),
+        Err(LlbError::InvalidImageRef { reason, .. }) => reason,
+        Err(e) => e.to_string(),
+    };
+    let mut message = format!(
+        "FROM {} is not a valid image reference: {reason}",
+        quote(word)
+    );
+    // `FROM Context`: a context's name, not an image's, was meant.
+    let mut names = vec!["context"];
+    names.extend(
+        named_contexts
+            .keys()
+            .take(MAX_CANDIDATES)
+            .map(String::as_str),
+    );
+    if let Some(near) = suggest(word, &names) {
+        message += &format!(" (did you mean \"{near}\"?)");
+    }
+    Err(message)
 }
 
 /// `FROM dockerfile:<file>` or `FROM frontend:<image>` (`word`), run by

@@ -21,7 +21,9 @@
 //! `ARTIFACT`, `CONFIG`, `LAYER`, `ANNOTATION`, `TAG`, `FROM`, `SUBJECT`.
 //!
 //! This module only turns text into the [`Artifactfile`] model: it reads no
-//! files and checks no paths beyond being non-empty. Later stages resolve
+//! files and checks no paths beyond being non-empty. `FROM` image references
+//! are checked as BuildKit will check them ([`crate::llb::ImageRef`]), to
+//! fail at their line rather than in BuildKit. Later stages resolve
 //! sources, confine and glob paths, and assemble the layout. Errors carry
 //! the offending [`Lines`] so the caller can point at them; messages say
 //! what to change. What is likely a mistake but need not stop the build (a

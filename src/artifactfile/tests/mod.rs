@@ -266,7 +266,8 @@ fn instruction_errors() {
 #[test]
 fn from_resolution_and_dedupe() {
     let text = "CONFIG c\nFROM docker-image://alpine:3\nLAYER t a\nFROM mine\nLAYER t b\n\
-                FROM Context\nFROM context\nLAYER t c\nFROM alpine:3\nLAYER t d\nFROM Context";
+                FROM r.example/x\nFROM context\nLAYER t c\nFROM alpine:3\nLAYER t d\n\
+                FROM r.example/x";
     let f = parse(text, &opts(&[], &[("mine", "local:dir")])).unwrap();
     assert_eq!(
         f.sources,
@@ -286,9 +287,8 @@ fn from_resolution_and_dedupe() {
                 },
                 lines: Some(lines(4, 4))
             },
-            // `context` is case-sensitive: `Context` is an image name.
             FromLine {
-                source: Source::Image("Context".into()),
+                source: Source::Image("r.example/x".into()),
                 lines: Some(lines(6, 6))
             },
         ]
@@ -304,6 +304,50 @@ fn from_resolution_and_dedupe() {
     .unwrap();
     assert_eq!(f.sources.len(), 2);
     assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "alpine"));
+}
+
+#[test]
+fn from_images_are_checked_at_their_line() {
+    for image in [
+        "alpine:3",
+        "localhost:5000/x",
+        "registry:5000/x",
+        "Registry.Example:5000/x:V1",
+        "docker-image://alpine:3",
+    ] {
+        ok(&format!("FROM {image}"));
+    }
+    let m = err(
+        "CONFIG c\nFROM Alpine:3",
+        "FROM \"Alpine:3\" is not a valid image reference: \
+         repository name (library/Alpine) must be lowercase",
+        lines(2, 2),
+    );
+    assert!(!m.contains("did you mean"), "{m}");
+    err(
+        "LAYER t a\nFROM \\\n  docker.io/Library/alpine:3",
+        "repository name (Library/alpine) must be lowercase",
+        lines(2, 3),
+    );
+    err(
+        "FROM docker-image://Alpine:3",
+        "FROM \"docker-image://Alpine:3\" is not a valid image reference: \
+         repository name (library/Alpine) must be lowercase",
+        lines(1, 1),
+    );
+    err(
+        "FROM alpine:3:4",
+        "the tag \"3:4\" is not valid",
+        lines(1, 1),
+    );
+    // `context` is case-sensitive; `Context` is no image either.
+    err(
+        "FROM Context",
+        "must be lowercase (did you mean \"context\"?)",
+        lines(1, 1),
+    );
+    let e = parse("FROM Weights", &opts(&[], &[("weights", "local:w")])).unwrap_err();
+    assert!(e.message.ends_with("(did you mean \"weights\"?)"), "{e}");
 }
 
 #[test]
