@@ -12,6 +12,14 @@ use super::{quote, suggest};
 /// distance).
 const MAX_CANDIDATES: usize = 256;
 
+/// The prefixes a FROM word may start with: the word before the colon,
+/// which a misspelling is compared with, and the prefix as written.
+const PREFIXES: [(&str, &str); 3] = [
+    ("dockerfile", "dockerfile:"),
+    ("frontend", "frontend:"),
+    ("docker-image", "docker-image://"),
+];
+
 /// The source `word` names; `args` are the `key=value` options after it,
 /// which only builds take.
 pub(super) fn source(
@@ -25,6 +33,19 @@ pub(super) fn source(
         .or_else(|| word.strip_prefix("frontend:").map(|i| ("gateway.v0", i)));
     if let Some((frontend, what)) = build {
         return self::build(&word, frontend, what, args);
+    }
+    let named = word == "context" || named_contexts.contains_key(&word);
+    if let Some((given, meant)) = misspelled_prefix(&word)
+        && !named
+        // Only what cannot be an image: `frontends:5000/x` (a registry
+        // port) and `frontend2:1` (a tag) are images. Options mean a build.
+        && (!args.is_empty() || ImageRef::parse(&word).is_err())
+    {
+        return Err(format!(
+            "FROM {}: unknown source prefix {} (did you mean \"{meant}\"?)",
+            quote(&word),
+            quote(given),
+        ));
     }
     if !args.is_empty() {
         return Err(format!(
@@ -80,6 +101,23 @@ fn checked_image<'r>(
         message += &format!(" (did you mean \"{near}\"?)");
     }
     Err(message)
+}
+
+/// The `<word>:` that `word` starts with and the prefix it is close to, if
+/// it is close to one but is not it (`frontnd:`, `Frontend:`,
+/// `docker-image:/`).
+fn misspelled_prefix(word: &str) -> Option<(&str, &'static str)> {
+    let (head, _) = word.split_once(':')?;
+    // `ghcr.io/x:1`: that colon is a tag's, after a path.
+    if head.contains('/') {
+        return None;
+    }
+    let heads = PREFIXES.map(|(head, _)| head);
+    let near = suggest(head, &heads)?;
+    let (_, meant) = PREFIXES.into_iter().find(|(h, _)| *h == near)?;
+    let given = word.get(..head.len() + 1)?;
+    // `docker-image://alpine` is written right.
+    (!word.starts_with(meant)).then_some((given, meant))
 }
 
 /// `FROM dockerfile:<file>` or `FROM frontend:<image>` (`word`), run by

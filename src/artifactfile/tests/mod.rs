@@ -351,6 +351,54 @@ fn from_images_are_checked_at_their_line() {
 }
 
 #[test]
+fn from_misspelled_prefixes_get_a_did_you_mean() {
+    err(
+        "CONFIG c\nFROM frontnd:registry.example/x:1",
+        "FROM \"frontnd:registry.example/x:1\": unknown source prefix \"frontnd:\" \
+         (did you mean \"frontend:\"?)",
+        lines(2, 2),
+    );
+    for (text, meant) in [
+        ("FROM Frontend:ghcr.io/o/aikit:1", "frontend:"),
+        ("FROM fronted:ghcr.io/o/aikit:1", "frontend:"),
+        ("FROM dockerfle:build/Dockerfile", "dockerfile:"),
+        ("FROM Dockerfile:Dockerfile.train", "dockerfile:"),
+        // Options are for builds, so this is no image with a tag.
+        ("FROM dockerfil:Dockerfile.train target=w", "dockerfile:"),
+        ("FROM docker-imag://alpine:3", "docker-image://"),
+        ("FROM docker.image://alpine:3", "docker-image://"),
+        ("FROM docker-image:/alpine:3", "docker-image://"),
+    ] {
+        err(
+            &format!("LAYER t a\n{text}"),
+            &format!("(did you mean \"{meant}\"?)"),
+            lines(2, 2),
+        );
+    }
+    err(
+        "FROM \\\n  frontnd:r.example/x:1 \\\n  a=b",
+        "(did you mean \"frontend:\"?)",
+        lines(1, 3),
+    );
+    // What can be an image stays one, however close to a prefix: a name
+    // and tag, a registry and port.
+    for image in [
+        "alpine:3",
+        "localhost:5000/x",
+        "registry:5000/x",
+        "frontends:5000/x",
+        "frontend2:1",
+        "dockerfiles:latest",
+    ] {
+        let f = ok(&format!("FROM {image}"));
+        assert_eq!(f.sources[1].source, Source::Image(image.into()));
+    }
+    // A named context of that name wins, as over any image.
+    let f = parse("FROM frontnd:x", &opts(&[], &[("frontnd:x", "local:d")])).unwrap();
+    assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "frontnd:x"));
+}
+
+#[test]
 fn from_builds_take_key_value_options() {
     let text = "ARG STAGE=weights\nFROM dockerfile:Dockerfile.train target=${STAGE} build-arg:EPOCHS=3\n\
                 LAYER t model.bin\nFROM frontend:ghcr.io/example/aikit:1\nLAYER t out.gguf";
