@@ -21,16 +21,23 @@
 //! `ARTIFACT`, `CONFIG`, `LAYER`, `ANNOTATION`, `TAG`, `FROM`, `SUBJECT`.
 //!
 //! This module only turns text into the [`Artifactfile`] model: it reads no
-//! files and checks no paths beyond being non-empty. Later stages resolve
+//! files and checks no paths beyond being non-empty. `FROM` image references
+//! are checked as BuildKit will check them ([`crate::llb::ImageRef`]), to
+//! fail at their line rather than in BuildKit. Later stages resolve
 //! sources, confine and glob paths, and assemble the layout. Errors carry
 //! the offending [`Lines`] so the caller can point at them; messages say
-//! what to change. [`parse`] never panics and stays linear in its input,
-//! whatever the input (it is user-controlled).
+//! what to change. What is likely a mistake but need not stop the build (a
+//! variable no `ARG` declared) is a [`Warning`] in
+//! [`Artifactfile::warnings`], named after the BuildKit lint rule that
+//! finds the same in a Dockerfile. [`parse`] never panics and stays linear
+//! in its input, whatever the input (it is user-controlled).
 
 pub mod model;
 
 mod flags;
+mod from;
 mod lines;
+mod lint;
 mod parser;
 mod subject;
 mod words;
@@ -55,7 +62,8 @@ pub struct ParseOptions {
 }
 
 /// Parses an Artifactfile. The first problem found is returned, with the
-/// lines of the directive it is on.
+/// lines of the directive it is on; warnings come with the model, in
+/// [`Artifactfile::warnings`].
 pub fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError> {
     parser::parse(text, opts)
 }

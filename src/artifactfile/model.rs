@@ -128,6 +128,61 @@ pub struct Artifactfile {
     pub subject: Option<(Subject, Lines)>,
     /// Sources; index 0 is the implicit build context.
     pub sources: Vec<FromLine>,
+    /// What looks like a mistake but does not stop the build, in line order
+    /// (at most [`MAX_WARNINGS`]). The frontend passes each to BuildKit
+    /// (the gateway's `Warn`), which shows it as the Dockerfile frontend
+    /// shows its lint warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// The most warnings one file gives: the first ones say what is wrong, and
+/// a generated file must not flood the build output.
+pub const MAX_WARNINGS: usize = 100;
+
+/// A probable mistake that the build goes on past, at some lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Which check found it.
+    pub rule: Rule,
+    /// What was found and, where possible, the fix ("did you mean ...?"),
+    /// worded as BuildKit's rule of the same name words it.
+    pub message: String,
+    /// The directive it is on.
+    pub lines: Lines,
+}
+
+/// `UndefinedVar: Usage of undefined variable '$X'`: the one-line form
+/// BuildKit's linter gives a warning (its `short`), the line aside.
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.rule.name(), self.message)
+    }
+}
+
+/// The checks behind [`Warning`]s. Each is a rule of BuildKit's Dockerfile
+/// linter, with its name and meaning, so users meet what they know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A `$NAME` that no `ARG` declared before it: it expands to nothing.
+    /// `${NAME:-default}` handles that case and is not reported.
+    UndefinedVar,
+}
+
+impl Rule {
+    /// The rule's name in BuildKit (`UndefinedVar`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::UndefinedVar => "UndefinedVar",
+        }
+    }
+
+    /// BuildKit's one-line description of the rule (a warning's detail).
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::UndefinedVar => "Variables should be defined before their use",
+        }
+    }
 }
 
 /// A problem with the file, at some lines.

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::flags::split_flags;
+use super::from;
 use super::lines::logical_lines;
+use super::lint;
 use super::model::*;
 use super::words::{Vars, Word, is_name, split_words};
 use super::{ParseOptions, quote, subject, suggest};
@@ -68,6 +70,13 @@ impl Parser<'_> {
             return Err(unknown_instruction(keyword));
         }
         let words = split_words(rest, &mut self.vars)?;
+        // Before the directive runs: `ARG A=1 B=$A` uses an A from before.
+        for name in self.vars.take_undefined() {
+            if self.file.warnings.len() < MAX_WARNINGS {
+                let warning = lint::undefined_var(&name, &self.vars, lines);
+                self.file.warnings.push(warning);
+            }
+        }
         match instruction.as_str() {
             "ARG" => self.arg(words),
             "ARTIFACT" => self.artifact(words, lines),
@@ -215,61 +224,7 @@ impl Parser<'_> {
         }
         let word = args.remove(0);
         non_empty(&word, "FROM", "source")?;
-        let build = word
-            .strip_prefix("dockerfile:")
-            .map(|f| ("dockerfile.v0", f))
-            .or_else(|| word.strip_prefix("frontend:").map(|i| ("gateway.v0", i)));
-        if build.is_none() && !args.is_empty() {
-            return Err(format!(
-                "FROM {} takes no options; key=value options are for builds \
-                 (FROM dockerfile:<file> target=<stage>, FROM frontend:<image> ...)",
-                quote(&word)
-            ));
-        }
-        let source = if let Some((frontend, what)) = build {
-            if what.is_empty() {
-                return Err(format!(
-                    "FROM {} needs a file or image after the colon",
-                    quote(&word)
-                ));
-            }
-            let mut opts = BTreeMap::new();
-            for a in args {
-                match a.split_once('=') {
-                    Some((k, v)) if !k.is_empty() => {
-                        opts.insert(k.to_string(), v.to_string());
-                    }
-                    _ => {
-                        return Err(format!(
-                            "FROM {} options are key=value (e.g. target=weights), got {}",
-                            quote(&word),
-                            quote(&a)
-                        ));
-                    }
-                }
-            }
-            let dockerfile = frontend == "dockerfile.v0";
-            Source::Build {
-                frontend: frontend.to_string(),
-                source: (!dockerfile).then(|| what.to_string()),
-                filename: dockerfile.then(|| what.to_string()),
-                opts,
-            }
-        } else if word == "context" {
-            Source::Context
-        } else if let Some(value) = self.named_contexts.get(&word) {
-            Source::Named {
-                name: word,
-                value: value.clone(),
-            }
-        } else if let Some(image) = word.strip_prefix("docker-image://") {
-            if image.is_empty() {
-                return Err("FROM docker-image:// needs an image reference after it".to_string());
-            }
-            Source::Image(image.to_string())
-        } else {
-            Source::Image(word)
-        };
+        let source = from::source(word, args, self.named_contexts)?;
         self.current = match self.source_index.get(&source) {
             Some(&index) => index,
             None => {

@@ -5,8 +5,10 @@
 //! variable's value never splits a word, and an empty value still leaves an
 //! (empty) word that the directive can reject with a clear message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::str::Chars;
+
+use super::model::MAX_WARNINGS;
 
 /// Bytes that variable values may add to one file, in total. `ARG B=$A$A`
 /// doubles per line, so without a bound a short file could ask for
@@ -35,6 +37,9 @@ enum Binding {
     BuildArg,
     /// The declared default.
     Default(String),
+    /// Declared without a default or build arg: empty, but no mistake
+    /// (Dockerfile does not report it either).
+    Unset,
 }
 
 /// The variables in scope, and what expansion may still produce.
@@ -42,6 +47,12 @@ pub(super) struct Vars<'o> {
     bindings: BTreeMap<String, Binding>,
     build_args: &'o BTreeMap<String, String>,
     budget: usize,
+    /// Names used since the last [`Vars::take_undefined`] that no `ARG`
+    /// declared, each once, in order of first use; no more than a file
+    /// may warn of, so hostile input costs no memory here.
+    undefined: Vec<String>,
+    /// The names in `undefined`.
+    noted: HashSet<String>,
 }
 
 impl<'o> Vars<'o> {
@@ -50,6 +61,8 @@ impl<'o> Vars<'o> {
             bindings: BTreeMap::new(),
             build_args,
             budget: EXPANSION_BUDGET,
+            undefined: Vec::new(),
+            noted: HashSet::new(),
         }
     }
 
@@ -61,6 +74,43 @@ impl<'o> Vars<'o> {
         } else if let Some(default) = default {
             self.bindings
                 .insert(name.to_string(), Binding::Default(default));
+        } else if !self.bindings.contains_key(name) {
+            self.bindings.insert(name.to_string(), Binding::Unset);
+        }
+    }
+
+    /// True if an `ARG` line declared `name`.
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.bindings.contains_key(name)
+    }
+
+    /// The declared names, then the build args' (some of them twice).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let declared = self.bindings.keys();
+        declared.chain(self.build_args.keys()).map(String::as_str)
+    }
+
+    /// How many names [`Vars::names`] gives, without listing them.
+    pub fn names_len(&self) -> usize {
+        self.bindings.len() + self.build_args.len()
+    }
+
+    /// True if `--build-arg name=...` was given (declared or not).
+    pub fn is_build_arg(&self, name: &str) -> bool {
+        self.build_args.contains_key(name)
+    }
+
+    /// The undeclared names used since the last call, each once, in order
+    /// of first use (the first [`MAX_WARNINGS`] of them).
+    pub fn take_undefined(&mut self) -> Vec<String> {
+        self.noted.clear();
+        std::mem::take(&mut self.undefined)
+    }
+
+    /// Forgets the undeclared names noted after the first `keep`.
+    fn unnote(&mut self, keep: usize) {
+        for name in self.undefined.drain(keep.min(self.undefined.len())..) {
+            self.noted.remove(&name);
         }
     }
 
@@ -69,12 +119,21 @@ impl<'o> Vars<'o> {
         match self.bindings.get(name) {
             Some(Binding::BuildArg) => self.build_args.get(name).map_or("", String::as_str),
             Some(Binding::Default(value)) => value,
-            None => "",
+            Some(Binding::Unset) | None => "",
         }
     }
 
-    /// Appends the value of `name` to `out`, charging it to the budget.
+    /// Appends the value of `name` to `out`, charging it to the budget. A
+    /// name no `ARG` declared is noted for [`Vars::take_undefined`]: it is
+    /// only ever empty, which is most likely not what was meant.
     fn append(&mut self, name: &str, out: &mut String) -> Result<(), String> {
+        if !self.bindings.contains_key(name)
+            && self.undefined.len() < MAX_WARNINGS
+            && !self.noted.contains(name)
+        {
+            self.noted.insert(name.to_string());
+            self.undefined.push(name.to_string());
+        }
         let value = self.value(name);
         if value.len() > self.budget {
             return Err(format!(
@@ -228,6 +287,8 @@ fn braced(cur: &mut Chars, out: &mut String, vars: &mut Vars, depth: usize) -> R
         '}' => vars.append(name, out),
         ':' if peek(cur) == Some('-') => {
             cur.next();
+            // The default's own undefined names count only if it is used.
+            let noted = vars.undefined.len();
             let mut default = String::new();
             loop {
                 match cur.next() {
@@ -246,10 +307,13 @@ fn braced(cur: &mut Chars, out: &mut String, vars: &mut Vars, depth: usize) -> R
             }
             // `:-` means "unset or empty", the only form Dockerfile users
             // reach for; `-`, `:+` and `:?` are deliberately not supported.
+            // `NAME` itself is not reported: `:-` is the user handling
+            // the unset case.
             if vars.value(name).is_empty() {
                 out.push_str(&default);
                 Ok(())
             } else {
+                vars.unnote(noted);
                 vars.append(name, out)
             }
         }
@@ -263,7 +327,7 @@ fn braced(cur: &mut Chars, out: &mut String, vars: &mut Vars, depth: usize) -> R
 
 /// A variable name for a message, cut short if long (names are ASCII, so
 /// they need no escaping).
-fn short(name: &str) -> String {
+pub(super) fn short(name: &str) -> String {
     match name.get(..40) {
         Some(head) if head.len() < name.len() => format!("{head}..."),
         _ => name.to_string(),

@@ -1,9 +1,11 @@
 //! Whole-file behaviour of [`super::parse`]: directives, substitution,
-//! errors and their lines; `SUBJECT` in [`subject`], hostile input in
-//! [`robust`].
+//! errors and their lines; `FROM` in [`from`], `SUBJECT` in [`subject`],
+//! warnings in [`warnings`], hostile input in [`robust`].
 
+mod from;
 mod robust;
 mod subject;
+mod warnings;
 
 use std::collections::BTreeMap;
 
@@ -110,6 +112,7 @@ fn a_full_file() {
             lines: None
         }]
     );
+    assert_eq!(f.warnings, []);
 }
 
 #[test]
@@ -256,92 +259,6 @@ fn instruction_errors() {
     err(
         "TAG ${A-x}",
         "unsupported substitution \"${A-\"",
-        lines(1, 1),
-    );
-}
-
-#[test]
-fn from_resolution_and_dedupe() {
-    let text = "CONFIG c\nFROM docker-image://alpine:3\nLAYER t a\nFROM mine\nLAYER t b\n\
-                FROM Context\nFROM context\nLAYER t c\nFROM alpine:3\nLAYER t d\nFROM Context";
-    let f = parse(text, &opts(&[], &[("mine", "local:dir")])).unwrap();
-    assert_eq!(
-        f.sources,
-        [
-            FromLine {
-                source: Source::Context,
-                lines: None
-            },
-            FromLine {
-                source: Source::Image("alpine:3".into()),
-                lines: Some(lines(2, 2))
-            },
-            FromLine {
-                source: Source::Named {
-                    name: "mine".into(),
-                    value: "local:dir".into()
-                },
-                lines: Some(lines(4, 4))
-            },
-            // `context` is case-sensitive: `Context` is an image name.
-            FromLine {
-                source: Source::Image("Context".into()),
-                lines: Some(lines(6, 6))
-            },
-        ]
-    );
-    assert_eq!(f.config.unwrap().source, 0);
-    let sources: Vec<usize> = f.layers.iter().map(|l| l.source).collect();
-    assert_eq!(sources, [1, 2, 0, 1]);
-    // A named context wins over an image of the same name, `context` over both.
-    let f = parse(
-        "FROM context\nFROM alpine",
-        &opts(&[], &[("context", "x"), ("alpine", "y")]),
-    )
-    .unwrap();
-    assert_eq!(f.sources.len(), 2);
-    assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "alpine"));
-}
-
-#[test]
-fn from_builds_take_key_value_options() {
-    let text = "ARG STAGE=weights\nFROM dockerfile:Dockerfile.train target=${STAGE} build-arg:EPOCHS=3\n\
-                LAYER t model.bin\nFROM frontend:ghcr.io/example/aikit:1\nLAYER t out.gguf";
-    let f = parse(text, &opts(&[], &[])).unwrap();
-    let mut train = BTreeMap::new();
-    train.insert("target".to_string(), "weights".to_string());
-    train.insert("build-arg:EPOCHS".to_string(), "3".to_string());
-    assert_eq!(
-        f.sources[1].source,
-        Source::Build {
-            frontend: "dockerfile.v0".into(),
-            source: None,
-            filename: Some("Dockerfile.train".into()),
-            opts: train,
-        }
-    );
-    assert_eq!(
-        f.sources[2].source,
-        Source::Build {
-            frontend: "gateway.v0".into(),
-            source: Some("ghcr.io/example/aikit:1".into()),
-            filename: None,
-            opts: BTreeMap::new(),
-        }
-    );
-    assert_eq!(
-        f.layers.iter().map(|l| l.source).collect::<Vec<_>>(),
-        [1, 2]
-    );
-    err("FROM alpine target=x", "takes no options", lines(1, 1));
-    err(
-        "FROM dockerfile:D target",
-        "options are key=value",
-        lines(1, 1),
-    );
-    err(
-        "FROM dockerfile:",
-        "needs a file or image after the colon",
         lines(1, 1),
     );
 }

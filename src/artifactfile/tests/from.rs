@@ -1,0 +1,184 @@
+//! `FROM`: sources, their dedupe, builds and their options, image
+//! references and misspelled prefixes.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+#[test]
+fn from_resolution_and_dedupe() {
+    let text = "CONFIG c\nFROM docker-image://alpine:3\nLAYER t a\nFROM mine\nLAYER t b\n\
+                FROM r.example/x\nFROM context\nLAYER t c\nFROM alpine:3\nLAYER t d\n\
+                FROM r.example/x";
+    let f = parse(text, &opts(&[], &[("mine", "local:dir")])).unwrap();
+    assert_eq!(
+        f.sources,
+        [
+            FromLine {
+                source: Source::Context,
+                lines: None
+            },
+            FromLine {
+                source: Source::Image("alpine:3".into()),
+                lines: Some(lines(2, 2))
+            },
+            FromLine {
+                source: Source::Named {
+                    name: "mine".into(),
+                    value: "local:dir".into()
+                },
+                lines: Some(lines(4, 4))
+            },
+            FromLine {
+                source: Source::Image("r.example/x".into()),
+                lines: Some(lines(6, 6))
+            },
+        ]
+    );
+    assert_eq!(f.config.unwrap().source, 0);
+    let sources: Vec<usize> = f.layers.iter().map(|l| l.source).collect();
+    assert_eq!(sources, [1, 2, 0, 1]);
+    // A named context wins over an image of the same name, `context` over both.
+    let f = parse(
+        "FROM context\nFROM alpine",
+        &opts(&[], &[("context", "x"), ("alpine", "y")]),
+    )
+    .unwrap();
+    assert_eq!(f.sources.len(), 2);
+    assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "alpine"));
+}
+
+#[test]
+fn from_images_are_checked_at_their_line() {
+    for image in [
+        "alpine:3",
+        "localhost:5000/x",
+        "registry:5000/x",
+        "Registry.Example:5000/x:V1",
+        "docker-image://alpine:3",
+    ] {
+        ok(&format!("FROM {image}"));
+    }
+    let m = err(
+        "CONFIG c\nFROM Alpine:3",
+        "FROM \"Alpine:3\" is not a valid image reference: \
+         repository name (library/Alpine) must be lowercase",
+        lines(2, 2),
+    );
+    assert!(!m.contains("did you mean"), "{m}");
+    err(
+        "LAYER t a\nFROM \\\n  docker.io/Library/alpine:3",
+        "repository name (Library/alpine) must be lowercase",
+        lines(2, 3),
+    );
+    err(
+        "FROM docker-image://Alpine:3",
+        "FROM \"docker-image://Alpine:3\" is not a valid image reference: \
+         repository name (library/Alpine) must be lowercase",
+        lines(1, 1),
+    );
+    err(
+        "FROM alpine:3:4",
+        "the tag \"3:4\" is not valid",
+        lines(1, 1),
+    );
+    // `context` is case-sensitive; `Context` is no image either.
+    err(
+        "FROM Context",
+        "must be lowercase (did you mean \"context\"?)",
+        lines(1, 1),
+    );
+    let e = parse("FROM Weights", &opts(&[], &[("weights", "local:w")])).unwrap_err();
+    assert!(e.message.ends_with("(did you mean \"weights\"?)"), "{e}");
+}
+
+#[test]
+fn from_misspelled_prefixes_get_a_did_you_mean() {
+    err(
+        "CONFIG c\nFROM frontnd:registry.example/x:1",
+        "FROM \"frontnd:registry.example/x:1\": unknown source prefix \"frontnd:\" \
+         (did you mean \"frontend:\"?)",
+        lines(2, 2),
+    );
+    for (text, meant) in [
+        ("FROM Frontend:ghcr.io/o/aikit:1", "frontend:"),
+        ("FROM fronted:ghcr.io/o/aikit:1", "frontend:"),
+        ("FROM dockerfle:build/Dockerfile", "dockerfile:"),
+        ("FROM Dockerfile:Dockerfile.train", "dockerfile:"),
+        // Options are for builds, so this is no image with a tag.
+        ("FROM dockerfil:Dockerfile.train target=w", "dockerfile:"),
+        ("FROM docker-imag://alpine:3", "docker-image://"),
+        ("FROM docker.image://alpine:3", "docker-image://"),
+        ("FROM docker-image:/alpine:3", "docker-image://"),
+    ] {
+        err(
+            &format!("LAYER t a\n{text}"),
+            &format!("(did you mean \"{meant}\"?)"),
+            lines(2, 2),
+        );
+    }
+    err(
+        "FROM \\\n  frontnd:r.example/x:1 \\\n  a=b",
+        "(did you mean \"frontend:\"?)",
+        lines(1, 3),
+    );
+    // What can be an image stays one, however close to a prefix: a name
+    // and tag, a registry and port.
+    for image in [
+        "alpine:3",
+        "localhost:5000/x",
+        "registry:5000/x",
+        "frontends:5000/x",
+        "frontend2:1",
+        "dockerfiles:latest",
+    ] {
+        let f = ok(&format!("FROM {image}"));
+        assert_eq!(f.sources[1].source, Source::Image(image.into()));
+    }
+    // A named context of that name wins, as over any image.
+    let f = parse("FROM frontnd:x", &opts(&[], &[("frontnd:x", "local:d")])).unwrap();
+    assert!(matches!(&f.sources[1].source, Source::Named { name, .. } if name == "frontnd:x"));
+}
+
+#[test]
+fn from_builds_take_key_value_options() {
+    let text = "ARG STAGE=weights\nFROM dockerfile:Dockerfile.train target=${STAGE} build-arg:EPOCHS=3\n\
+                LAYER t model.bin\nFROM frontend:ghcr.io/example/aikit:1\nLAYER t out.gguf";
+    let f = parse(text, &opts(&[], &[])).unwrap();
+    let mut train = BTreeMap::new();
+    train.insert("target".to_string(), "weights".to_string());
+    train.insert("build-arg:EPOCHS".to_string(), "3".to_string());
+    assert_eq!(
+        f.sources[1].source,
+        Source::Build {
+            frontend: "dockerfile.v0".into(),
+            source: None,
+            filename: Some("Dockerfile.train".into()),
+            opts: train,
+        }
+    );
+    assert_eq!(
+        f.sources[2].source,
+        Source::Build {
+            frontend: "gateway.v0".into(),
+            source: Some("ghcr.io/example/aikit:1".into()),
+            filename: None,
+            opts: BTreeMap::new(),
+        }
+    );
+    assert_eq!(
+        f.layers.iter().map(|l| l.source).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    err("FROM alpine target=x", "takes no options", lines(1, 1));
+    err(
+        "FROM dockerfile:D target",
+        "options are key=value",
+        lines(1, 1),
+    );
+    err(
+        "FROM dockerfile:",
+        "needs a file or image after the colon",
+        lines(1, 1),
+    );
+}
