@@ -12,6 +12,10 @@
 //! `ARTIFACT_E2E_DAEMONS=docker-20.10,docker-28.5` picks daemons (default:
 //! all three); a first argument runs only the cases whose names contain it.
 
+// A test harness reports on its stdout (no gRPC wire here), and its cases
+// read best as one scenario each, however long.
+#![allow(clippy::print_stdout, clippy::too_many_lines)]
+
 mod buildx;
 mod correctness;
 mod modelpack;

@@ -1,7 +1,7 @@
 //! `--flag=value` options before a directive's arguments.
 
 use super::words::Word;
-use super::{quote, suggest};
+use super::{did_you_mean, quote};
 
 /// A flag a directive accepts: its name (`--title`) and what its value looks
 /// like in usage messages (`<name>`).
@@ -49,18 +49,16 @@ pub(super) fn split_flags(
 }
 
 fn unknown_flag(directive: &str, name: &str, specs: &[FlagSpec]) -> String {
-    let mut message = format!("unknown flag {} for {directive}", quote(name));
     let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
-    if let Some(near) = suggest(name, &names) {
-        message += &format!(" (did you mean \"{near}\"?)");
-    } else if specs.is_empty() {
-        message +=
-            &format!(" ({directive} takes no flags; quote an argument that really starts with --)");
-    } else {
+    let mut hint = did_you_mean(name, &names);
+    if hint.is_empty() && specs.is_empty() {
+        hint =
+            format!(" ({directive} takes no flags; quote an argument that really starts with --)");
+    } else if hint.is_empty() {
         let usage: Vec<String> = specs.iter().map(|(n, p)| format!("{n}={p}")).collect();
-        message += &format!(" ({directive} takes {})", usage.join(", "));
+        hint = format!(" ({directive} takes {})", usage.join(", "));
     }
-    message
+    format!("unknown flag {} for {directive}{hint}", quote(name))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::llb::{ImageRef, LlbError};
 
 use super::model::Source;
-use super::{quote, suggest};
+use super::{did_you_mean, quote, suggest};
 
 /// Most named contexts a "did you mean" compares with (each costs an edit
 /// distance).
@@ -85,10 +85,6 @@ fn checked_image<'r>(
         Err(LlbError::InvalidImageRef { reason, .. }) => reason,
         Err(e) => e.to_string(),
     };
-    let mut message = format!(
-        "FROM {} is not a valid image reference: {reason}",
-        quote(word)
-    );
     // `FROM Context`: a context's name, not an image's, was meant.
     let mut names = vec!["context"];
     names.extend(
@@ -97,10 +93,11 @@ fn checked_image<'r>(
             .take(MAX_CANDIDATES)
             .map(String::as_str),
     );
-    if let Some(near) = suggest(word, &names) {
-        message += &format!(" (did you mean \"{near}\"?)");
-    }
-    Err(message)
+    Err(format!(
+        "FROM {} is not a valid image reference: {reason}{}",
+        quote(word),
+        did_you_mean(word, &names)
+    ))
 }
 
 /// The `<word>:` that `word` starts with and the prefix it is close to, if

@@ -14,17 +14,20 @@ const MAX_CANDIDATES: usize = 256;
 /// before it. Like BuildKit, a name only given as a build arg is
 /// undefined too: a build arg is visible after an `ARG` line only.
 pub(super) fn undefined_var(name: &str, vars: &Vars, lines: Lines) -> Warning {
-    let mut message = format!("Usage of undefined variable '${}'", short(name));
-    if vars.is_build_arg(name) {
+    let hint = if vars.is_build_arg(name) {
         let name = short(name);
-        message += &format!(" (it is a --build-arg: declare it with ARG {name} to use it)");
+        format!(" (it is a --build-arg: declare it with ARG {name} to use it)")
     } else if let Some(near) = near_name(name, vars) {
-        message += &format!(" (did you mean ${near}?");
-        if !vars.is_declared(near) {
-            message += &format!(" Declare it with ARG {near} to use the --build-arg");
-        }
-        message += ")";
-    }
+        let declare = if vars.is_declared(near) {
+            String::new()
+        } else {
+            format!(" Declare it with ARG {near} to use the --build-arg")
+        };
+        format!(" (did you mean ${near}?{declare})")
+    } else {
+        String::new()
+    };
+    let message = format!("Usage of undefined variable '${}'{hint}", short(name));
     Warning {
         rule: Rule::UndefinedVar,
         message,

@@ -86,3 +86,12 @@ fn suggest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
     }
     crate::suggest::nearest(given, candidates)
 }
+
+/// ` (did you mean "X"?)` for a close candidate, else nothing (see
+/// [`crate::suggest::did_you_mean`]); words longer than any name get none.
+fn did_you_mean(given: &str, candidates: &[&str]) -> String {
+    if given.len() > 64 {
+        return String::new();
+    }
+    crate::suggest::did_you_mean(given, candidates)
+}

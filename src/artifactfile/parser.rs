@@ -9,7 +9,7 @@ use super::lines::logical_lines;
 use super::lint;
 use super::model::*;
 use super::words::{Vars, Word, is_name, split_words};
-use super::{ParseOptions, quote, subject, suggest};
+use super::{ParseOptions, did_you_mean, quote, subject};
 
 /// The instructions, for "did you mean" and for the list in errors.
 pub const INSTRUCTIONS: [&str; 8] = [
@@ -250,12 +250,11 @@ impl Parser<'_> {
 }
 
 fn unknown_instruction(keyword: &str) -> String {
-    let mut message = format!("unknown instruction {}", quote(keyword));
-    match suggest(keyword, &INSTRUCTIONS) {
-        Some(near) => message += &format!(" (did you mean \"{near}\"?)"),
-        None => message += &format!(" (an Artifactfile has {})", INSTRUCTIONS.join(", ")),
+    let mut hint = did_you_mean(keyword, &INSTRUCTIONS);
+    if hint.is_empty() {
+        hint = format!(" (an Artifactfile has {})", INSTRUCTIONS.join(", "));
     }
-    message
+    format!("unknown instruction {}{hint}", quote(keyword))
 }
 
 fn twice(instruction: &str, first: &Lines) -> String {

@@ -80,11 +80,11 @@ fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<&'v Value, String
     if let Some(value) = obj.get(key) {
         return Ok(value);
     }
-    let mut message = format!("SUBJECT descriptor needs \"{key}\"");
-    if let Some(near) = obj.keys().find(|k| suggest(k, &[key]).is_some()) {
-        message += &format!(" (found {}; the key is \"{key}\")", quote(near));
-    }
-    Err(message)
+    let found = match obj.keys().find(|k| suggest(k, &[key]).is_some()) {
+        Some(near) => format!(" (found {}; the key is \"{key}\")", quote(near)),
+        None => String::new(),
+    };
+    Err(format!("SUBJECT descriptor needs \"{key}\"{found}"))
 }
 
 /// `<ref>@sha256:<hex>` with `--size` (and maybe `--media-type`).

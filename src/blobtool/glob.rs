@@ -8,6 +8,7 @@
 //! they hold.
 
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
@@ -136,7 +137,8 @@ fn escaped(name: &OsStr) -> String {
     for chunk in name.as_bytes().utf8_chunks() {
         out.push_str(chunk.valid());
         for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
+            // Writing into a String cannot fail.
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
     out

@@ -109,7 +109,7 @@ fn one(
     let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
     let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EntryError::Missing,
-        _ => io_error(path, e),
+        _ => io_error(path, &e),
     })?;
     let w = match pack_to(entry, path, &resolved, &meta, mtime, tmp) {
         Ok(w) => w,
@@ -120,7 +120,7 @@ fn one(
     };
     if let Err(e) = place(tmp, blobs, &w.hex, mtime, written) {
         let _ = std::fs::remove_file(tmp);
-        return Err(io_error(path, e));
+        return Err(io_error(path, &e));
     }
     if w.size >= 64 << 20 {
         eprintln!(
@@ -183,7 +183,7 @@ fn pack_to(
     } else {
         return Err(EntryError::Irregular);
     };
-    done.map_err(|e| io_error(path, e))
+    done.map_err(|e| io_error(path, &e))
 }
 
 /// Moves the written `tmp` to the blob `hex` in `blobs`, or drops it when
@@ -216,7 +216,7 @@ fn place(
 }
 
 /// A failure reading `path` or writing its blob, for the report.
-fn io_error(path: &str, e: std::io::Error) -> EntryError {
+fn io_error(path: &str, e: &std::io::Error) -> EntryError {
     if let Some(changed) = e
         .get_ref()
         .and_then(|i| i.downcast_ref::<ChangedWhileRead>())

@@ -69,7 +69,7 @@ fn a_file_that_changed_while_copied_is_reported_as_such_with_its_path() {
         expected: 8,
         found: 3,
     });
-    match io_error("weights/a.bin", e) {
+    match io_error("weights/a.bin", &e) {
         EntryError::Changed(c) => {
             assert_eq!(
                 (c.path.as_str(), c.expected, c.found),

@@ -111,6 +111,7 @@ impl State {
     /// Applies `actions` to this state in one FileOp, named `name` in
     /// progress output. An empty chain returns this state unchanged.
     pub fn file(&self, actions: FileActions, name: &str) -> State {
+        let FileActions { actions } = actions;
         if actions.is_empty() {
             return self.clone();
         }
@@ -129,7 +130,6 @@ impl State {
         };
         let base = index_of(self, &mut inputs);
         let secondaries: Vec<i64> = actions
-            .actions
             .iter()
             .map(|a| match a {
                 Action::Copy { from, .. } => index_of(from, &mut inputs),
@@ -137,12 +137,11 @@ impl State {
             })
             .collect();
         let n_inputs = inputs.len() as i64;
-        let last = actions.actions.len() - 1;
+        let last = actions.len() - 1;
         let ts = |t: Option<i64>| t.unwrap_or(-1);
         let mut caps = BTreeMap::new();
         caps.insert(super::caps::FILE_BASE.to_string(), true);
         let pb_actions = actions
-            .actions
             .iter()
             .enumerate()
             .map(|(j, a)| {

@@ -343,7 +343,7 @@ impl Graph<'_> {
                     .and_then(|v| serde_json::from_str(v).ok())
                     .unwrap_or_default()
             };
-            let filter = Transfer::new(list("local.followpaths"), list("local.excludepatterns"))?;
+            let filter = Transfer::new(&list("local.followpaths"), &list("local.excludepatterns"))?;
             copy_tree(from, &out, "", &filter)?;
             return Ok(out);
         }
@@ -512,7 +512,7 @@ impl Transfer {
         }
     }
 
-    fn new(follow: Vec<String>, exclude: Vec<String>) -> Result<Transfer, String> {
+    fn new(follow: &[String], exclude: &[String]) -> Result<Transfer, String> {
         let exclude = exclude
             .iter()
             .map(|p| {

@@ -26,7 +26,7 @@ pub const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 /// An error at `lines` of the file. The source detail makes current
 /// clients print the lines; the message quotes them too, for clients that
 /// don't (Docker 20.10's, for one).
-pub fn located(file: &SpecFile, lines: Lines, message: String) -> UserError {
+pub fn located(file: &SpecFile, lines: Lines, message: impl std::fmt::Display) -> UserError {
     let text = String::from_utf8_lossy(&file.data);
     let excerpt: String = text
         .lines()

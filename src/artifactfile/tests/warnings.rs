@@ -146,9 +146,7 @@ fn warnings_are_bounded() {
     // Many distinct names on one line, many ARGs to compare them with.
     let mut text: String = (0..5000).map(|i| format!("ARG A{i}=1\n")).collect();
     text += "TAG x";
-    for i in 0..100_000 {
-        text += &format!("$B{i}");
-    }
+    text.extend((0..100_000).map(|i| format!("$B{i}")));
     let f = ok(&text);
     assert_eq!(f.warnings.len(), MAX_WARNINGS);
     assert_eq!(f.warnings[0].message, "Usage of undefined variable '$B0'");

@@ -84,13 +84,12 @@ pub async fn optional_file<G: Gateway>(
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     match gw.read_dir(input, &format!("/{dir}"), &quote(name)).await {
         Ok(entries) if entries.iter().any(|e| e.path == name) => {}
-        Ok(_) => return Ok(None),
         // The root that won't list is a failed input; any other directory
         // that won't list is not one, and nothing is below it.
         Err(e) if dir.is_empty() => {
             return Err(e).with_context(|| format!("the {describe} could not be built"));
         }
-        Err(_) => return Ok(None),
+        Ok(_) | Err(_) => return Ok(None),
     }
     let Some(stat) = stat(gw, input, path, describe).await?.regular_file() else {
         return Ok(None);
