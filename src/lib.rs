@@ -7,6 +7,7 @@
 //!
 //! Modules depend one way, top to bottom:
 //! - [`proto`]: generated protocol types.
+//! - [`digest`]: content digests (`sha256:<hex>`) as one type.
 //! - [`llb`]: a typed, deterministic LLB builder (no I/O).
 //! - [`oci`]: OCI descriptors, manifests and the layout, serialized with the
 //!   same bytes as Go's `encoding/json`.
@@ -24,6 +25,7 @@
 pub mod artifact;
 pub mod artifactfile;
 pub mod blobtool;
+pub mod digest;
 pub mod gateway;
 pub mod llb;
 pub mod modelfile;

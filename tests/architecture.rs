@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 /// The top-level modules, bottom first, as `lib.rs` lists them.
-const LAYERS: [&str; 10] = [
+const LAYERS: [&str; 11] = [
     "proto",
+    "digest",
     "llb",
     "oci",
     "gateway",

@@ -93,8 +93,8 @@ pub enum Subject {
     Descriptor {
         /// Media type.
         media_type: String,
-        /// `sha256:<hex>`.
-        digest: String,
+        /// The manifest's digest.
+        digest: crate::digest::Digest,
         /// Size in bytes.
         size: u64,
     },
@@ -104,8 +104,8 @@ pub enum Subject {
         reference: String,
         /// Media type (default `application/vnd.oci.image.manifest.v1+json`).
         media_type: String,
-        /// `sha256:<hex>` taken from the reference.
-        digest: String,
+        /// The digest taken from the reference.
+        digest: crate::digest::Digest,
         /// `--size`.
         size: u64,
     },

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::digest::Digest;
+
 use super::flags::split_flags;
 use super::model::Subject;
 use super::words::Word;
@@ -147,14 +149,11 @@ fn reference(reference: String, flags: Vec<(&str, String)>) -> Result<Subject, S
 
 /// `sha256:` and 64 lowercase hex digits, the only digest OCI requires
 /// registries to support.
-fn check_digest(digest: &str) -> Result<String, String> {
-    let hex = digest.strip_prefix("sha256:").unwrap_or("");
-    if hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        Ok(digest.to_string())
-    } else {
-        Err(format!(
+fn check_digest(digest: &str) -> Result<Digest, String> {
+    digest.parse().map_err(|_| {
+        format!(
             "SUBJECT digest {} is not sha256:<64 lowercase hex digits>",
             quote(digest)
-        ))
-    }
+        )
+    })
 }

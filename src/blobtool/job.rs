@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Digest;
 use crate::gateway::ChangedWhileRead;
 
 use super::pack::Compression;
@@ -165,10 +166,10 @@ pub struct BlobReport {
     /// file); 0 for a directory.
     #[serde(default)]
     pub file_size: u64,
-    /// `sha256:<hex>` of the blob.
-    pub digest: String,
-    /// `sha256:<hex>` of the uncompressed content.
-    pub diff_id: String,
+    /// The blob's digest.
+    pub digest: Digest,
+    /// The digest of the uncompressed content.
+    pub diff_id: Digest,
 }
 
 /// The report file: one entry per job entry, in order.

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::digest::Digest;
 use crate::gateway::ChangedWhileRead;
 
 /// Compression of a directory's tar, from the layer media type's suffix.
@@ -49,10 +50,10 @@ impl Compression {
 pub struct Written {
     /// Blob size.
     pub size: u64,
-    /// Blob SHA-256, hex.
-    pub hex: String,
-    /// SHA-256 of the uncompressed content (the OCI DiffID), hex.
-    pub diff_hex: String,
+    /// The blob's digest.
+    pub digest: Digest,
+    /// The digest of the uncompressed content (the OCI DiffID).
+    pub diff_id: Digest,
 }
 
 /// A writer that hashes and counts what passes through it.
@@ -71,8 +72,8 @@ impl<W: Write> Hashing<W> {
         }
     }
 
-    fn finish(self) -> (W, u64, String) {
-        (self.inner, self.size, hex::encode(self.hasher.finalize()))
+    fn finish(self) -> (W, u64, Digest) {
+        (self.inner, self.size, Digest::from_hasher(self.hasher))
     }
 }
 
@@ -106,11 +107,11 @@ pub fn copy_file(src: &Path, dest: &Path) -> io::Result<Written> {
     if len < PARALLEL_COPY_MIN {
         let data = std::fs::read(src)?;
         std::fs::write(dest, &data)?;
-        let hex = hex::encode(Sha256::digest(&data));
+        let digest = Digest::of(&data);
         return Ok(Written {
             size: data.len() as u64,
-            diff_hex: hex.clone(),
-            hex,
+            diff_id: digest.clone(),
+            digest,
         });
     }
     std::thread::scope(|s| {
@@ -230,11 +231,11 @@ pub fn hash_file(path: &Path) -> io::Result<Written> {
         hasher.update(&map[..]);
         offset += n;
     }
-    let hex = hex::encode(hasher.finalize());
+    let digest = Digest::from_hasher(hasher);
     Ok(Written {
         size: len,
-        diff_hex: hex.clone(),
-        hex,
+        diff_id: digest.clone(),
+        digest,
     })
 }
 
@@ -255,15 +256,15 @@ pub fn tar(
         TAR_BUFFER,
         Writeback::new(File::create(dest)?),
     ));
-    let (blob, diff_hex) = match compression {
+    let (blob, diff_id) = match compression {
         Compression::None => {
             // The blob is the tar: one hash serves as both digests.
-            let (mut file, size, hex) = write_tar(blob, &source, mtime)?.finish();
+            let (mut file, size, digest) = write_tar(blob, &source, mtime)?.finish();
             file.flush()?;
             return Ok(Written {
                 size,
-                diff_hex: hex.clone(),
-                hex,
+                diff_id: digest.clone(),
+                digest,
             });
         }
         Compression::Gzip => {
@@ -280,12 +281,12 @@ pub fn tar(
             (zst.finish()?, diff)
         }
     };
-    let (mut file, size, hex) = blob.finish();
+    let (mut file, size, digest) = blob.finish();
     file.flush()?;
     Ok(Written {
         size,
-        hex,
-        diff_hex,
+        digest,
+        diff_id,
     })
 }
 

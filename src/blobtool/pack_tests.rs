@@ -19,7 +19,11 @@ fn big_and_small_files_copy_and_hash_exactly() {
         std::fs::write(&src, &data).unwrap();
         let w = copy_file(&src, &dest).unwrap();
         assert_eq!(w.size, len as u64);
-        assert_eq!(w.hex, hex::encode(Sha256::digest(&data)), "len {len}");
+        assert_eq!(
+            w.digest.hex(),
+            hex::encode(Sha256::digest(&data)),
+            "len {len}"
+        );
         assert_eq!(std::fs::read(&dest).unwrap(), data, "len {len}");
     }
 }
@@ -39,10 +43,11 @@ fn tars_are_reproducible_and_sorted() {
             std::fs::read(t.path().join("b")).unwrap()
         );
         if c == Compression::None {
-            assert_eq!(a.hex, a.diff_hex);
+            assert_eq!(a.digest.hex(), a.diff_id.hex());
         } else {
             assert_ne!(
-                a.hex, a.diff_hex,
+                a.digest.hex(),
+                a.diff_id.hex(),
                 "{c:?}: the DiffID is of the uncompressed tar"
             );
         }
@@ -90,7 +95,7 @@ fn tars_are_reproducible_and_sorted() {
     // Digests of the bytes written; a compressed tar's DiffID is the plain
     // tar's digest.
     let bytes = std::fs::read(t.path().join("p")).unwrap();
-    assert_eq!(plain.hex, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(plain.digest.hex(), hex::encode(Sha256::digest(&bytes)));
     let gz = tar(
         &x.join("d"),
         true,
@@ -100,9 +105,9 @@ fn tars_are_reproducible_and_sorted() {
         &t.path().join("g"),
     )
     .unwrap();
-    assert_eq!(gz.diff_hex, plain.hex);
+    assert_eq!(gz.diff_id.hex(), plain.digest.hex());
     let gz_bytes = std::fs::read(t.path().join("g")).unwrap();
-    assert_eq!(gz.hex, hex::encode(Sha256::digest(&gz_bytes)));
+    assert_eq!(gz.digest.hex(), hex::encode(Sha256::digest(&gz_bytes)));
 }
 
 #[test]
@@ -115,12 +120,12 @@ fn a_file_tar_holds_one_entry_named_by_its_path_with_constant_owner_and_time() {
         let dest = t.path().join("out");
         let w = tar(&src, false, "enc/w.bin", c, 42, &dest).unwrap();
         let bytes = std::fs::read(&dest).unwrap();
-        assert_eq!(w.hex, hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(w.digest.hex(), hex::encode(Sha256::digest(&bytes)));
         let plain = match c {
             Compression::Zstd => zstd::decode_all(bytes.as_slice()).unwrap(),
             _ => bytes,
         };
-        assert_eq!(w.diff_hex, hex::encode(Sha256::digest(&plain)));
+        assert_eq!(w.diff_id.hex(), hex::encode(Sha256::digest(&plain)));
         let mut archive = ::tar::Archive::new(plain.as_slice());
         let entries: Vec<_> = archive
             .entries()

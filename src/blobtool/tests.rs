@@ -74,11 +74,7 @@ fn writes_blobs_and_reports_problems() {
         format!("sha256:{}", hex::encode(Sha256::digest(&big)))
     );
     assert_eq!(
-        std::fs::read(
-            out.join("blobs/sha256")
-                .join(b.digest.trim_start_matches("sha256:"))
-        )
-        .unwrap(),
+        std::fs::read(out.join("blobs/sha256").join(b.digest.hex())).unwrap(),
         big
     );
     let mut names: Vec<_> = std::fs::read_dir(out.join("blobs/sha256"))
@@ -147,7 +143,7 @@ fn modelpack_entries_tar_files_under_their_path_and_walk_files_only() {
     assert_eq!((file.mode, file.file_size, file.dir), (0o600, 7, false));
     assert!(file.size > 512, "a tar, not the file: {file:?}");
     let names = |b: &BlobReport| -> Vec<String> {
-        let data = std::fs::read(out.join("blobs/sha256").join(&b.digest[7..])).unwrap();
+        let data = std::fs::read(out.join("blobs/sha256").join(b.digest.hex())).unwrap();
         tar::Archive::new(data.as_slice())
             .entries()
             .unwrap()
@@ -239,7 +235,7 @@ fn trees_with_names_that_are_not_utf8_pack_and_a_glob_naming_one_says_why_not() 
     };
     let r = run(&job, &|_| root.clone(), &out);
     let names = |b: &BlobReport| -> Vec<Vec<u8>> {
-        let data = std::fs::read(out.join("blobs/sha256").join(&b.digest[7..])).unwrap();
+        let data = std::fs::read(out.join("blobs/sha256").join(b.digest.hex())).unwrap();
         tar::Archive::new(data.as_slice())
             .entries()
             .unwrap()

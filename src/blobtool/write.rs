@@ -118,7 +118,7 @@ fn one(
             return Err(e);
         }
     };
-    if let Err(e) = place(tmp, blobs, &w.hex, mtime, written) {
+    if let Err(e) = place(tmp, blobs, w.digest.hex(), mtime, written) {
         let _ = std::fs::remove_file(tmp);
         return Err(io_error(path, &e));
     }
@@ -134,8 +134,8 @@ fn one(
         mode: meta.permissions().mode() & 0o777,
         size: w.size,
         file_size: if meta.is_dir() { 0 } else { meta.len() },
-        digest: format!("sha256:{}", w.hex),
-        diff_id: format!("sha256:{}", w.diff_hex),
+        digest: w.digest,
+        diff_id: w.diff_id,
     })
 }
 

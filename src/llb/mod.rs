@@ -26,18 +26,9 @@ pub use file::{CopyOptions, FileActions};
 pub use source::{ImageRef, LocalOptions, image, local};
 pub use state::{LlbError, State};
 
-use sha2::{Digest as _, Sha256};
-
-/// `sha256:<hex>` of `bytes`: how LLB (and OCI) name content.
-pub fn digest_of(bytes: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(bytes);
-    digest_of_hash(h)
-}
-
-/// `sha256:<hex>` of what `hasher` was fed.
-pub fn digest_of_hash(hasher: Sha256) -> String {
-    format!("sha256:{}", hex::encode(hasher.finalize()))
+/// `sha256:<hex>` of op bytes: how LLB names a vertex.
+pub(crate) fn digest_of(bytes: &[u8]) -> String {
+    crate::digest::Digest::of(bytes).to_string()
 }
 
 /// `description` key BuildKit shows as the vertex name in progress output.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::digest::Digest;
 use crate::proto::pb;
 
 use super::CUSTOM_NAME;
@@ -115,15 +116,12 @@ impl ImageRef {
             Some((n, d)) => (n, Some(d)),
             None => (reference, None),
         };
-        if let Some(d) = digest {
-            let ok = d
-                .strip_prefix("sha256:")
-                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-            if !ok {
-                return Err(bad(
-                    "the digest after '@' must be sha256:<64 hex digits>".into()
-                ));
-            }
+        if let Some(d) = digest
+            && d.parse::<Digest>().is_err()
+        {
+            return Err(bad(
+                "the digest after '@' must be sha256:<64 lowercase hex digits>".into(),
+            ));
         }
         let (domain, remainder) = split_docker_domain(name);
         let (path, tag) = match remainder.split_once(':') {

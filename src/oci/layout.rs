@@ -25,8 +25,8 @@ pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// A blob we write ourselves: its content and digest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blob {
-    /// `sha256:<hex>`.
-    pub digest: String,
+    /// Its digest.
+    pub digest: crate::digest::Digest,
     /// The bytes.
     pub data: Vec<u8>,
 }
@@ -35,7 +35,7 @@ impl Blob {
     /// A blob of `data`.
     pub fn new(data: Vec<u8>) -> Blob {
         Blob {
-            digest: crate::llb::digest_of(&data),
+            digest: crate::digest::Digest::of(&data),
             data,
         }
     }
@@ -47,7 +47,7 @@ impl Blob {
 
     /// The hex part of the digest: the file name under `blobs/sha256/`.
     pub fn hex(&self) -> &str {
-        self.digest.trim_start_matches("sha256:")
+        self.digest.hex()
     }
 }
 
@@ -92,9 +92,9 @@ pub struct LayoutBuilder {
     pub tags: Vec<String>,
 }
 
-/// Parses a `sha256:<hex>` digest.
-pub(crate) fn parse_digest(d: &str) -> Result<Digest, OciSpecError> {
-    Digest::from_str(d)
+/// oci-spec's digest for ours (both checked the same way, so this holds).
+fn spec_digest(d: &crate::digest::Digest) -> Result<Digest, OciSpecError> {
+    Digest::from_str(&d.to_string())
 }
 
 fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
@@ -105,13 +105,13 @@ fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
 /// optional annotations.
 pub fn descriptor(
     media_type: &str,
-    digest: &str,
+    digest: &crate::digest::Digest,
     size: u64,
     annotations: &BTreeMap<String, String>,
 ) -> Result<Descriptor, OciSpecError> {
     let mut b = DescriptorBuilder::default()
         .media_type(MediaType::from(media_type))
-        .digest(parse_digest(digest)?)
+        .digest(spec_digest(digest)?)
         .size(size);
     if !annotations.is_empty() {
         b = b.annotations(hash_map(annotations));
@@ -146,7 +146,7 @@ impl ManifestBuilder {
     ) -> Result<Descriptor, OciSpecError> {
         let mut d = DescriptorBuilder::default()
             .media_type(MediaType::ImageManifest)
-            .digest(parse_digest(&blob.digest)?)
+            .digest(spec_digest(&blob.digest)?)
             .size(blob.data.len() as u64);
         if let Some(t) = &self.artifact_type {
             d = d.artifact_type(MediaType::from(t.as_str()));

@@ -14,8 +14,8 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::blobtool::{BlobReport, EntryError, RequestId};
+use crate::digest::Digest;
 use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError};
-use crate::llb::digest_of_hash;
 
 use crate::artifact::error::{Context as _, Error, Result};
 use crate::artifact::plan::sources::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
@@ -37,8 +37,8 @@ const FILES_IN_FLIGHT: usize = 8;
 pub struct FileDigest {
     /// Bytes.
     pub size: u64,
-    /// `sha256:<hex>`.
-    pub digest: String,
+    /// Its digest.
+    pub digest: Digest,
     /// Permission bits.
     pub mode: u32,
 }
@@ -201,7 +201,7 @@ async fn hash_file<G: Gateway>(
     }
     Ok(FileDigest {
         size,
-        digest: digest_of_hash(hasher),
+        digest: Digest::from_hasher(hasher),
         mode: stat.mode & 0o777,
     })
 }

@@ -53,6 +53,6 @@ fn copy_of(plan: &Plan, r: &BlobRequest, b: &BlobReport) -> assemble::Copy {
     assemble::Copy {
         from: plan.inputs[r.input].state.clone(),
         src: format!("/{}", b.path),
-        hex: b.digest.trim_start_matches("sha256:").to_string(),
+        hex: b.digest.hex().to_string(),
     }
 }

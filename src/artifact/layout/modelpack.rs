@@ -98,7 +98,7 @@ pub fn build(
         layers
             .push(oci::descriptor(&media_type, &b.digest, b.size, &annotations).map_err(invalid)?);
     }
-    let diff_ids: Vec<String> = files.iter().map(|f| f.blob.diff_id.clone()).collect();
+    let diff_ids: Vec<String> = files.iter().map(|f| f.blob.diff_id.to_string()).collect();
     let created = epoch.map(rfc3339);
     let config = Blob::new(model.config.to_json(created.as_deref(), &diff_ids));
     Ok(ModelLayers { layers, config })

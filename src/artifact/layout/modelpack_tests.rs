@@ -9,8 +9,8 @@ fn blob(path: &str, size: u64, dir: bool) -> BlobReport {
         mode: 0o644,
         size,
         file_size: if dir { 0 } else { size },
-        digest: format!("sha256:{hex}"),
-        diff_id: format!("sha256:{}", hex.replace('0', "d")),
+        digest: format!("sha256:{hex}").parse().unwrap(),
+        diff_id: format!("sha256:{}", hex.replace('0', "d")).parse().unwrap(),
     }
 }
 
@@ -90,7 +90,7 @@ fn grouped_sorted_deduplicated_and_listed_in_the_config() {
     let config: serde_json::Value = serde_json::from_slice(&built.config.data).unwrap();
     let want: Vec<String> = [3, 4, 1, 2, 5]
         .iter()
-        .map(|s| blob("x", *s, false).diff_id)
+        .map(|s| blob("x", *s, false).diff_id.to_string())
         .collect();
     assert_eq!(config["modelfs"]["diffIds"], serde_json::json!(want));
     assert_eq!(config["descriptor"]["createdAt"], "2023-11-14T22:13:20Z");

@@ -14,7 +14,7 @@ fn subject_descriptor() {
         Some((
             Subject::Descriptor {
                 media_type: "application/vnd.oci.image.index.v1+json".into(),
-                digest: format!("sha256:{HEX}"),
+                digest: format!("sha256:{HEX}").parse().unwrap(),
                 size: 527,
             },
             lines(1, 1)
@@ -64,7 +64,7 @@ fn subject_reference() {
         Subject::Reference {
             reference: format!("reg.io/app:1@sha256:{HEX}"),
             media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-            digest: format!("sha256:{HEX}"),
+            digest: format!("sha256:{HEX}").parse().unwrap(),
             size: 1234,
         }
     );
