@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::llb::{ImageRef, LlbError};
 
-use super::model::Source;
+use super::model::{BuildBy, Source};
 use super::{did_you_mean, quote, suggest};
 
 /// Most named contexts a "did you mean" compares with (each costs an edit
@@ -27,12 +27,11 @@ pub(super) fn source(
     args: Vec<String>,
     named_contexts: &BTreeMap<String, String>,
 ) -> Result<Source, String> {
-    let build = word
-        .strip_prefix("dockerfile:")
-        .map(|f| ("dockerfile.v0", f))
-        .or_else(|| word.strip_prefix("frontend:").map(|i| ("gateway.v0", i)));
-    if let Some((frontend, what)) = build {
-        return self::build(&word, frontend, what, args);
+    if let Some(file) = word.strip_prefix("dockerfile:") {
+        return build(&word, BuildBy::Dockerfile(file.to_string()), args);
+    }
+    if let Some(image) = word.strip_prefix("frontend:") {
+        return build(&word, BuildBy::Frontend(image.to_string()), args);
     }
     let named = word == "context" || named_contexts.contains_key(&word);
     if let Some((given, meant)) = misspelled_prefix(&word)
@@ -117,9 +116,10 @@ fn misspelled_prefix(word: &str) -> Option<(&str, &'static str)> {
     (!word.starts_with(meant)).then_some((given, meant))
 }
 
-/// `FROM dockerfile:<file>` or `FROM frontend:<image>` (`word`), run by
-/// `frontend` on `what` with `args` as extra options.
-fn build(word: &str, frontend: &str, what: &str, args: Vec<String>) -> Result<Source, String> {
+/// `FROM dockerfile:<file>` or `FROM frontend:<image>` (`word`): run `by`,
+/// with `args` as extra options.
+fn build(word: &str, by: BuildBy, args: Vec<String>) -> Result<Source, String> {
+    let (BuildBy::Dockerfile(what) | BuildBy::Frontend(what)) = &by;
     if what.is_empty() {
         return Err(format!(
             "FROM {} needs a file or image after the colon",
@@ -141,11 +141,5 @@ fn build(word: &str, frontend: &str, what: &str, args: Vec<String>) -> Result<So
             }
         }
     }
-    let dockerfile = frontend == "dockerfile.v0";
-    Ok(Source::Build {
-        frontend: frontend.to_string(),
-        source: (!dockerfile).then(|| what.to_string()),
-        filename: dockerfile.then(|| what.to_string()),
-        opts,
-    })
+    Ok(Source::Build { by, opts })
 }

@@ -35,15 +35,21 @@ pub enum Source {
     /// [key=value]...`: the result of a build, run with the build's own
     /// options plus these (e.g. `target=weights`).
     Build {
-        /// `dockerfile.v0` or `gateway.v0`.
-        frontend: String,
-        /// For `gateway.v0`: the frontend image.
-        source: Option<String>,
-        /// For `dockerfile.v0`: the Dockerfile, in the definition directory.
-        filename: Option<String>,
+        /// What runs it.
+        by: BuildBy,
         /// Extra frontend options.
         opts: BTreeMap<String, String>,
     },
+}
+
+/// What runs a `FROM` line's build.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BuildBy {
+    /// BuildKit's Dockerfile frontend, on this Dockerfile (in the
+    /// definition directory).
+    Dockerfile(String),
+    /// This frontend image.
+    Frontend(String),
 }
 
 /// One `FROM` line (or the implicit context).

@@ -209,13 +209,8 @@ async fn resolve_inputs<G: Gateway>(
             Source::Image(r) => {
                 input::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)))?
             }
-            Source::Build {
-                frontend,
-                source,
-                filename,
-                opts,
-            } => {
-                let build = InnerBuild::of_from_line(frontend, source, filename, opts);
+            Source::Build { by, opts } => {
+                let build = InnerBuild::of_from_line(by, opts);
                 built_input(gw, cfg, &build, at).await?
             }
         };

@@ -151,18 +151,14 @@ fn from_builds_take_key_value_options() {
     assert_eq!(
         f.sources[1].source,
         Source::Build {
-            frontend: "dockerfile.v0".into(),
-            source: None,
-            filename: Some("Dockerfile.train".into()),
+            by: BuildBy::Dockerfile("Dockerfile.train".into()),
             opts: train,
         }
     );
     assert_eq!(
         f.sources[2].source,
         Source::Build {
-            frontend: "gateway.v0".into(),
-            source: Some("ghcr.io/example/aikit:1".into()),
-            filename: None,
+            by: BuildBy::Frontend("ghcr.io/example/aikit:1".into()),
             opts: BTreeMap::new(),
         }
     );

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::artifactfile::BuildBy;
 use crate::gateway::{Frontend, FrontendResult, Gateway, SolvedRef};
 
 use crate::artifact::error::{Context as _, Result};
@@ -22,25 +23,18 @@ pub struct InnerBuild {
 }
 
 impl InnerBuild {
-    /// The build a `FROM` line asks for: `frontend` (a BuildKit frontend
-    /// name) with image `source` (for `gateway.v0`), Dockerfile
-    /// `filename` (for `dockerfile.v0`) and options `opts`.
-    pub fn of_from_line(
-        frontend: &str,
-        source: &Option<String>,
-        filename: &Option<String>,
-        opts: &BTreeMap<String, String>,
-    ) -> InnerBuild {
-        let frontend = match source {
-            Some(image) if frontend == Frontend::GATEWAY => Frontend::Gateway {
+    /// The build a `FROM` line asks for: run `by`, with options `opts`.
+    pub fn of_from_line(by: &BuildBy, opts: &BTreeMap<String, String>) -> InnerBuild {
+        let mut extra = opts.clone();
+        let frontend = match by {
+            BuildBy::Dockerfile(file) => {
+                extra.insert("filename".to_string(), file.clone());
+                Frontend::Dockerfile
+            }
+            BuildBy::Frontend(image) => Frontend::Gateway {
                 image: image.clone(),
             },
-            _ => Frontend::Dockerfile,
         };
-        let mut extra = opts.clone();
-        if let Some(f) = filename {
-            extra.insert("filename".to_string(), f.clone());
-        }
         InnerBuild { frontend, extra }
     }
 
