@@ -420,14 +420,34 @@ fn metadata_edit_does_not_rehash(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Whether the worker's hashing step was answered from BuildKit's cache.
+/// Whether every hashing step of the worker (one per big file, one for
+/// the small files) was answered from BuildKit's cache.
 fn hashing_cached(log: &str) -> Result<bool> {
-    let step = log
-        .lines()
-        .find(|l| l.contains("[artifact] hashing and writing"))
-        .and_then(|l| l.split_whitespace().next())
-        .context("no hashing step in the progress output")?;
-    Ok(log.lines().any(|l| l == format!("{step} CACHED")))
+    let steps = hashing_steps(log);
+    ensure!(!steps.is_empty(), "no hashing step in the progress output");
+    Ok(steps.iter().all(|(_, cached)| *cached))
+}
+
+/// The worker's hashing steps in a `--progress=plain` log: what each
+/// hashed (its name after "hashing and writing") and whether BuildKit had
+/// it cached.
+fn hashing_steps(log: &str) -> Vec<(String, bool)> {
+    const STEP: &str = "[artifact] hashing and writing ";
+    let mut steps: Vec<(String, String)> = Vec::new();
+    for l in log.lines() {
+        let Some(at) = l.find(STEP) else { continue };
+        let id = l.split_whitespace().next().unwrap_or_default().to_string();
+        if !steps.iter().any(|(i, _)| *i == id) {
+            steps.push((id, l[at + STEP.len()..].to_string()));
+        }
+    }
+    steps
+        .into_iter()
+        .map(|(id, what)| {
+            let cached = log.lines().any(|l| l == format!("{id} CACHED"));
+            (what, cached)
+        })
+        .collect()
 }
 
 /// Big and small files, a glob among them, written by the worker: the

@@ -84,7 +84,29 @@ pub fn literal_prefix(pattern: &str) -> (String, usize) {
 /// annotation, which is a string. A match whose name is not UTF-8 is an
 /// error ([`EntryError::NotUtf8`]) rather than a name changed to fit; a
 /// name that is no match (skipped, or outside the pattern) is no problem.
+#[cfg(test)]
 pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<String>, EntryError> {
+    expand_noting(root, pattern, opts).map(|e| e.matches)
+}
+
+/// What a glob expanded to.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// The matches, sorted.
+    pub matches: Vec<String>,
+    /// Directories below the pattern's literal prefix that hold an
+    /// `oci-layout` file, not entered: an OCI image layout is the output
+    /// of a build, not an input, unless the pattern names it (its literal
+    /// prefix is in it).
+    pub skipped_layouts: Vec<String>,
+}
+
+/// [`expand`], saying which OCI layouts it passed over.
+pub fn expand_noting(
+    root: &Path,
+    pattern: &str,
+    opts: &PackOptions,
+) -> Result<Expansion, EntryError> {
     let invalid = |detail: String| EntryError::Io {
         path: pattern.to_string(),
         detail,
@@ -106,11 +128,16 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
     // Walk only below the pattern's literal prefix.
     let (prefix, _) = literal_prefix(pattern);
     let mut out: Vec<PathBuf> = Vec::new();
+    let mut skipped_layouts = Vec::new();
     let start = resolve_in_root(root, &prefix).filter(|p| p.is_dir());
     if let Some(start) = start {
         Walk::through_links(root)
             .run(&start, Path::new(&prefix), &mut |rel| {
                 if rel.file_name().is_some_and(|name| skip.is_match(name)) {
+                    return false;
+                }
+                if is_layout(root, rel) {
+                    skipped_layouts.push(escaped(rel.as_os_str()));
                     return false;
                 }
                 if wanted(rel) {
@@ -121,13 +148,30 @@ pub fn expand(root: &Path, pattern: &str, opts: &PackOptions) -> Result<Vec<Stri
             .map_err(|e| invalid(format!("listing {prefix:?}: {e}")))?;
     }
     out.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-    out.into_iter()
+    skipped_layouts.sort();
+    let matches = out
+        .into_iter()
         .map(|p| {
             p.into_os_string()
                 .into_string()
                 .map_err(|p| EntryError::NotUtf8 { path: escaped(&p) })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(Expansion {
+        matches,
+        skipped_layouts,
+    })
+}
+
+/// The file whose presence makes a directory an OCI image layout.
+pub const OCI_LAYOUT_FILE: &str = "oci-layout";
+
+/// Whether `rel` is a directory holding an `oci-layout` file.
+fn is_layout(root: &Path, rel: &Path) -> bool {
+    resolve_in_root(root, rel)
+        .filter(|p| p.is_dir())
+        .and_then(|p| std::fs::metadata(p.join(OCI_LAYOUT_FILE)).ok())
+        .is_some_and(|m| m.is_file())
 }
 
 /// A name that is not UTF-8, readable: its UTF-8 parts as they are, every

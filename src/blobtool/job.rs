@@ -13,6 +13,9 @@ use super::pack::Compression;
 /// What to do: which paths of which inputs become blobs, and how.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Job {
+    /// Only list what the entries name (a [`Listing`]), write nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub list: bool,
     /// One per requested blob (or glob).
     pub entries: Vec<Entry>,
     /// File times, in Unix seconds (SOURCE_DATE_EPOCH): blob files and tar
@@ -21,16 +24,15 @@ pub struct Job {
     pub mtime: Option<i64>,
 }
 
-/// Names one requested blob (or glob) from the plan through the worker's
-/// job and report to the documents, so a report is matched to its request
-/// by name, never by position.
+/// Names one entry of a job, so its answer in the report is found by
+/// name, never by position.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(transparent)]
-pub struct RequestId(pub u32);
+pub struct EntryId(pub u32);
 
-impl std::fmt::Display for RequestId {
+impl std::fmt::Display for EntryId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "#{}", self.0)
     }
@@ -40,12 +42,17 @@ impl std::fmt::Display for RequestId {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    /// Which request this is.
-    pub id: RequestId,
+    /// Which entry this is.
+    pub id: EntryId,
     /// Which input (`/in/<source>`).
     pub source: usize,
     /// Cleaned path relative to that input's root, or a glob pattern.
     pub path: String,
+    /// The path the blob is reported (and, with `path_names`, tarred)
+    /// under, when not `path`: the path asked for, where `path` is where
+    /// its links led.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
     /// Expand `path` as a glob.
     #[serde(default)]
     pub glob: bool,
@@ -97,7 +104,7 @@ impl PackOptions {
 #[serde(rename_all = "camelCase")]
 pub struct EntryReport {
     /// The request it answers.
-    pub id: RequestId,
+    pub id: EntryId,
     /// Blobs written: one for a path, one per match for a glob.
     #[serde(default)]
     pub blobs: Vec<BlobReport>,
@@ -177,4 +184,48 @@ pub struct BlobReport {
 pub struct Report {
     /// Per entry.
     pub entries: Vec<EntryReport>,
+}
+
+/// What a listing job found: per entry, the paths it names, each with its
+/// kind and size, or why it names none; and the OCI layouts its globs
+/// passed over.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    /// Per entry.
+    pub entries: Vec<EntryListing>,
+    /// Directories holding an `oci-layout` file that globs did not enter
+    /// (the output of an earlier build, most likely), input by input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_layouts: Vec<(usize, String)>,
+}
+
+/// What one entry names.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryListing {
+    /// The entry it answers.
+    pub id: EntryId,
+    /// Its paths: one for a path, every match for a glob, sorted.
+    #[serde(default)]
+    pub found: Vec<Found>,
+    /// Why it names nothing a blob can be made of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EntryError>,
+}
+
+/// One path a listing found.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    /// Relative to the input root (the match, for a glob).
+    pub path: String,
+    /// Where its links lead, relative to the input root, when elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
+    /// A directory (packed as a tar).
+    pub dir: bool,
+    /// The file's bytes, or the total of the regular files under the
+    /// directory.
+    pub size: u64,
 }

@@ -17,6 +17,7 @@
 
 mod glob;
 mod job;
+mod list;
 mod pack;
 mod resolve;
 mod walk;
@@ -25,8 +26,13 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use glob::OCI_LAYOUT_FILE;
 pub use glob::{is_glob, literal_prefix, quote, unquote};
-pub use job::{BlobReport, Entry, EntryError, EntryReport, Job, PackOptions, Report, RequestId};
+pub use job::{
+    BlobReport, Entry, EntryError, EntryId, EntryListing, EntryReport, Found, Job, Listing,
+    PackOptions, Report,
+};
+pub use list::run as list;
 pub use pack::Compression;
 pub use resolve::resolve_in_root;
 use work::Work;
@@ -88,8 +94,31 @@ pub fn run_in_worker() -> Result<(), SetupError> {
     let job: Job =
         serde_json::from_slice(&raw).map_err(|source| SetupError::ParseJob { path, source })?;
     let roots = |i: usize| Path::new(INPUT_DIR).join(i.to_string());
+    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
+    let json = if job.list {
+        let listing = list::run(&job, &roots);
+        // What the user sees under this step in the build output.
+        for (_, dir) in &listing.skipped_layouts {
+            eprintln!(
+                "{dir}: an OCI image layout (the output of an earlier build?), left out; \
+                 name it in a path or a pattern's directory to package it"
+            );
+        }
+        let paths: usize = listing.entries.iter().map(|e| e.found.len()).sum();
+        eprintln!("{paths} paths listed");
+        serde_json::to_vec(&listing)
+    } else {
+        serde_json::to_vec(&write_blobs(&job, &roots))
+    };
+    // Plain data: serializing it can't fail.
+    let json = json.unwrap_or_default();
+    std::fs::write(&path, json).map_err(|source| SetupError::WriteReport { path, source })
+}
+
+/// Writes the job's blobs into [`OUT_DIR`] and says what it wrote.
+fn write_blobs(job: &Job, roots: &(dyn Fn(usize) -> PathBuf + Sync)) -> Report {
     let start = std::time::Instant::now();
-    let report = run(&job, &roots, Path::new(OUT_DIR));
+    let report = run(job, roots, Path::new(OUT_DIR));
     // What the user sees under this step in the build output.
     let (blobs, bytes) = report
         .entries
@@ -102,10 +131,7 @@ pub fn run_in_worker() -> Result<(), SetupError> {
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / secs.max(1e-9)
     );
-    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
-    // Plain data: serializing it can't fail.
-    let json = serde_json::to_vec(&report).unwrap_or_default();
-    std::fs::write(&path, json).map_err(|source| SetupError::WriteReport { path, source })
+    report
 }
 
 /// Writes `out/blobs/sha256/<hex>` for every entry of `job`; `root(i)` is

@@ -25,6 +25,7 @@ fn writes_blobs_and_reports_problems() {
     std::fs::write(root.join("big"), &big).unwrap();
     symlink("/x", root.join("l")).unwrap();
     let job = Job {
+        list: false,
         entries: vec![
             entry("x"),
             entry("y"),
@@ -115,6 +116,7 @@ fn modelpack_entries_tar_files_under_their_path_and_walk_files_only() {
         ..Default::default()
     };
     let job = Job {
+        list: false,
         entries: vec![
             Entry {
                 pack: pack.clone(),
@@ -168,21 +170,22 @@ fn reports_name_their_requests_and_errors_are_typed_on_the_wire() {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("a"), "a").unwrap();
     let job = Job {
+        list: false,
         entries: vec![
             Entry {
-                id: RequestId(7),
+                id: EntryId(7),
                 ..entry("a")
             },
             Entry {
-                id: RequestId(3),
+                id: EntryId(3),
                 ..entry("gone")
             },
         ],
         mtime: None,
     };
     let r = run(&job, &|_| root.clone(), &out);
-    let ids: Vec<RequestId> = r.entries.iter().map(|e| e.id).collect();
-    assert_eq!(ids, [RequestId(7), RequestId(3)]);
+    let ids: Vec<EntryId> = r.entries.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [EntryId(7), EntryId(3)]);
     let json = serde_json::to_string(&r).unwrap();
     assert!(
         json.contains(r#""id":3,"blobs":[],"error":{"kind":"missing"}"#),
@@ -213,6 +216,7 @@ fn trees_with_names_that_are_not_utf8_pack_and_a_glob_naming_one_says_why_not() 
     std::fs::write(root.join(dir).join("f"), "f").unwrap();
     symlink(dir, root.join("link")).unwrap();
     let job = Job {
+        list: false,
         entries: vec![
             Entry {
                 allow_dir: true,
@@ -272,6 +276,7 @@ fn a_panic_while_writing_is_its_entrys_error_and_the_others_are_written() {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("a"), "a").unwrap();
     let job = Job {
+        list: false,
         entries: vec![
             entry("a"),
             Entry {
@@ -279,7 +284,7 @@ fn a_panic_while_writing_is_its_entrys_error_and_the_others_are_written() {
                 ..entry("a")
             },
             Entry {
-                id: RequestId(2),
+                id: EntryId(2),
                 ..entry("a")
             },
         ],

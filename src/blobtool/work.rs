@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::glob;
-use super::job::{BlobReport, EntryError, EntryReport, Job, Report};
+use super::job::{BlobReport, EntryError, EntryListing, EntryReport, Found, Job, Listing, Report};
 
 /// One unit of work: a single path of an entry (a glob expands to many).
 pub(super) struct Task {
@@ -27,6 +27,8 @@ pub(super) struct Work {
     entries: Vec<EntryReport>,
     /// Every blob to write, entry by entry, matches in sorted order.
     pub tasks: Vec<Task>,
+    /// OCI layouts the globs passed over: (input, directory).
+    pub skipped_layouts: Vec<(usize, String)>,
 }
 
 impl Work {
@@ -34,11 +36,20 @@ impl Work {
     pub fn expand(job: &Job, root: &dyn Fn(usize) -> PathBuf) -> Work {
         let mut entries = blank(job);
         let mut tasks = Vec::new();
+        let mut skipped_layouts = Vec::new();
         for (i, e) in job.entries.iter().enumerate() {
             let paths = if e.glob {
-                match glob::expand(&root(e.source), &e.path, &e.pack) {
-                    Ok(m) if m.is_empty() => Err(EntryError::NoMatch),
-                    found => found,
+                match glob::expand_noting(&root(e.source), &e.path, &e.pack) {
+                    Ok(x) => {
+                        let skipped = x.skipped_layouts.into_iter().map(|d| (e.source, d));
+                        skipped_layouts.extend(skipped);
+                        if x.matches.is_empty() {
+                            Err(EntryError::NoMatch)
+                        } else {
+                            Ok(x.matches)
+                        }
+                    }
+                    Err(e) => Err(e),
                 }
             } else {
                 Ok(vec![e.path.clone()])
@@ -52,14 +63,59 @@ impl Work {
                 Err(e) => entries[i].error = Some(e),
             }
         }
-        Work { entries, tasks }
+        skipped_layouts.sort();
+        skipped_layouts.dedup();
+        Work {
+            entries,
+            tasks,
+            skipped_layouts,
+        }
+    }
+
+    /// The listing: each task's outcome (`found[t]` answers
+    /// `self.tasks[t]`) under its entry. An entry with an error lists
+    /// nothing.
+    pub fn listing(self, found: Vec<Result<Found, EntryError>>) -> Listing {
+        let Work {
+            entries,
+            tasks,
+            skipped_layouts,
+        } = self;
+        let mut listed: Vec<EntryListing> = entries
+            .into_iter()
+            .map(|e| EntryListing {
+                id: e.id,
+                found: Vec::new(),
+                error: e.error,
+            })
+            .collect();
+        for (task, r) in tasks.iter().zip(found) {
+            let entry = &mut listed[task.entry];
+            match r {
+                Ok(f) => entry.found.push(f),
+                Err(e) => {
+                    entry.error.get_or_insert(e);
+                }
+            }
+        }
+        for e in &mut listed {
+            if e.error.is_some() {
+                e.found.clear();
+            }
+        }
+        Listing {
+            entries: listed,
+            skipped_layouts,
+        }
     }
 
     /// The report: each task's outcome (`outcomes[t]` answers
     /// `self.tasks[t]`) under its entry. An entry with an error reports no
     /// partial blobs.
     pub fn report(self, outcomes: Vec<Outcome>) -> Report {
-        let Work { mut entries, tasks } = self;
+        let Work {
+            mut entries, tasks, ..
+        } = self;
         for (task, r) in tasks.iter().zip(outcomes) {
             let report = &mut entries[task.entry];
             match r {

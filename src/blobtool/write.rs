@@ -105,12 +105,12 @@ fn one(
     mtime: Option<u64>,
     written: &Mutex<BTreeSet<String>>,
 ) -> Result<BlobReport, EntryError> {
-    let path = task.path.as_str();
-    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
-    let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => EntryError::Missing,
-        _ => io_error(path, &e),
-    })?;
+    let (resolved, meta) = inspect(entry, root, &task.path)?;
+    // What the blob is reported (and named in a tar) as.
+    let path = match (&entry.shown, entry.glob) {
+        (Some(shown), false) => shown.as_str(),
+        _ => task.path.as_str(),
+    };
     let w = match pack_to(entry, path, &resolved, &meta, mtime, tmp) {
         Ok(w) => w,
         Err(e) => {
@@ -137,6 +137,28 @@ fn one(
         digest: w.digest,
         diff_id: w.diff_id,
     })
+}
+
+/// Where `path` (of `entry`, whose input is at `root`) is and what it is,
+/// when a blob can be made of it: the checks that writing and listing
+/// share, so a listing names exactly what writing accepts.
+pub(super) fn inspect(
+    entry: &Entry,
+    root: &Path,
+    path: &str,
+) -> Result<(PathBuf, std::fs::Metadata), EntryError> {
+    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
+    let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EntryError::Missing,
+        _ => io_error(path, &e),
+    })?;
+    if meta.is_dir() && !entry.allow_dir {
+        return Err(EntryError::Directory);
+    }
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(EntryError::Irregular);
+    }
+    Ok((resolved, meta))
 }
 
 /// Writes what `path` (found at `resolved`, described by `meta`) becomes
@@ -171,17 +193,14 @@ fn pack_to(
             tmp,
         )
     };
+    // `inspect` let only directories that may be packed and regular
+    // files through.
     let done = if meta.is_dir() {
-        if !entry.allow_dir {
-            return Err(EntryError::Directory);
-        }
         tar(true)
-    } else if meta.is_file() && entry.pack.tar_files {
+    } else if entry.pack.tar_files {
         tar(false)
-    } else if meta.is_file() {
-        pack::copy_file(resolved, tmp)
     } else {
-        return Err(EntryError::Irregular);
+        pack::copy_file(resolved, tmp)
     };
     done.map_err(|e| io_error(path, &e))
 }

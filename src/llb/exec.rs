@@ -17,6 +17,18 @@ pub enum Mount {
         /// What.
         state: State,
     },
+    /// One path of `state` (a file or a directory, links followed inside
+    /// its root) mounted read-only at `dest`. BuildKit keys the exec's
+    /// cache by that path's content alone, so a change elsewhere in
+    /// `state` leaves the exec cached.
+    Selected {
+        /// Where.
+        dest: String,
+        /// What.
+        state: State,
+        /// The path in it, absolute.
+        path: String,
+    },
     /// An empty writable directory at `dest` whose contents after the
     /// process exits become one of the exec's outputs.
     Output {
@@ -91,6 +103,7 @@ impl State {
             ..Default::default()
         }];
         let mut n_outputs = i64::from(scratch_root);
+        let mut selected = false;
         for m in mounts {
             pb_mounts.push(match m {
                 Mount::ReadOnly { dest, state } => pb::Mount {
@@ -100,6 +113,17 @@ impl State {
                     readonly: true,
                     ..Default::default()
                 },
+                Mount::Selected { dest, state, path } => {
+                    selected = true;
+                    pb::Mount {
+                        input: input_index(state, &mut inputs),
+                        selector: path.clone(),
+                        dest: dest.clone(),
+                        output: -1,
+                        readonly: true,
+                        ..Default::default()
+                    }
+                }
                 Mount::Output { dest } => {
                     n_outputs += 1;
                     pb::Mount {
@@ -117,6 +141,9 @@ impl State {
         ]);
         if opts.network_none {
             caps.insert(caps::EXEC_META_NETWORK.to_string(), true);
+        }
+        if selected {
+            caps.insert(caps::EXEC_MOUNT_SELECTOR.to_string(), true);
         }
         let op = pb::Op {
             inputs: inputs.iter().filter_map(State::input).collect(),

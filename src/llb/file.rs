@@ -20,6 +20,9 @@ pub struct CopyOptions {
     pub follow_symlinks: bool,
     /// Modification time in Unix nanoseconds; `None` keeps the source's.
     pub timestamp: Option<i64>,
+    /// `src` is a pattern (`/blobs/sha256/*`): every match is copied into
+    /// `dest`, a directory; no match copies nothing.
+    pub wildcard: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -178,6 +181,8 @@ impl State {
                         mode: -1,
                         follow_symlink: opts.follow_symlinks,
                         timestamp: ts(opts.timestamp),
+                        allow_wildcard: opts.wildcard,
+                        allow_empty_wildcard: opts.wildcard,
                         ..Default::default()
                     }),
                 };

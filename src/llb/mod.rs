@@ -15,6 +15,7 @@ pub mod caps;
 mod definition;
 mod exec;
 mod file;
+mod merge;
 mod source;
 mod state;
 #[cfg(test)]

@@ -75,6 +75,7 @@ fn file_actions_chain_inside_one_op() {
                 CopyOptions {
                     follow_symlinks: true,
                     timestamp: Some(9),
+                    ..Default::default()
                 },
             )
             .mkfile("/index.json", 0o644, b"{}".to_vec(), Some(7)),

@@ -75,6 +75,7 @@ const LLB_CAPS: &[&str] = &[
     "exec.meta.base",
     "exec.meta.network",
     "exec.mount.bind",
+    "exec.mount.selector",
     "constraints",
     "platform",
     "meta.description",
@@ -85,8 +86,12 @@ const LLB_CAPS: &[&str] = &[
 pub struct Calls {
     /// Definitions solved.
     pub solves: usize,
-    /// Blob-writer execs run.
+    /// Blob-writer execs run that write blobs.
     pub execs: usize,
+    /// Blob-writer execs run that only list.
+    pub listings: usize,
+    /// The paths the writing execs mounted one by one (selectors).
+    pub selected: Vec<String>,
     /// Whether an exec asked to ignore the cache.
     pub execs_ignoring_cache: usize,
     /// StatFile calls.
@@ -325,6 +330,15 @@ impl Graph<'_> {
                 let ignore_cache = self.metadata.get(digest).is_some_and(|m| m.ignore_cache);
                 self.exec(op, exec, ignore_cache)
             }
+            Some(pb::op::Op::Merge(merge)) => {
+                // Later inputs layered over earlier ones.
+                let out = self.solver.scratch();
+                for m in &merge.inputs {
+                    let from = self.input(op, m.input)?;
+                    copy_tree(&from, &out, "", &Transfer::all())?;
+                }
+                Ok(vec![Some(out)])
+            }
             None => Err("an op with no kind".into()),
         }
     }
@@ -434,13 +448,12 @@ impl Graph<'_> {
         if args.get(1).map(String::as_str) != Some(blobtool::SUBCOMMAND) {
             return Err(format!("exec {args:?} is not served by this fake"));
         }
-        {
-            let mut calls = self.solver.calls.lock().unwrap();
-            calls.execs += 1;
-            calls.execs_ignoring_cache += usize::from(ignore_cache);
-        }
         let mut at: BTreeMap<String, PathBuf> = BTreeMap::new();
         let mut outputs: Vec<Option<PathBuf>> = Vec::new();
+        // Inputs mounted path by path, as BuildKit's selectors do: only
+        // the selected path is there, where the exec asked for it.
+        let mut selected_roots: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut selected = Vec::new();
         for m in &exec.mounts {
             let dir = self.input(op, m.input)?;
             if m.output >= 0 {
@@ -448,8 +461,34 @@ impl Graph<'_> {
                 outputs.resize(outputs.len().max(slot + 1), None);
                 outputs[slot] = Some(dir.clone());
             }
-            at.insert(m.dest.clone(), dir);
+            if m.selector.is_empty() {
+                at.insert(m.dest.clone(), dir);
+                continue;
+            }
+            let path = m.selector.trim_start_matches('/');
+            let input_dest = m
+                .dest
+                .strip_suffix(path)
+                .and_then(|d| d.strip_suffix('/'))
+                .ok_or_else(|| format!("mount {} does not end in its selector", m.dest))?;
+            let src = blobtool::resolve_in_root(&dir, path)
+                .filter(|p| p.exists())
+                .ok_or_else(|| format!("mount selector {}: no such file", m.selector))?;
+            let root = selected_roots
+                .entry(input_dest.to_string())
+                .or_insert_with(|| self.solver.scratch())
+                .clone();
+            let dest = root.join(path);
+            fs::create_dir_all(dest.parent().unwrap()).map_err(|e| e.to_string())?;
+            if src.is_dir() {
+                fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+                copy_tree(&src, &dest, "", &Transfer::all())?;
+            } else {
+                fs::copy(&src, &dest).map_err(|e| e.to_string())?;
+            }
+            selected.push(m.selector.clone());
         }
+        at.extend(selected_roots);
         // The mounts the worker's blob writer reads and writes.
         let mounted = |p: &str| {
             at.get(p)
@@ -473,10 +512,20 @@ impl Graph<'_> {
             })
             .collect();
         let root = |i: usize| inputs.get(&i).cloned().unwrap_or_default();
-        let report = blobtool::run(&job, &root, &mounted(blobtool::OUT_DIR)?);
+        let report = if job.list {
+            self.solver.calls.lock().unwrap().listings += 1;
+            serde_json::to_vec(&blobtool::list(&job, &root))
+        } else {
+            let mut calls = self.solver.calls.lock().unwrap();
+            calls.execs += 1;
+            calls.execs_ignoring_cache += usize::from(ignore_cache);
+            calls.selected.extend(selected);
+            drop(calls);
+            serde_json::to_vec(&blobtool::run(&job, &root, &mounted(blobtool::OUT_DIR)?))
+        };
         fs::write(
             mounted(blobtool::REPORT_DIR)?.join(blobtool::REPORT_FILE),
-            serde_json::to_vec(&report).map_err(|e| e.to_string())?,
+            report.map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
         Ok(outputs)
@@ -654,8 +703,30 @@ fn stamp(path: &Path, ns: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// A copy action: `src` of `from` (resolved inside it) to `dest` of `to`.
+/// A copy action: `src` of `from` (resolved inside it) to `dest` of `to`;
+/// with a wildcard, every match of `src` into directory `dest`.
 fn copy_action(from: &Path, to: &Path, c: &pb::FileActionCopy) -> Result<(), String> {
+    if c.allow_wildcard {
+        let (dir, pattern) = c.src.rsplit_once('/').unwrap_or(("", &c.src));
+        let matcher = glob(pattern)?.compile_matcher();
+        let dest = to.join(c.dest.trim_start_matches('/'));
+        fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+        let dir = from.join(dir.trim_start_matches('/'));
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(_) if c.allow_empty_wildcard => return Ok(()),
+            Err(e) => return Err(format!("copy {}: {e}", c.src)),
+        };
+        for e in entries {
+            let e = e.map_err(|e| e.to_string())?;
+            if matcher.is_match(e.file_name()) {
+                let to = dest.join(e.file_name());
+                fs::copy(e.path(), &to).map_err(|e| e.to_string())?;
+                stamp(&to, c.timestamp)?;
+            }
+        }
+        return Ok(());
+    }
     let rel = c.src.trim_start_matches('/');
     let src = if c.follow_symlink {
         blobtool::resolve_in_root(from, rel)

@@ -13,13 +13,13 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::blobtool::{BlobReport, EntryError, RequestId};
+use crate::blobtool::{BlobReport, EntryError};
 use crate::digest::Digest;
 use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError};
 
 use crate::artifact::error::{Context as _, Error, Result};
 use crate::artifact::plan::sources::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
-use crate::artifact::plan::{BlobRequest, Plan};
+use crate::artifact::plan::{BlobRequest, Plan, RequestId};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.
 const CHUNK: u64 = 2 << 20;

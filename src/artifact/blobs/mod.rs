@@ -2,10 +2,11 @@
 //! with its digest and size, one of two ways, chosen in [`produce`] and
 //! nowhere else:
 //!
-//! - in the worker (`worker`): where the daemon can run processes, our
-//!   own binary runs as an ExecOp over the inputs and writes
-//!   `blobs/sha256/<hex>` next to the data (one read of each file, cached
-//!   by content, globs and directory tars included);
+//! - in the worker (`in_worker`): where the daemon can run processes, our
+//!   own binary runs as ExecOps over the inputs and writes
+//!   `blobs/sha256/<hex>` next to the data (one read of each file, globs
+//!   and directory tars included), big files each in an exec of its own
+//!   that BuildKit caches by that file's content (see `units`);
 //! - through the gateway (`gateway`): files are stat'ed and read with
 //!   ranged `ReadFile` calls, and the layout copies them from their inputs.
 //!
@@ -13,16 +14,18 @@
 //! and where their bytes are.
 
 mod gateway;
+mod in_worker;
+mod units;
 mod worker;
 
 use std::collections::BTreeMap;
 
-use crate::blobtool::{BlobReport, RequestId};
+use crate::blobtool::BlobReport;
 use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 
 use super::error::Result;
-use super::plan::Plan;
+use super::plan::{Plan, RequestId};
 use super::request::{Config, HASH_MODE_KEY, HashMode};
 
 /// Blobs of every plan request, and where they are.
@@ -31,12 +34,15 @@ pub struct Produced {
     pub blobs: BTreeMap<RequestId, Vec<BlobReport>>,
     /// Where their bytes are.
     pub at: BlobsAt,
+    /// OCI layouts that globs passed over: (input, directory).
+    pub skipped_layouts: Vec<(usize, String)>,
 }
 
 /// Where the bytes of produced blobs are.
 pub enum BlobsAt {
-    /// The worker wrote them into `blobs/sha256/` of this state.
-    Written(State),
+    /// The worker wrote them into `blobs/sha256/` of these states (one per
+    /// unit), each with about how many bytes it holds.
+    Written(Vec<(State, u64)>),
     /// They are the files of the plan's inputs, at the paths reported.
     Inputs,
 }
@@ -51,11 +57,12 @@ pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Pr
     }
     if let Some(found) = choose_worker(gw, cfg, plan).await? {
         // `--no-cache` hashes again.
-        match worker::write(gw, &found, plan, cfg.no_cache).await {
+        match in_worker::write(gw, &found, plan, cfg.no_cache).await {
             Ok(w) => {
                 return Ok(Produced {
                     blobs: w.blobs,
-                    at: BlobsAt::Written(w.dir),
+                    at: BlobsAt::Written(w.parts),
+                    skipped_layouts: w.skipped_layouts,
                 });
             }
             Err(worker::Failure::Exec(e)) if cfg.hash == HashMode::Auto => {
@@ -67,6 +74,7 @@ pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Pr
     Ok(Produced {
         blobs: gateway::hash(gw, plan).await?,
         at: BlobsAt::Inputs,
+        skipped_layouts: Vec::new(),
     })
 }
 

@@ -1,14 +1,26 @@
-//! The LLB that writes the layout.
+//! The LLB that writes the layout: blobs from where they are, then the
+//! documents on top.
 //!
-//! With blobs written by the worker, the JSON documents go on top of its
-//! output in one FileOp. Through the gateway, layer files are copied from their inputs in FileOps.
-//! The reference `artifact.v0` stacks one op per layer, and the overlay
-//! mount fails near 400 layers. Chaining actions inside one FileOp avoids
-//! that, but a chain can't be long either: the BuildKit in Docker 20.10
-//! fails chains copying from one input with "flightcontrol: exceeded retry
-//! timeout" around 450 actions (and, now and then, at 64). So the gateway
-//! path copies in parts of at most [`ACTIONS_PER_OP`] actions; small
-//! artifacts stay one op.
+//! Blobs may be in several filesystems: one per exec that wrote them (see
+//! the blobs stage's units), or, through the gateway, in the inputs at
+//! their own paths. They become one filesystem without a deep stack of
+//! ops, because BuildKit's snapshotters limit how many layers one
+//! filesystem may stack (Docker's overlay2: 128, "max depth exceeded"):
+//!
+//! - where the daemon has MergeOp (BuildKit 0.10+ with a snapshotter that
+//!   merges, such as Docker's containerd image store), parts are merged
+//!   without copying a byte;
+//! - elsewhere (Docker 20.10, Docker's classic store, which announces
+//!   MergeOp disabled), parts are gathered by copying: each gathering op
+//!   sits on the largest part of its group (whose bytes stay where they
+//!   are) and copies the others' `blobs/sha256/*` onto it, at most
+//!   [`ACTIONS_PER_OP`] parts per op, groups of groups for more. The stack
+//!   grows by one op per level, and a level takes 16 times as many parts.
+//!
+//! Copies from the inputs come in parts of at most [`ACTIONS_PER_OP`]
+//! actions, each its own op on scratch: the BuildKit in Docker 20.10 fails
+//! long chains copying from one input with "flightcontrol: exceeded retry
+//! timeout" (every time near 450 actions, now and then at 64).
 
 use std::collections::BTreeSet;
 
@@ -32,8 +44,15 @@ pub struct Copy {
     pub hex: String,
 }
 
+/// Filesystems holding `blobs/sha256/`, each with about how many bytes.
+pub type Parts = Vec<(State, u64)>;
+
 fn blob_path(hex: &str) -> String {
     format!("{BLOBS}/{hex}")
+}
+
+fn mkdir(actions: FileActions, mtime_ns: Option<i64>) -> FileActions {
+    actions.mkdir(BLOBS, 0o755, true, mtime_ns)
 }
 
 /// Copies blob `c` from its input (following a link inside that root).
@@ -41,6 +60,7 @@ fn copy_blob(actions: FileActions, c: &Copy, mtime_ns: Option<i64>) -> FileActio
     let opts = CopyOptions {
         follow_symlinks: true,
         timestamp: mtime_ns,
+        wildcard: false,
     };
     actions.copy(&c.from, &c.src, &blob_path(&c.hex), opts)
 }
@@ -59,61 +79,119 @@ fn distinct<'a>(copies: &'a [Copy], inline: &[Blob]) -> Vec<&'a Copy> {
     copies.iter().filter(|c| seen.insert(&c.hex)).collect()
 }
 
-/// Builds the layout filesystem on scratch: `inline` blobs written from
-/// bytes, each distinct `copies` blob copied from its input, then the
-/// manifests, `index.json` and `oci-layout`. `mtime_ns` pins file times
-/// (SOURCE_DATE_EPOCH) so a `type=tar` export is reproducible too.
+/// Builds the layout filesystem from blobs in their inputs: `inline`
+/// blobs written from bytes, each distinct `copies` blob copied from its
+/// input, then the manifests, `index.json` and `oci-layout`. `mtime_ns`
+/// pins file times (SOURCE_DATE_EPOCH) so a `type=tar` export is
+/// reproducible too. A small artifact is one op.
 pub fn layout_state(
     copies: &[Copy],
     inline: &[Blob],
     layout: &Layout,
+    merge: bool,
     mtime_ns: Option<i64>,
 ) -> State {
     let copies = distinct(copies, inline);
-    let mkdir = || FileActions::new().mkdir(BLOBS, 0o755, true, mtime_ns);
     // mkdir, inline blobs, manifests, index.json, oci-layout.
     let fixed = 3 + inline.len() + layout.manifests.len();
-    let (base, mut actions) = if copies.len() + fixed <= ACTIONS_PER_OP {
+    if copies.len() + fixed <= ACTIONS_PER_OP {
         let actions = copies
             .iter()
-            .fold(mkdir(), |a, c| copy_blob(a, c, mtime_ns));
-        (State::scratch(), actions)
-    } else {
-        // Too many for one op: copy in parts, each op on top of the one
-        // before. (Parts side by side would need merging, and BuildKit 0.8
-        // can't merge directories: a copy with dirCopyContents nests, and a
-        // wildcard copy from an exec's output finds nothing.)
-        let mut base = State::scratch();
-        for (i, chunk) in copies.chunks(ACTIONS_PER_OP - 1).enumerate() {
-            let start = if i == 0 { mkdir() } else { FileActions::new() };
-            let part = chunk.iter().fold(start, |a, c| copy_blob(a, c, mtime_ns));
-            base = base.file(
-                part,
-                &format!("[artifact] copying layer blobs, part {}", i + 1),
-            );
-        }
-        (base, FileActions::new())
-    };
-    actions = write_inline(actions, inline, mtime_ns);
-    base.file(
-        documents(actions, layout, mtime_ns),
-        "[artifact] assembling OCI layout",
-    )
+            .fold(mkdir(FileActions::new(), mtime_ns), |a, c| {
+                copy_blob(a, c, mtime_ns)
+            });
+        let actions = write_inline(actions, inline, mtime_ns);
+        return State::scratch().file(
+            documents(actions, layout, mtime_ns),
+            "[artifact] assembling OCI layout",
+        );
+    }
+    let parts: Parts = copies
+        .chunks(ACTIONS_PER_OP - 1)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let actions = chunk
+                .iter()
+                .fold(mkdir(FileActions::new(), mtime_ns), |a, c| {
+                    copy_blob(a, c, mtime_ns)
+                });
+            let name = format!("[artifact] copying layer blobs, part {}", i + 1);
+            (State::scratch().file(actions, &name), chunk.len() as u64)
+        })
+        .collect();
+    layout_on_blobs(parts, inline, layout, merge, mtime_ns)
 }
 
-/// The layout from blobs the worker wrote: the inline blobs and the
-/// documents go on top of its output.
+/// The layout from blobs already in `blobs/sha256/` of `parts`: the parts
+/// made one ([`combine`]), then the inline blobs and the documents on top.
 pub fn layout_on_blobs(
-    blobs: &State,
+    parts: Parts,
     inline: &[Blob],
     layout: &Layout,
+    merge: bool,
     mtime_ns: Option<i64>,
 ) -> State {
-    let actions = write_inline(FileActions::new(), inline, mtime_ns);
-    blobs.file(
+    let base = combine(parts, merge, mtime_ns);
+    // Nothing was written (a model whose globs matched nothing, say): the
+    // blob directory is ours to make.
+    let start = match base.is_scratch() {
+        true => mkdir(FileActions::new(), mtime_ns),
+        false => FileActions::new(),
+    };
+    let actions = write_inline(start, inline, mtime_ns);
+    base.file(
         documents(actions, layout, mtime_ns),
         "[artifact] writing OCI layout index",
     )
+}
+
+/// `parts` as one filesystem: merged, or gathered onto the largest.
+pub fn combine(mut parts: Parts, merge: bool, mtime_ns: Option<i64>) -> State {
+    if merge {
+        let states: Vec<State> = parts.into_iter().map(|(s, _)| s).collect();
+        return State::merge(&states, "[artifact] merging the blobs");
+    }
+    let mut level = 1;
+    while parts.len() > 1 {
+        parts = parts
+            .chunks(ACTIONS_PER_OP)
+            .enumerate()
+            .map(|(i, group)| gather(group, mtime_ns, &format!("level {level}, group {}", i + 1)))
+            .collect();
+        level += 1;
+    }
+    parts.pop().map_or_else(State::scratch, |(s, _)| s)
+}
+
+/// One gathering op: the group's largest part, with the others'
+/// `blobs/sha256/*` copied onto it.
+fn gather(group: &[(State, u64)], mtime_ns: Option<i64>, which: &str) -> (State, u64) {
+    let Some(largest) = (0..group.len()).max_by_key(|&i| (group[i].1, std::cmp::Reverse(i))) else {
+        return (State::scratch(), 0);
+    };
+    if group.len() == 1 {
+        return group[0].clone();
+    }
+    let opts = CopyOptions {
+        follow_symlinks: false,
+        timestamp: mtime_ns,
+        wildcard: true,
+    };
+    let actions = group
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != largest)
+        .fold(FileActions::new(), |a, (_, (from, _))| {
+            a.copy(
+                from,
+                &format!("{BLOBS}/*"),
+                &format!("{BLOBS}/"),
+                opts.clone(),
+            )
+        });
+    let bytes = group.iter().map(|(_, b)| b).sum();
+    let name = format!("[artifact] gathering blobs ({which})");
+    (group[largest].0.file(actions, &name), bytes)
 }
 
 /// Appends the manifest blobs, `index.json` and `oci-layout`: written last,
@@ -126,3 +204,7 @@ fn documents(mut actions: FileActions, layout: &Layout, mtime_ns: Option<i64>) -
         .mkfile("/index.json", 0o644, layout.index_json.clone(), mtime_ns)
         .mkfile("/oci-layout", 0o644, layout.oci_layout.clone(), mtime_ns)
 }
+
+#[cfg(test)]
+#[path = "assemble_tests.rs"]
+mod tests;

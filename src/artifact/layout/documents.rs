@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use crate::blobtool::{BlobReport, RequestId, literal_prefix};
+use crate::blobtool::{BlobReport, literal_prefix};
 use crate::gateway::UserError;
 use crate::oci::{
     self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder, TITLE,
 };
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan};
+use crate::artifact::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan, RequestId};
 
 use super::modelpack;
 

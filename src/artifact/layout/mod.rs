@@ -8,6 +8,7 @@ mod documents;
 mod modelpack;
 
 use crate::gateway::{Gateway, SolvedRef};
+use crate::llb::caps;
 
 use super::blobs::{BlobsAt, Produced};
 use super::error::{Context as _, Result};
@@ -23,8 +24,11 @@ pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Resu
     let docs = Documents::of(plan, &produced.blobs)?;
     let (layout, inline) = (&docs.layout, &docs.inline);
     let mtime_ns = plan.epoch.map(epoch::nanos);
+    let merge = gw.caps().has_llb(caps::MERGE_OP);
     let state = match &produced.at {
-        BlobsAt::Written(dir) => assemble::layout_on_blobs(dir, inline, layout, mtime_ns),
+        BlobsAt::Written(parts) => {
+            assemble::layout_on_blobs(parts.clone(), inline, layout, merge, mtime_ns)
+        }
         BlobsAt::Inputs => {
             // Every blob is copied from its input.
             let copies: Vec<assemble::Copy> = plan
@@ -33,7 +37,7 @@ pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Resu
                 .filter_map(|(_, r)| Some((r, produced.blobs.get(&r.id)?)))
                 .flat_map(|(r, blobs)| blobs.iter().map(|b| copy_of(plan, r, b)))
                 .collect();
-            assemble::layout_state(&copies, inline, layout, mtime_ns)
+            assemble::layout_state(&copies, inline, layout, merge, mtime_ns)
         }
     };
     let def = state.marshal();

@@ -19,7 +19,9 @@ use super::error::Result;
 use super::request::{Config, Dialect, Mode, dialect_of};
 
 pub use spec_file::{SOURCE_DETAIL, SpecFile, located, source_detail};
-pub use types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
+pub use types::{
+    BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan, RequestId,
+};
 
 /// The plan for what `cfg` asks, every blob request numbered.
 pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {

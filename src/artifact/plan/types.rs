@@ -5,11 +5,23 @@
 use std::collections::BTreeMap;
 
 use crate::artifactfile::Lines;
-use crate::blobtool::{Compression, EntryError, PackOptions, RequestId};
+use crate::blobtool::{Compression, EntryError, PackOptions};
 use crate::gateway::UserError;
 use crate::llb::State;
 
 use super::spec_file::{SpecFile, located};
+
+/// Names one blob request of a plan, from the plan through the blobs
+/// stage to the documents, so an answer is matched to its request by
+/// name, never by position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u32);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
 
 /// A filesystem layer files come from.
 #[derive(Clone, Debug)]

@@ -1,0 +1,123 @@
+//! Which blobs are written together. BuildKit caches an exec as a whole,
+//! so one exec writing every blob would hash a 140 GB model again for a
+//! typo in its model card. Each big file (and each directory, packed as a
+//! tar) is written by an exec of its own that mounts only that path, so
+//! BuildKit keys it by that path's content alone: the card's edit costs
+//! the card. Small files share one exec; they are cheap to hash again.
+//!
+//! Pure: the listing in, the units out, so the rule is tested here.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::blobtool::{Compression, PackOptions};
+
+/// A file of this many bytes or more is written by an exec of its own.
+pub const BIG_FILE: u64 = 64 << 20;
+/// Most execs of their own; beyond, big files and directories share execs
+/// by a hash of their path (so one changed file costs its share).
+pub const MAX_SEPARATE: usize = 32;
+/// Most paths one exec mounts one by one; an exec of more small files
+/// mounts their inputs whole (then any change to an input writes its small
+/// files again).
+pub const MAX_SELECTED: usize = 64;
+
+/// One blob to write: a path of an input, packed one way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// Which input.
+    pub input: usize,
+    /// The path asked for (what the blob is reported as).
+    pub path: String,
+    /// Where its links lead: what is mounted and read.
+    pub resolved: String,
+    /// A directory, packed as a tar.
+    pub dir: bool,
+    /// Its bytes (a directory's: of the files under it).
+    pub size: u64,
+    /// How a tar of it is compressed.
+    pub compression: Compression,
+    /// How it is packed.
+    pub pack: PackOptions,
+}
+
+/// Tasks written by one exec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Indexes into the task list, in order.
+    pub tasks: Vec<usize>,
+    /// Mount the tasks' inputs whole, not each path alone.
+    pub whole: bool,
+}
+
+impl Unit {
+    /// The bytes it writes, about (before compression).
+    pub fn bytes(&self, tasks: &[Task]) -> u64 {
+        self.tasks.iter().map(|&t| tasks[t].size).sum()
+    }
+}
+
+/// The units that write `tasks`, ordered by their first task.
+pub fn split(tasks: &[Task]) -> Vec<Unit> {
+    let (separate, small): (Vec<usize>, Vec<usize>) =
+        (0..tasks.len()).partition(|&t| tasks[t].dir || tasks[t].size >= BIG_FILE);
+    let mut units: Vec<Unit> = if separate.len() <= MAX_SEPARATE {
+        separate
+            .into_iter()
+            .map(|t| Unit {
+                tasks: vec![t],
+                whole: false,
+            })
+            .collect()
+    } else {
+        let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); MAX_SEPARATE];
+        for t in separate {
+            buckets[bucket(&tasks[t])].push(t);
+        }
+        buckets
+            .into_iter()
+            .filter(|b| !b.is_empty())
+            .map(|b| Unit {
+                whole: nested(tasks, &b),
+                tasks: b,
+            })
+            .collect()
+    };
+    if !small.is_empty() {
+        units.push(Unit {
+            whole: small.len() > MAX_SELECTED || nested(tasks, &small),
+            tasks: small,
+        });
+    }
+    units.sort_by_key(|u| u.tasks[0]);
+    units
+}
+
+/// A bucket for `t`, the same on every build.
+fn bucket(t: &Task) -> usize {
+    let h = Sha256::new_with_prefix(format!("{}\0{}", t.input, t.resolved)).finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&h[..8]);
+    (u64::from_be_bytes(first) % MAX_SEPARATE as u64) as usize
+}
+
+/// Whether two of `unit`'s paths would be mounted one inside (or over)
+/// the other, which read-only mounts can't be.
+fn nested(tasks: &[Task], unit: &[usize]) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let paths: Vec<(usize, &str)> = unit
+        .iter()
+        .map(|&t| (tasks[t].input, tasks[t].resolved.as_str()))
+        .collect();
+    // The same path twice is two mounts over one another.
+    if !paths.iter().all(|p| seen.insert(*p)) {
+        return true;
+    }
+    paths.iter().any(|(input, path)| {
+        path.match_indices('/')
+            .any(|(i, _)| seen.contains(&(*input, &path[..i])))
+    })
+}
+
+#[cfg(test)]
+#[path = "units_tests.rs"]
+mod tests;

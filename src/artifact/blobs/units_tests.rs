@@ -1,0 +1,78 @@
+//! Tests of `units.rs`: which blobs share an exec.
+
+use super::*;
+
+fn task(path: &str, size: u64) -> Task {
+    Task {
+        input: 0,
+        path: path.into(),
+        resolved: path.into(),
+        dir: false,
+        size,
+        compression: Compression::None,
+        pack: PackOptions::default(),
+    }
+}
+
+#[test]
+fn big_files_and_directories_alone_small_files_together() {
+    let mut docs = task("docs", 10);
+    docs.dir = true;
+    let tasks = vec![
+        task("README.md", 3_000),
+        task("shard-1.safetensors", 1 << 30),
+        task("config.json", 500),
+        docs,
+        task("shard-2.safetensors", 1 << 30),
+    ];
+    let units = split(&tasks);
+    let shapes: Vec<(Vec<usize>, bool)> =
+        units.iter().map(|u| (u.tasks.clone(), u.whole)).collect();
+    assert_eq!(
+        shapes,
+        [
+            (vec![0, 2], false),
+            (vec![1], false),
+            (vec![3], false),
+            (vec![4], false)
+        ]
+    );
+    assert_eq!(units[1].bytes(&tasks), 1 << 30);
+}
+
+#[test]
+fn many_small_files_mount_their_input_whole() {
+    let tasks: Vec<Task> = (0..=MAX_SELECTED)
+        .map(|i| task(&format!("f{i}"), 1))
+        .collect();
+    let units = split(&tasks);
+    assert_eq!(units.len(), 1);
+    assert!(units[0].whole);
+    let fewer = split(&tasks[..MAX_SELECTED]);
+    assert!(!fewer[0].whole);
+}
+
+#[test]
+fn many_big_files_share_execs_by_path_the_same_way_every_time() {
+    let tasks: Vec<Task> = (0..200)
+        .map(|i| task(&format!("w/{i}.bin"), BIG_FILE))
+        .collect();
+    let units = split(&tasks);
+    assert!(units.len() <= MAX_SEPARATE, "{}", units.len());
+    assert_eq!(units.iter().map(|u| u.tasks.len()).sum::<usize>(), 200);
+    assert_eq!(units, split(&tasks), "the same split every build");
+    // Replacing one file's content leaves every unit's paths as they were.
+    let mut changed = tasks.clone();
+    changed[7].size += 1;
+    assert_eq!(split(&changed), units);
+}
+
+#[test]
+fn paths_inside_each_other_are_not_mounted_one_by_one() {
+    let mut a = task("a", 1);
+    a.dir = true;
+    let tasks = vec![task("a-x", 1), task("a/b", 1), a];
+    assert!(nested(&tasks, &[0, 1, 2]));
+    assert!(!nested(&tasks, &[0, 1]));
+    assert!(nested(&[task("x", 1), task("x", 1)], &[0, 1]));
+}

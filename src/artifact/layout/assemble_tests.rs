@@ -1,0 +1,153 @@
+//! Tests of `assemble.rs`: however many blobs, the layout's filesystem is
+//! a shallow stack of small ops (overlay2 refuses more than 128 layers),
+//! merged without copies where the daemon can.
+
+use prost::Message as _;
+
+use super::*;
+use crate::digest::Digest;
+use crate::llb::{LocalOptions, local};
+use crate::oci::{LayoutBuilder, ManifestBuilder, descriptor};
+use crate::proto::pb;
+
+fn layout() -> Layout {
+    let config = descriptor(
+        "application/vnd.oci.empty.v1+json",
+        &Digest::of(b"{}"),
+        2,
+        &Default::default(),
+    )
+    .unwrap();
+    LayoutBuilder {
+        manifests: vec![ManifestBuilder {
+            artifact_type: Some("application/x".into()),
+            config,
+            layers: Vec::new(),
+            annotations: Default::default(),
+            subject: None,
+            platform: None,
+        }],
+        tags: Vec::new(),
+    }
+    .build()
+    .unwrap()
+}
+
+fn copies(n: usize) -> Vec<Copy> {
+    let input = local("context", &LocalOptions::default());
+    (0..n)
+        .map(|i| Copy {
+            from: input.clone(),
+            src: format!("/f{i}"),
+            hex: Digest::of(i.to_string().as_bytes()).hex().to_string(),
+        })
+        .collect()
+}
+
+/// The ops of `state`'s definition, by digest, and the terminal's input.
+fn graph(state: &State) -> (std::collections::BTreeMap<String, pb::Op>, String) {
+    let def = state.marshal().into_pb();
+    let (terminal, ops) = def.def.split_last().unwrap();
+    let ops = ops
+        .iter()
+        .map(|b| {
+            (
+                crate::llb::digest_of(b),
+                pb::Op::decode(b.as_slice()).unwrap(),
+            )
+        })
+        .collect();
+    let end = pb::Op::decode(terminal.as_slice()).unwrap().inputs[0]
+        .digest
+        .clone();
+    (ops, end)
+}
+
+/// How many FileOps stack on one another under `digest` (each one's
+/// first action works on its base input).
+fn depth(ops: &std::collections::BTreeMap<String, pb::Op>, digest: &str) -> usize {
+    let op = &ops[digest];
+    match &op.op {
+        Some(pb::op::Op::File(f)) => {
+            let base = f.actions[0].input;
+            1 + usize::try_from(base)
+                .ok()
+                .and_then(|b| op.inputs.get(b))
+                .map_or(0, |i| depth(ops, &i.digest))
+        }
+        _ => 1,
+    }
+}
+
+#[test]
+fn ten_thousand_blobs_through_the_gateway_stay_shallow_and_small() {
+    let state = layout_state(&copies(10_000), &[], &layout(), false, None);
+    let (ops, end) = graph(&state);
+    let deepest = depth(&ops, &end);
+    assert!(deepest <= 6, "{deepest} ops stacked");
+    for op in ops.values() {
+        if let Some(pb::op::Op::File(f)) = &op.op {
+            assert!(
+                f.actions.len() <= ACTIONS_PER_OP,
+                "{} actions",
+                f.actions.len()
+            );
+        }
+    }
+    let copied: usize = ops
+        .values()
+        .filter_map(|op| {
+            match &op.op {
+            Some(pb::op::Op::File(f)) => Some(f.actions.iter().filter(|a| {
+                matches!(&a.action, Some(pb::file_action::Action::Copy(c)) if !c.allow_wildcard)
+            }).count()),
+            _ => None,
+        }
+        })
+        .sum();
+    assert_eq!(copied, 10_000, "every blob copied from its input once");
+}
+
+#[test]
+fn small_artifacts_are_one_op() {
+    let state = layout_state(&copies(5), &[], &layout(), false, None);
+    let (ops, end) = graph(&state);
+    assert_eq!(ops.len(), 2, "the input and one FileOp");
+    assert_eq!(depth(&ops, &end), 1);
+}
+
+#[test]
+fn parts_merge_without_copies_where_the_daemon_can() {
+    let state = layout_state(&copies(100), &[], &layout(), true, None);
+    let (ops, end) = graph(&state);
+    let merges: Vec<&pb::MergeOp> = ops
+        .values()
+        .filter_map(|op| match &op.op {
+            Some(pb::op::Op::Merge(m)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(
+        merges[0].inputs.len(),
+        100usize.div_ceil(ACTIONS_PER_OP - 1)
+    );
+    assert_eq!(depth(&ops, &end), 2, "the documents op sits on the merge");
+    assert!(state.marshal().required_caps().contains("mergeop"));
+}
+
+#[test]
+fn gathering_keeps_the_largest_part_in_place() {
+    let part = |name: &str| local(name, &LocalOptions::default());
+    let parts = vec![(part("a"), 10), (part("big"), 1 << 30), (part("c"), 5)];
+    let (big, _) = graph(&parts[1].0);
+    let state = combine(parts, false, None);
+    let (ops, end) = graph(&state);
+    let Some(pb::op::Op::File(f)) = &ops[&end].op else {
+        panic!("a FileOp gathers")
+    };
+    let base = usize::try_from(f.actions[0].input).unwrap();
+    let big_digest = big.keys().next().unwrap();
+    assert_eq!(&ops[&end].inputs[base].digest, big_digest);
+    assert_eq!(f.actions.len(), 2, "the two others copied onto it");
+}
