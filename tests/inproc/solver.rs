@@ -92,6 +92,9 @@ pub struct Calls {
     pub listings: usize,
     /// The paths the writing execs mounted one by one (selectors).
     pub selected: Vec<String>,
+    /// The most paths and patterns one local source carried (follow,
+    /// include and exclude), and the most bytes of them.
+    pub local_patterns: (usize, usize),
     /// Whether an exec asked to ignore the cache.
     pub execs_ignoring_cache: usize,
     /// StatFile calls.
@@ -114,6 +117,10 @@ pub struct Solver {
     /// Outputs of every op solved, by op digest: BuildKit's cache, which
     /// makes a vertex solved twice in one build run once.
     cache: Mutex<BTreeMap<String, Vec<Option<PathBuf>>>>,
+    /// How many layers each FileOp output stacks: each one on a base adds
+    /// one, as on Docker's overlay2, which refuses more than 128 lower
+    /// layers ("max depth exceeded").
+    depths: Mutex<BTreeMap<PathBuf, usize>>,
     calls: Mutex<Calls>,
     /// When set, execs fail as on a daemon that can't run our image.
     exec_fails: bool,
@@ -125,6 +132,9 @@ pub struct Solver {
     /// A path whose StatFile fails (the daemon's trouble, not the file's).
     flaky_stat: Option<String>,
 }
+
+/// Layers one filesystem may stack (overlay2's `maxDepth` plus its base).
+const MAX_DEPTH: usize = 129;
 
 /// Where the blob writer's binary is in the frontend image we register.
 pub const OWN_BINARY: &str = "/artifact-frontend";
@@ -163,6 +173,7 @@ impl Solver {
             inputs: BTreeMap::new(),
             refs: Mutex::new(Vec::new()),
             cache: Mutex::new(BTreeMap::new()),
+            depths: Mutex::new(BTreeMap::new()),
             calls: Mutex::new(Calls::default()),
             exec_fails: false,
             lazy: false,
@@ -357,7 +368,19 @@ impl Graph<'_> {
                     .and_then(|v| serde_json::from_str(v).ok())
                     .unwrap_or_default()
             };
-            let filter = Transfer::new(&list("local.followpaths"), &list("local.excludepatterns"))?;
+            let (follow, include, exclude) = (
+                list("local.followpaths"),
+                list("local.includepattern"),
+                list("local.excludepatterns"),
+            );
+            {
+                let all = || follow.iter().chain(&include).chain(&exclude);
+                let bytes = all().map(String::len).sum::<usize>();
+                let mut calls = self.solver.calls.lock().unwrap();
+                let (n, b) = calls.local_patterns;
+                calls.local_patterns = (n.max(all().count()), b.max(bytes));
+            }
+            let filter = Transfer::new(&follow, &include, &exclude)?;
             copy_tree(from, &out, "", &filter)?;
             return Ok(out);
         }
@@ -383,13 +406,32 @@ impl Graph<'_> {
         let n_inputs = op.inputs.len() as i64;
         let mut results: Vec<PathBuf> = Vec::new();
         let mut output = None;
+        // The stack the op's output sits on: its first action's base.
+        let below = match file.actions.first().map(|a| a.input) {
+            Some(i) if (0..n_inputs).contains(&i) => {
+                let base = self.input(op, i)?;
+                self.solver
+                    .depths
+                    .lock()
+                    .unwrap()
+                    .get(&base)
+                    .copied()
+                    .unwrap_or(1)
+            }
+            _ => 0,
+        };
+        if below + 1 > MAX_DEPTH {
+            return Err(format!(
+                "failed to prepare: max depth exceeded ({})",
+                below + 1
+            ));
+        }
         for action in &file.actions {
             // Inputs below `n_inputs` are the op's; above, earlier actions'.
             let base = if action.input >= n_inputs {
-                let prev = &results[(action.input - n_inputs) as usize];
-                let copy = self.solver.scratch();
-                copy_tree(prev, &copy, "", &Transfer::all())?;
-                copy
+                // An action's result feeds only the next one in our chains:
+                // it is worked on in place, not copied again.
+                results[(action.input - n_inputs) as usize].clone()
             } else {
                 let from = self.input(op, action.input)?;
                 let copy = self.solver.scratch();
@@ -424,6 +466,11 @@ impl Graph<'_> {
                 other => return Err(format!("file action {other:?} is not served by this fake")),
             }
             if action.output == 0 {
+                self.solver
+                    .depths
+                    .lock()
+                    .unwrap()
+                    .insert(base.clone(), below + 1);
                 output = Some(base.clone());
             }
             results.push(base);
@@ -541,6 +588,9 @@ impl Graph<'_> {
 struct Transfer {
     /// Per follow path, a matcher per component.
     follow: Vec<Vec<globset::GlobMatcher>>,
+    /// Include patterns, matched against the whole path: a file is sent
+    /// when one matches it, a directory is looked into.
+    include: Vec<globset::GlobMatcher>,
     /// Exclude patterns in order, `true` for an exception.
     exclude: Vec<(bool, globset::GlobMatcher)>,
 }
@@ -557,11 +607,16 @@ impl Transfer {
     fn all() -> Transfer {
         Transfer {
             follow: Vec::new(),
+            include: Vec::new(),
             exclude: Vec::new(),
         }
     }
 
-    fn new(follow: &[String], exclude: &[String]) -> Result<Transfer, String> {
+    fn new(follow: &[String], include: &[String], exclude: &[String]) -> Result<Transfer, String> {
+        let include = include
+            .iter()
+            .map(|p| Ok(glob(p)?.compile_matcher()))
+            .collect::<Result<_, String>>()?;
         let exclude = exclude
             .iter()
             .map(|p| {
@@ -585,7 +640,11 @@ impl Transfer {
                     .collect::<Result<Vec<_>, String>>()
             })
             .collect::<Result<_, _>>()?;
-        Ok(Transfer { follow, exclude })
+        Ok(Transfer {
+            follow,
+            include,
+            exclude,
+        })
     }
 
     /// Whether `rel` is excluded.
@@ -611,6 +670,10 @@ impl Transfer {
                 .any(|f| f.iter().zip(&parts).all(|(m, part)| m.is_match(part)));
         if !followed {
             return (false, false);
+        }
+        if !self.include.is_empty() && !self.include.iter().any(|m| m.is_match(rel)) {
+            // Not sent itself; a directory is looked into for matches.
+            return (false, !self.excluded(rel));
         }
         let excluded = self.excluded(rel);
         // Below an excluded directory only an exception can bring a path

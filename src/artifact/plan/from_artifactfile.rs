@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use oci_spec::image::Descriptor;
 
 use crate::artifactfile::{self, Artifactfile, Lines, ParseOptions, Source, Subject};
-use crate::blobtool::{Compression, is_glob, unquote};
+use crate::blobtool::{Compression, is_glob, literal_prefix, unquote};
 use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE, TITLE};
@@ -16,7 +16,7 @@ use crate::artifact::error::{Context as _, Result};
 use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::{Config, DIALECT_KEY, epoch};
 
-use super::sources::ignore::{self, Ignore};
+use super::sources::context::{self, Filter};
 use super::sources::inner_build::{self, InnerBuild};
 use super::sources::input::{self, transfer_paths};
 use super::spec_file::{SpecFile, located};
@@ -178,8 +178,20 @@ async fn resolve_inputs<G: Gateway>(
     if let ConfigSource::File(r) = config {
         requests.push(r);
     }
+    // What globs of the context start in: where OCI layouts are looked for.
+    let glob_dirs: Vec<String> = requests
+        .iter()
+        .filter(|r| {
+            r.glob
+                && matches!(
+                    f.sources.get(r.input).map(|s| &s.source),
+                    Some(Source::Context)
+                )
+        })
+        .map(|r| literal_prefix(&r.path).0)
+        .collect();
     let mut inputs = Vec::new();
-    let mut context_ignore: Option<Ignore> = None;
+    let mut context_filter: Option<Filter> = None;
     for (i, from) in f.sources.iter().enumerate() {
         let lines = from.lines.unwrap_or(Lines { start: 1, end: 1 });
         let at = |message: String| located(file, lines, message);
@@ -188,10 +200,11 @@ async fn resolve_inputs<G: Gateway>(
                 let mine: Vec<&BlobRequest> =
                     requests.iter().copied().filter(|r| r.input == i).collect();
                 // Read once, however many FROM lines name the context.
-                let ignore = match &context_ignore {
+                let filter = match &context_filter {
                     Some(known) => known,
-                    None => context_ignore.insert(
-                        ignore::for_context(gw, &cfg.sessions, file.ignore.as_ref()).await?,
+                    None => context_filter.insert(
+                        context::filter(gw, &cfg.sessions, file.ignore.as_ref(), &glob_dirs)
+                            .await?,
                     ),
                 };
                 input::build_context(
@@ -199,7 +212,7 @@ async fn resolve_inputs<G: Gateway>(
                     &cfg.sessions,
                     transfer_paths(&mine).as_deref(),
                     &[],
-                    ignore,
+                    filter,
                 )
                 .await?
             }

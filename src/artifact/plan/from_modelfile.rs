@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::blobtool::{Compression, PackOptions, is_glob, unquote};
+use crate::blobtool::{Compression, PackOptions, is_glob, literal_prefix, unquote};
 use crate::gateway::{Gateway, UserError};
 use crate::modelfile::{self, Meta, Modelfile};
 use crate::modelpack::{self, ModelConfig, Packing, classify};
@@ -21,7 +21,7 @@ use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::Config;
 
 use super::sources::input::{self, transfer_paths};
-use super::sources::{ignore, lookup};
+use super::sources::{context, lookup};
 use super::spec_file::{SpecFile, located};
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
 
@@ -60,13 +60,18 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
         .map(|name| format!("**/{}", any_case(name)))
         .collect();
     let exclude: Vec<String> = exclude.into_iter().collect();
-    let ignore = ignore::for_context(gw, &cfg.sessions, file.ignore.as_ref()).await?;
+    let glob_dirs: Vec<String> = requests
+        .iter()
+        .filter(|r| r.glob)
+        .map(|r| literal_prefix(&r.path).0)
+        .collect();
+    let filter = context::filter(gw, &cfg.sessions, file.ignore.as_ref(), &glob_dirs).await?;
     let context = input::build_context(
         gw,
         &cfg.sessions,
         transfer_paths(&requests).as_deref(),
         &exclude,
-        &ignore,
+        &filter,
     )
     .await?;
     let mut config = model_config(&parsed);
@@ -124,22 +129,35 @@ fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
 }
 
 /// Every regular file of the context, but what modctl skips: hidden files,
-/// Python caches, Modelfiles, and this spec file whatever its name.
+/// Python caches, Modelfiles, and this spec file and its own ignore file
+/// whatever their names.
 fn whole_context(spec: &str, packing: Packing) -> BlobRequest {
     let mut skip: Vec<String> = classify::SKIP.iter().map(|s| s.to_string()).collect();
-    skip.extend(own_name(spec).filter(|own| !modelpack::is_skipped(own)));
+    skip.extend(
+        own_names(spec)
+            .into_iter()
+            .filter(|own| !modelpack::is_skipped(own)),
+    );
     let mut r = request("**".to_string(), ".", packing);
     r.pack.files_only = true;
     r.pack.skip = skip;
     r
 }
 
-/// The spec file's base name as a pattern matching just it. Globs never
-/// match the spec file, nor is it transferred with the context: editing
-/// `NAME` must not change the input the hashing step is cached by.
-fn own_name(spec: &str) -> Option<String> {
+/// The spec file's base name, and its own ignore file's
+/// (`<spec>.dockerignore`), as patterns matching just them. Globs never
+/// match them, nor are they transferred with the context: they describe
+/// the model, they are not part of it, and editing `NAME` must not change
+/// the input the hashing step is cached by.
+fn own_names(spec: &str) -> Vec<String> {
     let base = spec.rsplit('/').next().unwrap_or(spec);
-    (!base.is_empty()).then(|| globset::escape(base))
+    if base.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        globset::escape(base),
+        globset::escape(&format!("{base}.dockerignore")),
+    ]
 }
 
 /// `name` as a `.dockerignore` pattern matching it in any case (BuildKit
@@ -182,7 +200,7 @@ fn named_layers(
         let mut blob = request(path, &line.pattern, packing);
         blob.lines = Some(line.lines);
         if blob.glob && !own_named {
-            blob.pack.skip.extend(own_name(&file.filename));
+            blob.pack.skip.extend(own_names(&file.filename));
         }
         layers.push(LayerPlan {
             blob,

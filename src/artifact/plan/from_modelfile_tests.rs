@@ -7,12 +7,18 @@ fn the_whole_context_skips_what_modctl_skips_and_this_file() {
     let r = whole_context("sub/llama.def", Packing::TarGzip);
     assert!(r.glob && r.pack.files_only && r.pack.tar_files && r.pack.path_names);
     assert_eq!(r.compression, Compression::Gzip);
-    assert_eq!(r.pack.skip.last().map(String::as_str), Some("llama.def"));
+    let last_two = |r: &BlobRequest| r.pack.skip[r.pack.skip.len() - 2..].to_vec();
+    assert_eq!(last_two(&r), ["llama.def", "llama.def.dockerignore"]);
     let r = whole_context("odd[1]", Packing::Raw);
-    assert_eq!(r.pack.skip.last().map(String::as_str), Some("odd[[]1[]]"));
-    // Named Modelfile: already skipped, not listed twice.
+    assert_eq!(last_two(&r), ["odd[[]1[]]", "odd[[]1[]].dockerignore"]);
+    // Named Modelfile: already skipped, not listed twice; its own ignore
+    // file is no part of the model either.
     let r = whole_context("Modelfile", Packing::Raw);
-    assert_eq!(r.pack.skip, classify::SKIP);
+    assert_eq!(r.pack.skip[..classify::SKIP.len()], *classify::SKIP);
+    assert_eq!(
+        r.pack.skip[classify::SKIP.len()..],
+        ["Modelfile.dockerignore"]
+    );
     assert!(!r.pack.tar_files);
     assert_eq!(any_case(".*"), ".*");
     let spec = |text: &str| SpecFile {
@@ -28,7 +34,13 @@ fn the_whole_context_skips_what_modctl_skips_and_this_file() {
     };
     assert_eq!(
         skips("MODEL *.bin\nDOC README.md\n"),
-        [vec!["Modelfile".to_string()], vec![]]
+        [
+            vec![
+                "Modelfile".to_string(),
+                "Modelfile.dockerignore".to_string()
+            ],
+            vec![]
+        ]
     );
     assert_eq!(
         skips("MODEL *.bin\nDOC modelfile\n"),

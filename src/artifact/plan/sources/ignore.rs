@@ -10,11 +10,9 @@
 //! tar, not matched by a glob, not found when named.
 
 use crate::gateway::{Gateway, SolvedRef, UserError};
-use crate::llb::{self, LocalOptions};
 
-use crate::artifact::error::{Context as _, Result};
+use crate::artifact::error::Result;
 use crate::artifact::path;
-use crate::artifact::request::Sessions;
 
 use super::lookup;
 
@@ -83,44 +81,6 @@ fn clean(pattern: &str) -> String {
         "" => ".".to_string(),
         relative => relative.to_string(),
     }
-}
-
-/// What applies to the build context: the spec file's own ignore file
-/// (`own`), else the context's `.dockerignore`. A context that is a
-/// frontend input (bake) was already filtered by the client that made it.
-pub async fn for_context<G: Gateway>(
-    gw: &G,
-    sessions: &Sessions,
-    own: Option<&Ignore>,
-) -> Result<Ignore> {
-    if let Some(own) = own {
-        return Ok(own.clone());
-    }
-    if gw.inputs().await?.contains_key("context") {
-        return Ok(Ignore::default());
-    }
-    of_local_context(gw, sessions).await
-}
-
-/// The context's `.dockerignore`, read through a local source that
-/// transfers only that file (so reading it costs nothing of the context).
-/// No file, no patterns.
-async fn of_local_context<G: Gateway>(gw: &G, sessions: &Sessions) -> Result<Ignore> {
-    let local = LocalOptions {
-        session_id: sessions.for_local("context").to_string(),
-        follow_paths: vec![DOCKERIGNORE.to_string()],
-        shared_key_hint: format!("context-{DOCKERIGNORE}"),
-        custom_name: format!("[artifact] load {DOCKERIGNORE}"),
-        ..Default::default()
-    };
-    let describe = "build context (local \"context\")";
-    let r = gw
-        .solve(llb::local("context", &local).marshal().into_pb())
-        .await
-        .with_context(|| format!("reading {DOCKERIGNORE} from the {describe}"))?;
-    Ok(read(gw, &r, DOCKERIGNORE, describe)
-        .await?
-        .unwrap_or_default())
 }
 
 /// Ignore file `path` of `r`, when there is one.

@@ -12,7 +12,16 @@ use crate::artifact::error::Result;
 use crate::artifact::plan::types::{BlobRequest, Input};
 use crate::artifact::request::Sessions;
 
-use super::ignore::Ignore;
+use super::context::Filter;
+
+/// Most paths and patterns one local source carries. BuildKit sends them
+/// to the client in the headers of one gRPC call, and today's clients
+/// refuse a few hundred (buildctl 0.32 and buildx 0.36 answer 490 and fail
+/// at 500: "431 Request Header Fields Too Large", or PROTOCOL_ERROR), while
+/// older ones take thousands. Longer lists of files are sent by directory.
+pub const MAX_PATTERNS: usize = 100;
+/// Most bytes of them (each also costs 32 bytes of header overhead).
+pub const MAX_PATTERN_BYTES: usize = 64 << 10;
 
 /// The frontend input the artifact contract names.
 pub const INPUT_KEY: &str = "input";
@@ -37,13 +46,14 @@ pub async fn contract_input<G: Gateway>(
 
 /// A spec file's build context: a `context` frontend input (bake) or the
 /// local `context` directory, transferring only `paths` when given and
-/// nothing that `ignore` or `exclude` (patterns of our own) excludes.
+/// nothing that `filter` (the ignore file, OCI layouts not in `paths`) or
+/// `exclude` (patterns of our own) leaves out.
 pub async fn build_context<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
     paths: Option<&[String]>,
     exclude: &[String],
-    ignore: &Ignore,
+    filter: &Filter,
 ) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some(def) = inputs.get("context") {
@@ -52,13 +62,34 @@ pub async fn build_context<G: Gateway>(
             describe: "frontend input \"context\"".into(),
         });
     }
+    let ignore = &filter.ignore;
+    let layouts = filter.layouts_to_skip(paths.unwrap_or_default());
     // The user's patterns first: ours (the last to match wins) can't be
     // undone by an exception in an ignore file.
     let mut patterns = ignore.patterns.clone();
     patterns.extend(exclude.iter().cloned());
+    patterns.extend(layouts.iter().map(|d| quote(d)));
     let mut input = local_input(sessions, "context", paths, &patterns, "build context");
     if let (Some(file), false) = (&ignore.file, ignore.is_empty()) {
         input.describe = format!("build context (local \"context\", less what {file} excludes)");
+    }
+    if !layouts.is_empty() {
+        // The one progress line that says so: this step's name.
+        input.state = local_state(
+            sessions,
+            "context",
+            paths,
+            &patterns,
+            &format!(
+                "build context, leaving out OCI layout {} (an earlier build's output; name it \
+                 to package it)",
+                layouts
+                    .iter()
+                    .map(|d| format!("{d}/"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
     Ok(input)
 }
@@ -97,30 +128,72 @@ fn local_input(
     exclude: &[String],
     what: &str,
 ) -> Input {
-    // Follow paths are patterns to BuildKit (fsutil includes them): a
-    // name with glob characters must match only itself.
-    let follow_paths = paths.map(|p| {
-        let mut p: Vec<String> = p.iter().map(|p| quote(p)).collect();
-        p.sort();
-        p.dedup();
+    Input {
+        state: local_state(sessions, name, paths, exclude, what),
+        describe: format!("{what} (local {name:?})"),
+    }
+}
+
+/// The local source of [`local_input`], named `what` in progress output.
+fn local_state(
+    sessions: &Sessions,
+    name: &str,
+    paths: Option<&[String]>,
+    exclude: &[String],
+    what: &str,
+) -> State {
+    let budget = MAX_PATTERNS
+        .saturating_sub(exclude.len())
+        .max(MAX_PATTERNS / 4);
+    let follow_paths = match paths {
         // An empty list would mean "everything"; ask for nothing instead.
-        if p.is_empty() {
-            p.push(".artifact-nothing".into());
-        }
-        p
-    });
+        Some([]) => vec![".artifact-nothing".to_string()],
+        Some(p) => follow_paths(p, budget).unwrap_or_default(),
+        None => Vec::new(),
+    };
     let local = LocalOptions {
         session_id: sessions.for_local(name).to_string(),
-        follow_paths: follow_paths.unwrap_or_default(),
+        follow_paths,
         exclude_patterns: exclude.to_vec(),
         shared_key_hint: name.to_string(),
         custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
     };
-    Input {
-        state: llb::local(name, &local),
-        describe: format!("{what} (local {name:?})"),
-    }
+    llb::local(name, &local)
+}
+
+/// The follow paths that transfer `paths`, at most `budget` of them: the
+/// paths themselves, else their directories a level up at a time, else
+/// `None` (everything: 10,000 files at the top have no directory to share).
+/// Follow paths are patterns to BuildKit (fsutil includes them): a name
+/// with glob characters goes quoted so that it matches only itself.
+///
+/// What it costs: files of those directories the build does not name are
+/// sent too, and BuildKit's cache key of the small files' hashing step
+/// covers them (a big file's step is keyed by that file alone).
+pub fn follow_paths(paths: &[String], budget: usize) -> Option<Vec<String>> {
+    let depth = paths
+        .iter()
+        .map(|p| p.split('/').count())
+        .max()
+        .unwrap_or(0);
+    (1..=depth).rev().find_map(|keep| {
+        let mut cut: Vec<String> = paths
+            .iter()
+            .map(|p| p.split('/').take(keep).collect::<Vec<_>>().join("/"))
+            .collect();
+        cut.sort();
+        cut.dedup();
+        // A path inside another one listed is sent with it.
+        let all = cut.clone();
+        cut.retain(|p| {
+            !p.match_indices('/')
+                .any(|(i, _)| all.binary_search(&p[..i].to_string()).is_ok())
+        });
+        let quoted: Vec<String> = cut.iter().map(|p| quote(p)).collect();
+        let bytes: usize = quoted.iter().map(|p| p.len() + 32).sum();
+        (quoted.len() <= budget && bytes <= MAX_PATTERN_BYTES).then_some(quoted)
+    })
 }
 
 /// The filesystem of image `reference`.
@@ -187,6 +260,29 @@ mod tests {
         keys.iter()
             .map(|k| (k.to_string(), pb::Definition::default()))
             .collect()
+    }
+
+    #[test]
+    fn long_lists_are_sent_by_directory_within_the_budget() {
+        let few: Vec<String> = ["b", "a[1]", "d/x", "a[1]"].map(String::from).to_vec();
+        assert_eq!(
+            follow_paths(&few, MAX_PATTERNS),
+            Some(vec!["a\\[1\\]".into(), "b".into(), "d/x".into()])
+        );
+        let in_dirs: Vec<String> = (0..1000).map(|i| format!("d{}/sub/f{i}", i % 10)).collect();
+        let sent = follow_paths(&in_dirs, MAX_PATTERNS).unwrap();
+        assert_eq!(sent.len(), 10, "{sent:?}");
+        assert!(sent.iter().all(|p| p.ends_with("/sub")), "{sent:?}");
+        let at_top: Vec<String> = (0..10_000).map(|i| format!("f{i}.txt")).collect();
+        assert_eq!(follow_paths(&at_top, MAX_PATTERNS), None, "everything");
+        // A path inside another one is sent with it.
+        let nested = ["w".to_string(), "w/a.bin".to_string()];
+        assert_eq!(follow_paths(&nested, MAX_PATTERNS), Some(vec!["w".into()]));
+        // Long names count by bytes too.
+        let long: Vec<String> = (0..90)
+            .map(|i| format!("d/{}{i}", "n".repeat(1000)))
+            .collect();
+        assert_eq!(follow_paths(&long, MAX_PATTERNS), Some(vec!["d".into()]));
     }
 
     #[test]

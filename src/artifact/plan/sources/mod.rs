@@ -2,6 +2,7 @@
 //! directories (less what `.dockerignore` excludes), images, named
 //! contexts and other builds, and how to find a path in any of them.
 
+pub mod context;
 pub mod ignore;
 pub mod inner_build;
 pub mod input;

@@ -1,0 +1,171 @@
+//! Builds of many files and of big ones, in-process: how the work is cut
+//! (what each hashing step mounts, so BuildKit can cache it), how many
+//! paths a local source carries (clients refuse a few hundred), and how
+//! deep the layout's ops stack (overlay2 refuses more than 128 layers).
+//! The end-to-end suite checks the same on real daemons.
+
+use std::fs;
+use std::path::Path;
+
+use artifact_frontend::artifact::plan::sources::input::MAX_PATTERNS;
+
+use super::solver::Solver;
+use super::support;
+use super::{Own, build, serving};
+
+/// A file of `len` bytes (sparse: cheap to make, costly only to hash).
+fn sparse(path: &Path, len: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::File::create(path).unwrap().set_len(len).unwrap();
+}
+
+#[tokio::test]
+async fn big_files_are_hashed_by_steps_that_mount_only_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse(&d.join("shard-1.safetensors"), 64 << 20);
+    sparse(&d.join("shard-2.safetensors"), 65 << 20);
+    fs::write(d.join("config.json"), br#"{"model_type":"tiny"}"#).unwrap();
+    fs::write(d.join("README.md"), b"# tiny\n").unwrap();
+    fs::write(d.join("Modelfile"), b"NAME tiny\n").unwrap();
+    let solver = serving(d);
+    let layout = build(&solver, &[("filename", "Modelfile")], Own::FrontendBin)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    let summary = support::fsck_layout(&layout).unwrap();
+    assert_eq!(
+        summary.manifests[0].manifest["layers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let calls = solver.calls();
+    // One step per shard and one for the small files, each mounting its
+    // own paths: a card edit is a new key for the small files' step only.
+    assert_eq!((calls.listings, calls.execs), (1, 3), "{calls:?}");
+    let mut selected = calls.selected.clone();
+    selected.sort();
+    assert_eq!(
+        selected,
+        [
+            "/README.md",
+            "/config.json",
+            "/shard-1.safetensors",
+            "/shard-2.safetensors"
+        ]
+    );
+}
+
+/// A context of `n` one-line files named by `name(i)`.
+fn files(dir: &Path, n: usize, name: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let path = name(i);
+            let p = dir.join(&path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, format!("file {i}\n")).unwrap();
+            path
+        })
+        .collect()
+}
+
+async fn layers_of(solver: &Solver, pairs: &[(&str, &str)], own: Own) -> usize {
+    let layout = build(solver, pairs, own)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    let summary = support::fsck_layout(&layout).unwrap();
+    summary.manifests[0].manifest["layers"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// `n` files at the context's top, listed in `layers.json`.
+fn listed_at_the_top(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let names = files(dir.path(), n, |i| format!("f{i}.txt"));
+    let layers: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| serde_json::json!({"path": n, "mediaType": "text/plain"}))
+        .collect();
+    fs::write(
+        dir.path().join("layers.json"),
+        serde_json::to_vec(&layers).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+fn contract(hash: &str) -> [(&str, &str); 4] {
+    [
+        (
+            "containerimage.artifact.config.mediatype",
+            "application/vnd.oci.empty.v1+json",
+        ),
+        (
+            "containerimage.artifact.type",
+            "application/vnd.example.files.v1",
+        ),
+        ("containerimage.artifact.layers", "@layers.json"),
+        ("artifact.hash", hash),
+    ]
+}
+
+// The e2e suite builds 10,000; here fewer do: the fake copies whole trees
+// for each file action, which real daemons don't.
+#[tokio::test]
+async fn many_named_files_at_the_top_stay_within_the_budget() {
+    let dir = listed_at_the_top(1_000);
+    let solver = serving(dir.path());
+    let layers = layers_of(&solver, &contract("exec"), Own::FrontendBin).await;
+    assert_eq!(layers, 1_000);
+    let (n, bytes) = solver.calls().local_patterns;
+    assert!(n <= MAX_PATTERNS, "{n} paths in one local source");
+    assert!(bytes <= 64 << 10, "{bytes} bytes of paths");
+}
+
+#[tokio::test]
+async fn the_gateway_path_stacks_no_deeper_than_overlay2_allows() {
+    // 2,000 copies in parts of 15, stacked, were 134 layers: the fake
+    // refuses more than 128, as Docker's overlay2 does.
+    let dir = listed_at_the_top(2_000);
+    let solver = serving(dir.path());
+    let layers = layers_of(&solver, &contract("gateway"), Own::Unknown).await;
+    assert_eq!(layers, 2_000);
+    assert_eq!(solver.calls().execs, 0);
+}
+
+#[tokio::test]
+async fn two_thousand_layer_lines_with_long_names_stay_within_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "n".repeat(200);
+    let names = files(dir.path(), 2_000, |i| format!("d{}/{long}-{i}.txt", i % 20));
+    let lines: String = names
+        .iter()
+        .map(|n| format!("LAYER text/plain {n}\n"))
+        .collect();
+    let spec = format!("ARTIFACT application/vnd.example.files.v1\n{lines}");
+    fs::write(dir.path().join("Artifactfile"), spec).unwrap();
+    let solver = serving(dir.path());
+    assert_eq!(layers_of(&solver, &[], Own::FrontendBin).await, 2_000);
+    let (n, bytes) = solver.calls().local_patterns;
+    assert!(
+        n <= MAX_PATTERNS && bytes <= 64 << 10,
+        "{n} paths, {bytes} bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_model_lines_stay_within_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = files(dir.path(), 1_000, |i| format!("shards/part-{i:04}.bin"));
+    let lines: String = names.iter().map(|n| format!("MODEL {n}\n")).collect();
+    let spec = format!("NAME many\n{lines}");
+    fs::write(dir.path().join("Modelfile"), spec).unwrap();
+    let solver = serving(dir.path());
+    let pairs = [("filename", "Modelfile")];
+    assert_eq!(layers_of(&solver, &pairs, Own::FrontendBin).await, 1_000);
+    let (n, _) = solver.calls().local_patterns;
+    assert!(n <= MAX_PATTERNS, "{n} paths in one local source");
+}
