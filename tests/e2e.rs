@@ -19,6 +19,7 @@
 mod buildx;
 mod correctness;
 mod modelpack;
+mod rebuild;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -1117,6 +1118,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         .chain(modelpack::CASES)
         .chain(correctness::CASES)
         .chain(buildx::CASES)
+        .chain(rebuild::CASES)
     {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
