@@ -169,3 +169,11 @@ async fn a_thousand_model_lines_stay_within_the_budget() {
     let (n, _) = solver.calls().local_patterns;
     assert!(n <= MAX_PATTERNS, "{n} paths in one local source");
 }
+
+#[tokio::test]
+async fn a_read_the_daemon_fails_once_is_asked_again() {
+    let dir = listed_at_the_top(3);
+    let solver = serving(dir.path()).failing_once("f1.txt");
+    let layers = layers_of(&solver, &contract("gateway"), Own::Unknown).await;
+    assert_eq!(layers, 3);
+}

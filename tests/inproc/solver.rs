@@ -131,6 +131,10 @@ pub struct Solver {
     failed: Mutex<BTreeMap<String, String>>,
     /// A path whose StatFile fails (the daemon's trouble, not the file's).
     flaky_stat: Option<String>,
+    /// Paths whose next StatFile and ReadFile fail once each, as BuildKit
+    /// 0.8 fails some concurrent calls ("flightcontrol: exceeded retry
+    /// timeout").
+    fails_once: Mutex<BTreeMap<String, (bool, bool)>>,
 }
 
 /// Layers one filesystem may stack (overlay2's `maxDepth` plus its base).
@@ -179,6 +183,7 @@ impl Solver {
             lazy: false,
             failed: Mutex::new(BTreeMap::new()),
             flaky_stat: None,
+            fails_once: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -213,6 +218,32 @@ impl Solver {
     }
 
     /// Makes StatFile of `path` fail as a troubled daemon's does.
+    /// Makes the first StatFile and the first ReadFile of `path` fail.
+    pub fn failing_once(self, path: &str) -> Solver {
+        self.fails_once
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), (true, true));
+        self
+    }
+
+    /// Whether this call (a stat or a read) of `path` is one to fail.
+    fn fail_now(&self, path: &str, stat: bool) -> Option<RpcError> {
+        let mut once = self.fails_once.lock().unwrap();
+        let (s, r) = once.get_mut(path)?;
+        let pending = if stat { s } else { r };
+        if !*pending {
+            return None;
+        }
+        *pending = false;
+        let rpc = if stat { "StatFile" } else { "ReadFile" };
+        Some(fail(
+            rpc,
+            tonic::Code::Unknown,
+            "flightcontrol: exceeded retry timeout".into(),
+        ))
+    }
+
     pub fn flaky_stat(mut self, path: &str) -> Solver {
         self.flaky_stat = Some(path.to_string());
         self
@@ -846,6 +877,9 @@ impl Gateway for Solver {
     async fn stat_file(&self, r: &SolvedRef, path: &str) -> Result<Stat, RpcError> {
         self.calls.lock().unwrap().stats += 1;
         let root = self.root(r, "StatFile")?;
+        if let Some(e) = self.fail_now(path, true) {
+            return Err(e);
+        }
         if self.flaky_stat.as_deref() == Some(path) {
             // What a daemon says when a snapshot went away under it: "not
             // found", of something that is not the file.
@@ -880,6 +914,9 @@ impl Gateway for Solver {
     ) -> Result<Vec<u8>, RpcError> {
         self.calls.lock().unwrap().reads += 1;
         let root = self.root(r, "ReadFile")?;
+        if let Some(e) = self.fail_now(path, false) {
+            return Err(e);
+        }
         let found = blobtool::resolve_in_root(&root, path).ok_or_else(|| {
             fail(
                 "ReadFile",

@@ -180,7 +180,9 @@ async fn hash_file<G: Gateway>(
             async move {
                 // Closed never happens: we own the semaphore.
                 let permit = permits.acquire_owned().await.map_err(Error::internal)?;
-                let data = gw.read_file(input, &req.path, Some(range)).await?;
+                // The file is there (its stat said so): a failed read is
+                // asked again before it fails the build.
+                let data = lookup::again(|| gw.read_file(input, &req.path, Some(range))).await?;
                 Ok::<_, Error>((range, data, permit))
             }
         })

@@ -146,11 +146,29 @@ pub fn layout_on_blobs(
 }
 
 /// `parts` as one filesystem: merged, or gathered onto the largest.
+///
+/// Gathered, the smallest part comes last, in an op of its own: it is the
+/// small files' (a model card, a config), the part that changes most, and
+/// its change then re-runs a copy of small files, not of the weights, whose
+/// gathering BuildKit keeps.
 pub fn combine(mut parts: Parts, merge: bool, mtime_ns: Option<i64>) -> State {
     if merge {
         let states: Vec<State> = parts.into_iter().map(|(s, _)| s).collect();
         return State::merge(&states, "[artifact] merging the blobs");
     }
+    if parts.len() > 2 {
+        let smallest = (0..parts.len())
+            .min_by_key(|&i| (parts[i].1, std::cmp::Reverse(i)))
+            .unwrap_or(0);
+        let last = parts.remove(smallest);
+        let rest = gather_all(parts, mtime_ns);
+        return gather(&[rest, last], mtime_ns, "the smallest part").0;
+    }
+    gather_all(parts, mtime_ns).0
+}
+
+/// `parts` gathered in groups, groups of groups, until one is left.
+fn gather_all(mut parts: Parts, mtime_ns: Option<i64>) -> (State, u64) {
     let mut level = 1;
     while parts.len() > 1 {
         parts = parts
@@ -160,7 +178,7 @@ pub fn combine(mut parts: Parts, merge: bool, mtime_ns: Option<i64>) -> State {
             .collect();
         level += 1;
     }
-    parts.pop().map_or_else(State::scratch, |(s, _)| s)
+    parts.pop().unwrap_or_else(|| (State::scratch(), 0))
 }
 
 /// One gathering op: the group's largest part, with the others'
@@ -189,7 +207,9 @@ fn gather(group: &[(State, u64)], mtime_ns: Option<i64>, which: &str) -> (State,
                 opts.clone(),
             )
         });
-    let bytes = group.iter().map(|(_, b)| b).sum();
+    let bytes = group
+        .iter()
+        .fold(0u64, |sum, (_, b)| sum.saturating_add(*b));
     let name = format!("[artifact] gathering blobs ({which})");
     (group[largest].0.file(actions, &name), bytes)
 }

@@ -137,17 +137,44 @@ fn parts_merge_without_copies_where_the_daemon_can() {
 }
 
 #[test]
-fn gathering_keeps_the_largest_part_in_place() {
+fn gathering_keeps_the_largest_part_in_place_and_adds_the_smallest_last() {
     let part = |name: &str| local(name, &LocalOptions::default());
-    let parts = vec![(part("a"), 10), (part("big"), 1 << 30), (part("c"), 5)];
-    let (big, _) = graph(&parts[1].0);
+    let parts = vec![
+        (part("shard-1"), 1 << 30),
+        (part("small"), 5),
+        (part("shard-2"), (1 << 30) + 1),
+    ];
+    let digest = |s: &State| graph(s).1;
+    let (shard1, small, shard2) = (
+        digest(&parts[0].0),
+        digest(&parts[1].0),
+        digest(&parts[2].0),
+    );
     let state = combine(parts, false, None);
     let (ops, end) = graph(&state);
-    let Some(pb::op::Op::File(f)) = &ops[&end].op else {
-        panic!("a FileOp gathers")
+    let file = |d: &str| match &ops[d].op {
+        Some(pb::op::Op::File(f)) => (f.clone(), ops[d].inputs.clone()),
+        other => panic!("{other:?}"),
     };
-    let base = usize::try_from(f.actions[0].input).unwrap();
-    let big_digest = big.keys().next().unwrap();
-    assert_eq!(&ops[&end].inputs[base].digest, big_digest);
-    assert_eq!(f.actions.len(), 2, "the two others copied onto it");
+    let input = |(f, inputs): &(pb::FileOp, Vec<pb::Input>), action: usize, secondary: bool| {
+        let a = &f.actions[action];
+        let i = if secondary {
+            a.secondary_input
+        } else {
+            a.input
+        };
+        inputs[usize::try_from(i).unwrap()].digest.clone()
+    };
+    // The last op copies the small files onto the weights' gathering,
+    // which a change of the small files leaves as it is.
+    let last = file(&end);
+    assert_eq!(last.0.actions.len(), 1);
+    assert_eq!(input(&last, 0, true), small);
+    let weights = file(&input(&last, 0, false));
+    assert_eq!(
+        input(&weights, 0, false),
+        shard2,
+        "the largest stays in place"
+    );
+    assert_eq!(input(&weights, 0, true), shard1);
 }

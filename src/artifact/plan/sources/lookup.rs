@@ -64,10 +64,40 @@ pub async fn stat<G: Gateway>(
         .await
         .with_context(|| format!("the {describe} could not be built"))?;
     if exists(gw, input, path).await {
-        // There, but the daemon can't stat it: its answer is the error.
-        return Err(failed).with_context(|| format!("{path} in the {describe}"));
+        // There, but the daemon failed to stat it: BuildKit 0.8 fails
+        // concurrent calls on one ref now and then ("flightcontrol:
+        // exceeded retry timeout"), so ask again before its answer is the
+        // error.
+        return match again(|| gw.stat_file(input, path)).await {
+            Ok(stat) => Ok(Found::Stat(stat)),
+            Err(_) => Err(failed).with_context(|| format!("{path} in the {describe}")),
+        };
     }
     Ok(Found::Missing)
+}
+
+/// Pauses between further tries of a read that failed on a file that is
+/// there.
+const RETRY_DELAYS_MS: [u64; 3] = [50, 250, 1000];
+
+/// `call` (a read of something known to be there) tried up to three more
+/// times while it fails; the last failure is the answer. Reads are
+/// idempotent, and a daemon under load (BuildKit 0.8's flightcontrol)
+/// fails some that succeed when asked again.
+pub async fn again<T, F, Fut>(mut call: F) -> Result<T, RpcError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RpcError>>,
+{
+    let mut last = call().await;
+    for ms in RETRY_DELAYS_MS {
+        if last.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        last = call().await;
+    }
+    last
 }
 
 /// The bytes of `path` in `input` when it is there as a regular file (or a
