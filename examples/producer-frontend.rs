@@ -11,9 +11,14 @@
 //! ```
 //!
 //! Option `platforms=linux/amd64,linux/arm64` (or the build arg) returns
-//! one result per platform, as a multi-platform build does. The end-to-end
-//! tests build this example into an image (`cargo build --example
-//! producer-frontend`) and wrap it.
+//! one result per platform, as a multi-platform build does. Build it into
+//! an image and push it (the end-to-end tests do the same, then wrap it):
+//!
+//! ```sh
+//! scripts/build-example-frontend
+//! skopeo copy --all --dest-tls-verify=false oci:target/producer-image:dev \
+//!   docker://127.0.0.1:5000/producer-frontend:dev
+//! ```
 
 use std::collections::BTreeMap;
 

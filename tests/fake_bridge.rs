@@ -24,6 +24,8 @@ struct Recorded {
     /// Frontend solves (wrap mode): the frontend and its options.
     frontends: Vec<(String, BTreeMap<String, String>)>,
     returns: Vec<gw::ReturnRequest>,
+    /// Warn calls.
+    warnings: Vec<gw::WarnRequest>,
     reads: usize,
     /// Inputs calls.
     inputs: usize,
@@ -49,6 +51,14 @@ fn caps(ids: &[&str]) -> Vec<ApiCap> {
 
 #[tonic::async_trait]
 impl srv::LlbBridge for Fake {
+    async fn warn(
+        &self,
+        req: Request<gw::WarnRequest>,
+    ) -> Result<Response<gw::WarnResponse>, Status> {
+        self.rec.lock().unwrap().warnings.push(req.into_inner());
+        Ok(Response::new(gw::WarnResponse {}))
+    }
+
     async fn resolve_image_config(
         &self,
         _: Request<gw::ResolveImageConfigRequest>,
@@ -359,7 +369,7 @@ async fn traversal_path_fails_once_naming_the_layer() {
     );
     let rec = run(vector_files(), true, &borrow(&opts)).await;
     let err = error_of(&rec);
-    assert!(err.message.contains("layer 1"), "{}", err.message);
+    assert!(err.message.contains("layer 2"), "{}", err.message);
     assert!(
         err.message.contains("sub/../../etc/passwd"),
         "{}",
@@ -381,7 +391,7 @@ async fn missing_file_and_directory_fail_once_with_the_path() {
     let err = error_of(&rec);
     assert!(
         err.message
-            .contains("layer 1 (\"nope.bin\") does not exist"),
+            .contains("layer 2 (\"nope.bin\") does not exist"),
         "{}",
         err.message
     );
@@ -540,7 +550,7 @@ async fn artifactfile_errors_carry_the_source_location() {
     let err = error_of(&rec);
     assert!(
         err.message
-            .starts_with("Artifactfile:3: layer 1 (\"gone.bin\") does not exist"),
+            .starts_with("Artifactfile:3: layer 2 (\"gone.bin\") does not exist"),
         "{}",
         err.message
     );

@@ -596,3 +596,23 @@ async fn dockerignore_narrows_a_zero_config_model() {
         .collect();
     assert_eq!(paths, ["config.json", "model.safetensors"]);
 }
+
+#[tokio::test]
+async fn a_link_out_of_the_context_is_named_as_such_on_both_paths() {
+    let ctx = context(&[("model.bin", b"weights")]);
+    std::os::unix::fs::symlink("/etc/passwd", ctx.path().join("pw")).unwrap();
+    let layers = r#"[{"path":"pw","mediaType":"text/plain"}]"#;
+    for (hash, own) in [("exec", Own::FrontendBin), ("gateway", Own::Unknown)] {
+        let pairs = [
+            ("containerimage.artifact.config.mediatype", "a/b"),
+            ("containerimage.artifact.layers", layers),
+            ("artifact.hash", hash),
+        ];
+        let err = build(&serving(ctx.path()), &pairs, own).await.unwrap_err();
+        assert_says(
+            &err,
+            &[r#"layer 1 ("pw"): pw is a link to /etc/passwd, outside the build context"#],
+            &["does not exist"],
+        );
+    }
+}

@@ -146,6 +146,16 @@ pub enum EntryError {
     /// different sizes).
     #[error(transparent)]
     Changed(ChangedWhileRead),
+    /// A link on the way leads out of the input's root (absolute, or above
+    /// it): resolved inside the root, as BuildKit resolves it, it names
+    /// nothing.
+    #[error("{link} is a link to {target}, outside the input")]
+    LinkOutside {
+        /// The link, relative to the input root.
+        link: String,
+        /// Where it points.
+        target: String,
+    },
     /// Reading or writing failed; `path` is the file it happened on.
     #[error("{path}: {detail}")]
     Io {

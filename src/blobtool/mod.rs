@@ -34,7 +34,7 @@ pub use job::{
 };
 pub use list::run as list;
 pub use pack::Compression;
-pub use resolve::resolve_in_root;
+pub use resolve::{link_out_of_root, resolve_in_root};
 use work::Work;
 
 /// Subcommand name that selects this tool in `main`.

@@ -56,6 +56,42 @@ pub fn resolve_in_root(root: &Path, rel: impl AsRef<Path>) -> Option<PathBuf> {
     Some(root.join(current))
 }
 
+/// The first link on the way to `rel` under `root` whose target leads out
+/// of the root (absolute, or climbing above it with `..`), as (the link,
+/// its target): why a path the user sees is not there for the build, which
+/// resolves such a link inside the root. `None` when no link leads out.
+pub fn link_out_of_root(root: &Path, rel: &str) -> Option<(String, String)> {
+    let mut at = PathBuf::new();
+    for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        at.push(part);
+        let meta = std::fs::symlink_metadata(root.join(&at)).ok()?;
+        if !meta.file_type().is_symlink() {
+            continue;
+        }
+        let target = std::fs::read_link(root.join(&at)).ok()?;
+        // How deep the link's directory is, and how far up the target goes.
+        let mut depth = at.components().count() as isize - 1;
+        let escapes = target.is_absolute()
+            || target.components().any(|c| {
+                match c {
+                    Component::ParentDir => depth -= 1,
+                    Component::Normal(_) => depth += 1,
+                    _ => {}
+                }
+                depth < 0
+            });
+        if escapes {
+            return Some((
+                at.to_string_lossy().into_owned(),
+                target.to_string_lossy().into_owned(),
+            ));
+        }
+        // A link inside the root: what it leads to is checked as the path
+        // resolves; this check only names the first way out.
+    }
+    None
+}
+
 #[cfg(test)]
 #[path = "resolve_tests.rs"]
 mod tests;

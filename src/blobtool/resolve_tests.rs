@@ -48,3 +48,28 @@ fn names_and_link_targets_that_are_not_utf8_resolve_as_their_bytes() {
         Some(root.join(dir).join("f"))
     );
 }
+
+#[test]
+fn names_the_link_that_leads_out() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    std::fs::create_dir_all(root.join("d")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", root.join("pw")).unwrap();
+    std::os::unix::fs::symlink("../../x", root.join("d/up")).unwrap();
+    std::os::unix::fs::symlink("../d", root.join("d/in")).unwrap();
+    std::os::unix::fs::symlink("/", root.join("top")).unwrap();
+    assert_eq!(
+        link_out_of_root(root, "pw"),
+        Some(("pw".into(), "/etc/passwd".into()))
+    );
+    assert_eq!(
+        link_out_of_root(root, "d/up"),
+        Some(("d/up".into(), "../../x".into()))
+    );
+    assert_eq!(
+        link_out_of_root(root, "top/etc/hostname").map(|l| l.0),
+        Some("top".into())
+    );
+    assert_eq!(link_out_of_root(root, "d/in/x"), None, "inside the root");
+    assert_eq!(link_out_of_root(root, "missing"), None);
+}

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::job::{BlobReport, Entry, EntryError, Job};
 use super::pack;
-use super::resolve::resolve_in_root;
+use super::resolve::{link_out_of_root, resolve_in_root};
 use super::work::{Outcome, Task};
 use crate::gateway::ChangedWhileRead;
 
@@ -147,9 +147,13 @@ pub(super) fn inspect(
     root: &Path,
     path: &str,
 ) -> Result<(PathBuf, std::fs::Metadata), EntryError> {
-    let resolved = resolve_in_root(root, path).ok_or(EntryError::Missing)?;
+    let missing = || match link_out_of_root(root, path) {
+        Some((link, target)) => EntryError::LinkOutside { link, target },
+        None => EntryError::Missing,
+    };
+    let resolved = resolve_in_root(root, path).ok_or_else(missing)?;
     let meta = std::fs::metadata(&resolved).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => EntryError::Missing,
+        std::io::ErrorKind::NotFound => missing(),
         _ => io_error(path, &e),
     })?;
     if meta.is_dir() && !entry.allow_dir {

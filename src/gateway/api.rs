@@ -15,7 +15,7 @@ use crate::proto::pb;
 
 use super::caps::Caps;
 use super::status::RpcError;
-use super::types::{FileRange, FrontendResult, SolvedRef};
+use super::types::{FileRange, FrontendResult, SolvedRef, Warning};
 
 /// Bytes per ranged read of a whole file: well under buildkitd's 16 MiB
 /// message limit.
@@ -116,6 +116,10 @@ pub trait Gateway: Sync {
         dir: &str,
         pattern: &str,
     ) -> impl Future<Output = Result<Vec<Stat>, RpcError>> + Send;
+
+    /// Shows `warning` with the build's output (daemons with the
+    /// `gateway.warnings` cap).
+    fn warn(&self, warning: Warning) -> impl Future<Output = Result<(), RpcError>> + Send;
 
     /// Resolves an image reference to its manifest digest and config JSON.
     fn resolve_image_config(

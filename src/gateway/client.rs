@@ -15,7 +15,7 @@ use crate::proto::pb;
 use super::api::Gateway;
 use super::caps::{Caps, id};
 use super::status::{ReturnError, RpcError};
-use super::types::{FileRange, FrontendResult, SolvedRef};
+use super::types::{FileRange, FrontendResult, SolvedRef, Warning};
 
 /// buildkitd's gRPC limit for one message in either direction
 /// (containerd's default, which the gateway server uses).
@@ -335,6 +335,40 @@ impl Gateway for Bridge {
             .await
             .map_err(rpc("ReadDir"))?;
         Ok(resp.into_inner().entries)
+    }
+
+    async fn warn(&self, warning: Warning) -> Result<(), RpcError> {
+        let (info, ranges) = match warning.source {
+            Some((filename, data, start, end)) => {
+                let at = |line: u32| pb::Position {
+                    line: i32::try_from(line).unwrap_or(i32::MAX),
+                    character: 0,
+                };
+                let info = pb::SourceInfo {
+                    filename,
+                    data,
+                    definition: None,
+                    language: "Dockerfile".into(),
+                };
+                let range = pb::Range {
+                    start: Some(at(start)),
+                    end: Some(at(end)),
+                };
+                (Some(info), vec![range])
+            }
+            None => (None, Vec::new()),
+        };
+        let req = gw::WarnRequest {
+            digest: warning.vertex,
+            level: 1,
+            short: warning.short.into_bytes(),
+            detail: Vec::new(),
+            url: String::new(),
+            info,
+            ranges,
+        };
+        self.client.clone().warn(req).await.map_err(rpc("Warn"))?;
+        Ok(())
     }
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {

@@ -21,4 +21,4 @@ pub use options::{FRONTEND_BIN, Options, from_env};
 pub use status::{
     CODE_FAILED_PRECONDITION, CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError,
 };
-pub use types::{FileRange, Frontend, FrontendResult, MissingImage, SolvedRef};
+pub use types::{FileRange, Frontend, FrontendResult, MissingImage, SolvedRef, Warning};

@@ -89,3 +89,15 @@ impl Frontend {
 /// `gateway.v0` named without the image to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MissingImage;
+
+/// A warning for the build's output, as BuildKit's Dockerfile frontend
+/// sends its lint findings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Warning {
+    /// The vertex it belongs to (the op that loaded the file it is about).
+    pub vertex: String,
+    /// The one-line warning.
+    pub short: String,
+    /// The file it points into: its name and bytes, and the lines.
+    pub source: Option<(String, Vec<u8>, u32, u32)>,
+}

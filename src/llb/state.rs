@@ -75,6 +75,12 @@ impl State {
         self.output.is_none()
     }
 
+    /// The digest of the vertex this state is an output of (what BuildKit
+    /// attaches progress and warnings to); `None` for scratch.
+    pub fn vertex_digest(&self) -> Option<&str> {
+        self.output.as_ref().map(|o| o.digest.as_str())
+    }
+
     /// Wraps a freshly built op whose inputs are `inputs` (already listed in
     /// `op.inputs`), taking output `index` of it.
     pub(super) fn from_op(

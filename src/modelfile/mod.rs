@@ -149,6 +149,16 @@ pub fn keywords(text: &str) -> impl Iterator<Item = String> + '_ {
 
 fn directive(file: &mut Modelfile, line: &str, lines: Lines) -> Result<(), String> {
     let (keyword, rest) = line.split_at(line.find(char::is_whitespace).unwrap_or(line.len()));
+    // modctl splits a line at its first space: a tab there makes the
+    // directive unknown to it, so the file would not build with modctl.
+    if rest.starts_with(|c: char| c != ' ') {
+        return Err(format!(
+            "{} is followed by a tab; modctl reads a directive and its argument split by a \
+             space, so write {} with a space (the file then builds with modctl too)",
+            quote(keyword),
+            quote(&format!("{keyword} {}", rest.trim_start())),
+        ));
+    }
     let name = keyword.to_ascii_uppercase();
     if !DIRECTIVES.contains(&name.as_str()) {
         let mut hint = crate::suggest::did_you_mean(keyword, &DIRECTIVES);

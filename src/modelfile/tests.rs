@@ -93,6 +93,14 @@ fn errors_name_the_line_and_the_fix() {
 
     let (_, m) = err("FROBNICATE x\n");
     assert!(m.contains("a Modelfile has NAME, ARCH"), "{m}");
+
+    // modctl splits at a space: a tab after the directive is refused, as
+    // modctl refuses it.
+    let (line, m) = err("NAME a\nMODEL\tm.bin\n");
+    assert_eq!(line, 2);
+    assert!(m.contains("\"MODEL\" is followed by a tab"), "{m}");
+    assert!(m.contains("\"MODEL m.bin\""), "{m}");
+    assert!(parse("MODEL  m.bin\n").is_ok(), "two spaces are fine");
 }
 
 #[test]

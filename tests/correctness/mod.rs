@@ -80,7 +80,7 @@ fn glob_matches_with_one_name_get_distinct_titles(ctx: &Ctx) -> Result<()> {
     let err = String::from_utf8_lossy(&o.stderr);
     ensure!(!o.status.success(), "a --title on a many-file glob built");
     ensure!(
-        err.contains("Artifactfile:3: layer 0 (\"docs/**/README.md\"): a title names one file, but the glob matched 2 (docs/a/README.md, docs/b/README.md)"),
+        err.contains("Artifactfile:3: layer 1 (\"docs/**/README.md\"): a title names one file, but the glob matched 2 (docs/a/README.md, docs/b/README.md)"),
         "{err}"
     );
     Ok(())
@@ -121,7 +121,7 @@ fn worker_io_problems_name_the_file(ctx: &Ctx) -> Result<()> {
     let err = String::from_utf8_lossy(&o.stderr);
     ensure!(!o.status.success(), "a directory holding a pipe was packed");
     ensure!(
-        err.contains("Artifactfile:4: layer 0 (\"d\"): can't be packed")
+        err.contains("Artifactfile:4: layer 1 (\"d\"): can't be packed")
             && err.contains("d/pipe is a device, socket or pipe"),
         "{err}"
     );

@@ -19,7 +19,9 @@ use std::sync::Mutex;
 use std::time::{Duration, UNIX_EPOCH};
 
 use artifact_frontend::blobtool::{self, Job};
-use artifact_frontend::gateway::{Caps, FileRange, FrontendResult, Gateway, RpcError, SolvedRef};
+use artifact_frontend::gateway::{
+    Caps, FileRange, FrontendResult, Gateway, RpcError, SolvedRef, Warning,
+};
 use artifact_frontend::proto::apicaps::ApiCap;
 use artifact_frontend::proto::fstypes::Stat;
 use artifact_frontend::proto::pb;
@@ -92,6 +94,8 @@ pub struct Calls {
     pub listings: usize,
     /// The paths the writing execs mounted one by one (selectors).
     pub selected: Vec<String>,
+    /// Warnings sent with the Warn call.
+    pub warnings: Vec<Warning>,
     /// The most paths and patterns one local source carried (follow,
     /// include and exclude), and the most bytes of them.
     pub local_patterns: (usize, usize),
@@ -966,16 +970,25 @@ impl Gateway for Solver {
                 let meta = e
                     .metadata()
                     .map_err(|e| fail("ReadDir", tonic::Code::Unknown, e.to_string()))?;
+                let linkname = fs::read_link(e.path())
+                    .map(|t| t.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 out.push(Stat {
                     path: name,
                     mode: go_mode(&meta),
                     size: meta.len() as i64,
+                    linkname,
                     ..Default::default()
                 });
             }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    async fn warn(&self, warning: Warning) -> Result<(), RpcError> {
+        self.calls.lock().unwrap().warnings.push(warning);
+        Ok(())
     }
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {

@@ -87,41 +87,15 @@ pub fn busybox(dir: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
-/// The `producer-frontend` example as a frontend image: built static, in
-/// the same shape as our own image (`scripts/build-image` with `BINARY`).
+/// The `producer-frontend` example as a frontend image, built by the
+/// script its documentation names (`scripts/build-example-frontend`).
 pub fn producer_frontend(root: &Path) -> Result<PathBuf> {
-    let triple = host_triple()?;
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--example",
-            "producer-frontend",
-            "--target",
-            &triple,
-        ])
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .current_dir(root)
-        .status()?;
-    ensure!(
-        status.success(),
-        "building the producer-frontend example failed"
-    );
     let out = root.join("target/producer-image");
-    let binary = root
-        .join("target")
-        .join(&triple)
-        .join("release/examples/producer-frontend");
-    let status = Command::new(root.join("scripts/build-image"))
-        .env("BINARY", &binary)
+    let status = Command::new(root.join("scripts/build-example-frontend"))
         .env("OUT", &out)
         .current_dir(root)
         .status()?;
-    ensure!(
-        status.success(),
-        "packing the producer-frontend image failed"
-    );
+    ensure!(status.success(), "scripts/build-example-frontend failed");
     Ok(out)
 }
 

@@ -152,6 +152,9 @@ async fn hash_file<G: Gateway>(
     {
         Found::Stat(stat) => stat,
         Found::Missing => return Err(at(EntryError::Missing)),
+        Found::LinkOutside { link, target } => {
+            return Err(at(EntryError::LinkOutside { link, target }));
+        }
     };
     if stat.mode & MODE_DIR != 0 {
         if req.allow_dir {

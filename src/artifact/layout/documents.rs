@@ -140,9 +140,10 @@ fn plain_layers(
             return Err(plan.error_at(
                 l.blob.lines,
                 format!(
-                    "layer {i} ({:?}): a title names one file, but the glob matched {} ({}{}); \
+                    "layer {} ({:?}): a title names one file, but the glob matched {} ({}{}); \
                      drop --title (each match is then titled by its file name, or by its path \
                      below {:?} where names repeat), or list the files on LAYER lines of their own",
+                    i + 1,
                     l.blob.given,
                     blobs.len(),
                     matched.join(", "),
@@ -186,7 +187,8 @@ fn check_titles(m: &ManifestPlan, layers: &[Descriptor]) -> Result<(), UserError
         return Ok(());
     }
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, d) in layers.iter().enumerate() {
+    // Users count layers from 1.
+    for (i, d) in (1..).zip(layers) {
         let Some(title) = d.annotations().as_ref().and_then(|a| a.get(TITLE)) else {
             continue;
         };

@@ -21,6 +21,7 @@ use super::sources::inner_build::{self, InnerBuild};
 use super::sources::input::{self, transfer_paths};
 use super::spec_file::{SpecFile, located};
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, Plan};
+use super::warnings;
 
 /// The `created` annotation, set from SOURCE_DATE_EPOCH.
 const CREATED: &str = "org.opencontainers.image.created";
@@ -34,6 +35,7 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
     };
     let parsed =
         artifactfile::parse(&text, &parse_opts).map_err(|e| located(&file, e.lines, e.message))?;
+    warnings::show(gw, &file, &parsed.warnings).await?;
     resolve(gw, cfg, parsed, file).await
 }
 

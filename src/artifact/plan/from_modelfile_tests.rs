@@ -25,6 +25,7 @@ fn the_whole_context_skips_what_modctl_skips_and_this_file() {
         filename: "Modelfile".into(),
         data: text.as_bytes().to_vec(),
         ignore: None,
+        vertex: None,
     };
     let skips = |text: &str| -> Vec<Vec<String>> {
         let f = spec(text);

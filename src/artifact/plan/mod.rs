@@ -12,6 +12,7 @@ mod from_wrapped_build;
 pub mod sources;
 mod spec_file;
 pub mod types;
+mod warnings;
 
 use crate::gateway::Gateway;
 

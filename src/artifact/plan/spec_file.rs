@@ -18,6 +18,8 @@ pub struct SpecFile {
     pub data: Vec<u8>,
     /// Its own ignore file (`<filename>.dockerignore` beside it), parsed.
     pub ignore: Option<Ignore>,
+    /// The vertex that loaded it, which warnings about it attach to.
+    pub vertex: Option<String>,
 }
 
 /// BuildKit's source-location error detail type.

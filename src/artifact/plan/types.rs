@@ -188,6 +188,10 @@ impl Plan {
             EntryError::Missing => format!(
                 "{what} does not exist in the {source}; check the path (it is relative to the input root)"
             ),
+            EntryError::LinkOutside { link, target } => format!(
+                "{what}: {link} is a link to {target}, outside the {source}, where the build \
+                 can't follow it; copy what it points to into the context, or name a path inside it"
+            ),
             EntryError::Directory => format!(
                 "{what} is a directory in the {source}; a layer must be a single file: \
                  list its files as separate layers or pack it into a tar first"
@@ -227,7 +231,8 @@ impl Plan {
                 let layers = m.layers.iter().enumerate().map(move |(i, l)| {
                     let label = match &l.label {
                         Some(label) => format!("{prefix}{label}"),
-                        None => format!("{prefix}layer {i} ({:?})", l.blob.given),
+                        // Users count layers from 1.
+                        None => format!("{prefix}layer {} ({:?})", i + 1, l.blob.given),
                     };
                     (label, &l.blob)
                 });

@@ -128,6 +128,7 @@ pub struct Config {
 impl Config {
     /// Reads and validates `opts`; the first problem is the error.
     pub fn from_options(opts: &Options) -> Result<Config, UserError> {
+        known_keys_only(opts)?;
         let get = |k: &str| opts.get_or_build_arg(k).filter(|(v, _)| !v.is_empty());
         let mode = match get(WRAP_FRONTEND_KEY) {
             Some((name, key)) => {
@@ -180,6 +181,37 @@ impl Config {
             forwarded: forwarded(opts),
         })
     }
+}
+
+/// Every option in our namespaces (`artifact.*`, and the contract's
+/// `containerimage.artifact.*`), for "did you mean".
+const OURS: [&str; 8] = [
+    HASH_MODE_KEY,
+    WRAP_FRONTEND_KEY,
+    WRAP_SOURCE_KEY,
+    PACKING_KEY,
+    DIALECT_KEY,
+    contract_options::TYPE_KEY,
+    contract_options::CONFIG_MEDIATYPE_KEY,
+    contract_options::LAYERS_KEY,
+];
+
+/// Refuses a key in our namespaces that we don't know: a typo there
+/// (`artifact.frontnd`) would otherwise be ignored in silence, and the
+/// build would do something else than asked.
+fn known_keys_only(opts: &Options) -> Result<(), UserError> {
+    for key in opts.opts.keys() {
+        let bare = key.strip_prefix("build-arg:").unwrap_or(key);
+        let ours = bare.starts_with("artifact.") || bare.starts_with("containerimage.artifact.");
+        if ours && !OURS.contains(&bare) {
+            return Err(UserError::new(format!(
+                "{key} is not an option of the artifact frontend{}; its options are {}",
+                crate::suggest::did_you_mean(bare, &OURS),
+                OURS.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether any contract option is given.

@@ -126,3 +126,26 @@ fn inner_builds_get_the_users_options_but_not_ours() {
     let keys: Vec<&str> = c.forwarded.keys().map(String::as_str).collect();
     assert_eq!(keys, ["build-arg:VERSION", "context:base", "target"]);
 }
+
+#[test]
+fn unknown_keys_of_ours_are_refused_with_a_suggestion() {
+    let m = err(&[("build-arg:artifact.frontnd", "dockerfile.v0")]);
+    assert!(
+        m.starts_with("build-arg:artifact.frontnd is not an option of the artifact frontend (did you mean \"artifact.frontend\"?)"),
+        "{m}"
+    );
+    let m = err(&[("artifact.dialekt", "modelfile")]);
+    assert!(m.contains("did you mean \"artifact.dialect\""), "{m}");
+    let m = err(&[("artifact.modelpack.layer", "tar")]);
+    assert!(
+        m.contains("did you mean \"artifact.modelpack.layers\""),
+        "{m}"
+    );
+    let m = err(&[("containerimage.artifact.layer", "[]")]);
+    assert!(
+        m.contains("did you mean \"containerimage.artifact.layers\""),
+        "{m}"
+    );
+    // Other namespaces are BuildKit's and the user's.
+    assert!(Config::from_options(&opts(&[("build-arg:artifactory", "x")])).is_ok());
+}

@@ -134,7 +134,8 @@ pub fn parse_layers(raw: &str, key: &str) -> Result<Vec<LayerSpec>, UserError> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| parse_layer(i, item, key))
+        // Users count layers from 1.
+        .map(|(i, item)| parse_layer(i + 1, item, key))
         .collect()
 }
 

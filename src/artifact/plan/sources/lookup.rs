@@ -37,6 +37,14 @@ pub enum Found {
     Stat(Stat),
     /// Not there.
     Missing,
+    /// Not there for the build: `link` (on the way) points out of the
+    /// input's root, at `target`.
+    LinkOutside {
+        /// The link.
+        link: String,
+        /// Where it points.
+        target: String,
+    },
 }
 
 impl Found {
@@ -63,7 +71,12 @@ pub async fn stat<G: Gateway>(
     built(gw, input)
         .await
         .with_context(|| format!("the {describe} could not be built"))?;
-    if exists(gw, input, path).await {
+    let there = match exists(gw, input, path).await {
+        Presence::There => true,
+        Presence::Missing => false,
+        Presence::LinkOutside { link, target } => return Ok(Found::LinkOutside { link, target }),
+    };
+    if there {
         // There, but the daemon failed to stat it: BuildKit 0.8 fails
         // concurrent calls on one ref now and then ("flightcontrol:
         // exceeded retry timeout"), so ask again before its answer is the
@@ -137,9 +150,34 @@ pub async fn built<G: Gateway>(gw: &G, r: &SolvedRef) -> Result<(), RpcError> {
     gw.read_dir(r, "/", NOTHING).await.map(drop)
 }
 
+/// What a walk down a path's directories found.
+enum Presence {
+    /// Every component is listed.
+    There,
+    /// One is not (or a link at the end leads nowhere).
+    Missing,
+    /// A link on the way leads out of the root.
+    LinkOutside { link: String, target: String },
+}
+
+/// Whether `target`, the target of a link at `link` (relative to the
+/// root), leads out of the root: absolute, or above it with `..`.
+fn leads_out(link: &str, target: &str) -> bool {
+    let mut depth = link.split('/').count() as isize - 1;
+    target.starts_with('/')
+        || target.split('/').any(|c| {
+            match c {
+                ".." => depth -= 1,
+                "" | "." => {}
+                _ => depth += 1,
+            }
+            depth < 0
+        })
+}
+
 /// Whether every component of `path` is listed in the directory before it,
 /// walking down from the root (which is known to list).
-async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> bool {
+async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Presence {
     let parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
@@ -151,24 +189,35 @@ async fn exists<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> bool {
     for (i, part) in parts.into_iter().enumerate() {
         if part == ".." {
             // Confined paths have none; be safe and let the stat speak.
-            return true;
+            return Presence::There;
         }
         // The pattern is the name, quoted: ReadDir's patterns are fsutil's.
         let listed = match gw.read_dir(input, &dir, &quote(part)).await {
             Ok(entries) => entries,
             // The root lists, so a parent that doesn't is not a directory
             // (or not there): nothing can be below it.
-            Err(_) => return false,
+            Err(_) => return Presence::Missing,
         };
         let Some(entry) = listed.iter().find(|e| e.path == part) else {
-            return false;
+            return Presence::Missing;
         };
-        // A link whose stat failed leads nowhere: missing, as the worker
-        // says too. (A link on the way is followed by the next listing.)
-        if i == last && entry.mode & MODE_SYMLINK != 0 {
-            return false;
+        let at = format!("{}/{part}", dir.trim_end_matches('/'));
+        if entry.mode & MODE_SYMLINK != 0 {
+            let link = at.trim_start_matches('/').to_string();
+            if leads_out(&link, &entry.linkname) {
+                return Presence::LinkOutside {
+                    link,
+                    target: entry.linkname.clone(),
+                };
+            }
+            // A link whose stat failed leads nowhere: missing, as the
+            // worker says too. (A link on the way is followed by the next
+            // listing.)
+            if i == last {
+                return Presence::Missing;
+            }
         }
-        dir = format!("{}/{part}", dir.trim_end_matches('/'));
+        dir = at;
     }
-    true
+    Presence::There
 }

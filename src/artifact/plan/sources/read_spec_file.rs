@@ -61,5 +61,6 @@ pub async fn read<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
         filename,
         data,
         ignore,
+        vertex: state.vertex_digest().map(str::to_string),
     })
 }
