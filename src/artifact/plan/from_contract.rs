@@ -24,7 +24,7 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
         Layers::File { path, key } => read_layers_file(gw, cfg, path, key).await?,
     };
     let paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
-    let input = input::contract_input(gw, &cfg.sessions, &paths).await?;
+    let input = input::contract_input(gw, &cfg.sessions, &paths, "context").await?;
     Ok(Plan {
         inputs: vec![input],
         manifests: vec![manifest(
@@ -89,7 +89,8 @@ async fn read_layers_file<G: Gateway>(
     path: &str,
     key: &str,
 ) -> Result<Vec<LayerSpec>> {
-    let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()]).await?;
+    let cache = "context-layers-file";
+    let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()], cache).await?;
     let r = gw
         .solve(input.state.marshal().into_pb())
         .await

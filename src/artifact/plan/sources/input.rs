@@ -28,11 +28,15 @@ pub const INPUT_KEY: &str = "input";
 
 /// The contract's input: frontend input `input` (what BuildKit's
 /// postprocessor passes), else the only input given, else a `context` input
-/// (bake), else the local build context.
+/// (bake), else the local build context. `key` names the client's transfer
+/// cache of the local context: reads of other paths of it (the layers file)
+/// take a key of their own, or each build would send the context again
+/// after the other read shrank the cache to its one file.
 pub async fn contract_input<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
     paths: &[String],
+    key: &str,
 ) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some((name, def)) = pick(inputs) {
@@ -41,7 +45,10 @@ pub async fn contract_input<G: Gateway>(
             describe: format!("frontend input {name:?}"),
         });
     }
-    Ok(local_dir(sessions, "context", Some(paths), "build context"))
+    Ok(Input {
+        state: local_state(sessions, "context", key, Some(paths), &[], "build context"),
+        describe: "build context (local \"context\")".to_string(),
+    })
 }
 
 /// A spec file's build context: a `context` frontend input (bake) or the
@@ -77,6 +84,7 @@ pub async fn build_context<G: Gateway>(
         // The one progress line that says so: this step's name.
         input.state = local_state(
             sessions,
+            "context",
             "context",
             paths,
             &patterns,
@@ -129,15 +137,17 @@ fn local_input(
     what: &str,
 ) -> Input {
     Input {
-        state: local_state(sessions, name, paths, exclude, what),
+        state: local_state(sessions, name, name, paths, exclude, what),
         describe: format!("{what} (local {name:?})"),
     }
 }
 
-/// The local source of [`local_input`], named `what` in progress output.
+/// The local source of [`local_input`], named `what` in progress output,
+/// its transfer cached on the client's side under `key`.
 fn local_state(
     sessions: &Sessions,
     name: &str,
+    key: &str,
     paths: Option<&[String]>,
     exclude: &[String],
     what: &str,
@@ -155,7 +165,7 @@ fn local_state(
         session_id: sessions.for_local(name).to_string(),
         follow_paths,
         exclude_patterns: exclude.to_vec(),
-        shared_key_hint: name.to_string(),
+        shared_key_hint: key.to_string(),
         custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
     };
