@@ -19,6 +19,7 @@
 mod buildx;
 mod correctness;
 mod modelpack;
+mod newcomer;
 mod rebuild;
 mod support;
 
@@ -732,12 +733,21 @@ fn example_specifics(
                     ],
                 "{names:?}"
             );
+            // ORAS's directory convention: pulled back as the directory.
             let dir = serde_json::json!({"dir": ["guide.md", "img/logo.gif", "index.md"]});
-            ensure!(
-                got["site"] == dir || got["site"] == layers[0]["digest"],
-                "ORAS gave site as {}",
-                got["site"]
+            ensure!(got["site"] == dir, "ORAS gave site as {}", got["site"]);
+            let a = &layers[0]["annotations"];
+            ensure!(a["io.deis.oras.content.unpack"] == "true", "{a}");
+            let mut tar = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(blob(out, &layers[0]["digest"])?.as_slice()),
+                &mut tar,
+            )?;
+            let diff_id = format!(
+                "sha256:{}",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&tar))
             );
+            ensure!(a["io.deis.oras.content.digest"] == diff_id.as_str(), "{a}");
             let titles: Vec<&str> = (1..3)
                 .filter_map(|i| layers[i]["annotations"]["org.opencontainers.image.title"].as_str())
                 .collect();
@@ -1123,6 +1133,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         .chain(correctness::CASES)
         .chain(buildx::CASES)
         .chain(rebuild::CASES)
+        .chain(newcomer::CASES)
     {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;

@@ -616,3 +616,24 @@ async fn a_link_out_of_the_context_is_named_as_such_on_both_paths() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_from_input_that_fails_is_located_at_its_from_line() {
+    let ctx = context(&[("a.txt", b"a")]);
+    let body = b"ARTIFACT application/x.t\nLAYER text/plain a.txt\nFROM dockerfile:Dockerfile.train\nLAYER text/plain b.bin\n";
+    let (_, result) = with_artifactfile(ctx.path(), body).await;
+    let err = result.unwrap_err();
+    assert_says(
+        &err,
+        &["Artifactfile:3: FROM: the wrapped dockerfile.v0 build failed"],
+        &[],
+    );
+    let source = err
+        .details
+        .iter()
+        .find(|d| d.type_url == "github.com/moby/buildkit/errdefs.Source+json")
+        .expect("a source location");
+    let json: serde_json::Value = serde_json::from_slice(&source.value).unwrap();
+    assert_eq!(json["ranges"][0]["start"]["line"], 3, "{json}");
+    assert_eq!(json["info"]["filename"], "Artifactfile");
+}

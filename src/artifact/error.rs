@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::gateway::{MissingCap, ReadError, ReturnError, RpcError, UserError};
+use crate::gateway::{MissingCap, ReadError, ReturnError, RpcError, StatusDetail, UserError};
 use crate::llb::LlbError;
 
 /// What went wrong, which decides the code `Return` carries.
@@ -49,6 +49,9 @@ pub struct Error {
     kind: Kind,
     /// Outermost first.
     context: Vec<String>,
+    /// Where in the spec file it happened (BuildKit's source detail), when
+    /// the kind itself does not say.
+    located: Option<Box<StatusDetail>>,
 }
 
 /// A result whose error is an [`Error`].
@@ -81,16 +84,38 @@ impl Error {
         self
     }
 
+    /// This error, as found at the place `detail` (a source location)
+    /// points to: BuildKit's clients print those lines under the message.
+    /// A user error already says where it is, and keeps its place.
+    pub fn located(mut self, detail: StatusDetail) -> Error {
+        if !matches!(self.kind, Kind::User(_)) {
+            self.located = Some(Box::new(detail));
+        }
+        self
+    }
+
     /// What `Return` says: the code and details by kind, and the whole
     /// context chain as the message.
     pub fn to_return(&self) -> ReturnError {
         let message = self.to_string();
-        match &self.kind {
+        let mut ret = match &self.kind {
             Kind::User(e) => ReturnError::user(message, e),
             Kind::Daemon(e) => ReturnError::daemon(message, e),
             Kind::Unsupported(_) => ReturnError::failed_precondition(message),
             Kind::Internal(_) => ReturnError::unknown(message),
+        };
+        if let Some(d) = &self.located {
+            // Ours first: the client shows the place in the user's file
+            // before the places of the build that failed under it.
+            ret.details.insert(
+                0,
+                prost_types::Any {
+                    type_url: d.type_url.clone(),
+                    value: d.json.clone(),
+                },
+            );
         }
+        ret
     }
 }
 
@@ -115,6 +140,7 @@ impl From<Kind> for Error {
         Error {
             kind,
             context: Vec::new(),
+            located: None,
         }
     }
 }

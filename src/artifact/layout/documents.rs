@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
-use crate::blobtool::{BlobReport, literal_prefix};
+use crate::blobtool::{BlobReport, Compression, literal_prefix};
 use crate::gateway::UserError;
 use crate::oci::{
     self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder, TITLE,
@@ -163,6 +163,9 @@ fn plain_layers(
                 };
                 annotations.insert(TITLE.to_string(), title);
             }
+            if b.dir && l.blob.compression == Compression::Gzip {
+                oras_directory(&mut annotations, b);
+            }
             layers.push(
                 oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
                     .map_err(|e| UserError::new(format!("invalid artifact metadata: {e}")))?,
@@ -172,6 +175,28 @@ fn plain_layers(
     check_titles(m, &layers)?;
     Ok(layers)
 }
+
+/// ORAS's directory convention, for a directory packed as a gzip tar: a
+/// layer titled by the directory's name and annotated
+/// `io.deis.oras.content.unpack: "true"` (with the uncompressed tar's digest
+/// as `io.deis.oras.content.digest`) is unpacked by `oras pull` into that
+/// directory, where without them it comes down as one tar file. The tar
+/// holds the directory under its own name, as ORAS expects; a title the
+/// user chose (another name) or annotations they set are left as they are.
+fn oras_directory(annotations: &mut BTreeMap<String, String>, b: &BlobReport) {
+    let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+    let untouched =
+        !annotations.contains_key(ORAS_UNPACK) && !annotations.contains_key(ORAS_DIGEST);
+    if untouched && annotations.get(TITLE).map(String::as_str) == Some(name) {
+        annotations.insert(ORAS_UNPACK.to_string(), "true".to_string());
+        annotations.insert(ORAS_DIGEST.to_string(), b.diff_id.to_string());
+    }
+}
+
+/// ORAS's annotation: unpack this tar+gzip layer into a directory.
+const ORAS_UNPACK: &str = "io.deis.oras.content.unpack";
+/// ORAS's annotation: the digest of the layer's uncompressed tar.
+const ORAS_DIGEST: &str = "io.deis.oras.content.digest";
 
 /// `path` (a match of `pattern`) without the pattern's literal prefix.
 fn below_prefix(path: &str, pattern: &str) -> String {

@@ -11,3 +11,24 @@ fn titles_below_a_globs_literal_prefix() {
         "x/README.md"
     );
 }
+
+#[test]
+fn a_gzip_directory_follows_oras_convention_unless_retitled() {
+    use std::collections::BTreeMap;
+    let b = crate::blobtool::BlobReport {
+        path: "docs/site".into(),
+        dir: true,
+        mode: 0o755,
+        size: 10,
+        file_size: 0,
+        digest: crate::digest::Digest::of(b"gz"),
+        diff_id: crate::digest::Digest::of(b"tar"),
+    };
+    let mut a = BTreeMap::from([(super::TITLE.to_string(), "site".to_string())]);
+    super::oras_directory(&mut a, &b);
+    assert_eq!(a["io.deis.oras.content.unpack"], "true");
+    assert_eq!(a["io.deis.oras.content.digest"], b.diff_id.to_string());
+    let mut retitled = BTreeMap::from([(super::TITLE.to_string(), "docs.tgz".to_string())]);
+    super::oras_directory(&mut retitled, &b);
+    assert_eq!(retitled.len(), 1, "a title of the user's own is theirs");
+}

@@ -12,14 +12,15 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 use crate::oci::{self, EMPTY_JSON_MEDIA_TYPE, TITLE};
 
-use crate::artifact::error::{Context as _, Result};
+use crate::artifact::error::{Context as _, Error, Kind, Result};
 use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::{Config, DIALECT_KEY, epoch};
 
 use super::sources::context::{self, Filter};
 use super::sources::inner_build::{self, InnerBuild};
 use super::sources::input::{self, transfer_paths};
-use super::spec_file::{SpecFile, located};
+use super::sources::lookup;
+use super::spec_file::{SpecFile, located, source_detail};
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, Plan};
 use super::warnings;
 
@@ -218,20 +219,61 @@ async fn resolve_inputs<G: Gateway>(
                 )
                 .await?
             }
-            Source::Named { name, value } => input::named(gw, &cfg.sessions, name, value)
-                .await
-                .map_err(|e| at(format!("FROM {name}: {e:#}")))?,
-            Source::Image(r) => {
-                input::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)))?
-            }
-            Source::Build { by, opts } => {
-                let build = InnerBuild::of_from_line(by, opts);
-                built_input(gw, cfg, &build, at).await?
+            other => {
+                let found = from_input(gw, cfg, other, &at).await;
+                // Built now, so that an input that fails (a named context
+                // the client does not share, a Dockerfile stage that fails)
+                // fails at its FROM line, not in a later step.
+                let checked = match found {
+                    Ok(input) => ensure_built(gw, input).await,
+                    Err(e) => Err(e),
+                };
+                checked.map_err(|e| match e.kind() {
+                    // Already said at its line.
+                    Kind::User(_) => e,
+                    _ => e
+                        .context(format!("{}:{}: FROM", file.filename, lines.start))
+                        .located(source_detail(file, lines)),
+                })?
             }
         };
         inputs.push(input);
     }
     Ok(inputs)
+}
+
+/// The input a `FROM` line names (not the context).
+async fn from_input<G: Gateway>(
+    gw: &G,
+    cfg: &Config,
+    source: &Source,
+    at: &impl Fn(String) -> UserError,
+) -> Result<Input> {
+    match source {
+        Source::Context => Err(Error::bug("the context is no FROM input")),
+        Source::Named { name, value } => input::named(gw, &cfg.sessions, name, value)
+            .await
+            .map_err(|e| at(format!("FROM {name}: {e:#}")).into()),
+        Source::Image(r) => {
+            input::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)).into())
+        }
+        Source::Build { by, opts } => {
+            let build = InnerBuild::of_from_line(by, opts);
+            built_input(gw, cfg, &build, at).await
+        }
+    }
+}
+
+/// `input`, once the daemon has built it (its root lists).
+async fn ensure_built<G: Gateway>(gw: &G, input: Input) -> Result<Input> {
+    let r = gw
+        .solve(input.state.marshal().into_pb())
+        .await
+        .with_context(|| format!("the {} could not be built", input.describe))?;
+    lookup::built(gw, &r)
+        .await
+        .with_context(|| format!("the {} could not be built", input.describe))?;
+    Ok(input)
 }
 
 /// The result of a `FROM dockerfile:`/`FROM frontend:` line's build, as an
@@ -240,7 +282,7 @@ async fn built_input<G: Gateway>(
     gw: &G,
     cfg: &Config,
     build: &InnerBuild,
-    at: impl Fn(String) -> UserError,
+    at: &impl Fn(String) -> UserError,
 ) -> Result<Input> {
     let what = build.describe();
     // `filename` and `dockerfilekey` named this Artifactfile: the inner

@@ -1,0 +1,140 @@
+//! End-to-end cases for what a new user trips on: errors that must point
+//! at the right line and say the right thing, and typos that must not pass
+//! in silence.
+
+use super::*;
+
+/// A context with `a.txt` and an Artifactfile of `body` under our
+/// `# syntax=` line (so `body`'s line 1 is the file's line 2).
+fn spec_context(ctx: &Ctx, name: &str, body: &str) -> Result<PathBuf> {
+    let d = ctx.dir(name);
+    std::fs::write(d.join("a.txt"), b"a\n")?;
+    std::fs::write(d.join("Artifactfile"), format!("# syntax={IMAGE}\n{body}"))?;
+    Ok(d)
+}
+
+/// Builds `dir`'s Artifactfile with `args`; gives whether it worked and
+/// its progress log.
+fn build_spec(ctx: &Ctx, dir: &Path, args: &[(&str, &str)]) -> Result<(bool, String)> {
+    let out = ctx.dir(&format!(
+        "{}-out",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    let o = ctx.build_file(dir, "Artifactfile", args, &out)?;
+    Ok((
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    ))
+}
+
+/// An input that fails to build is reported at its FROM line (not at the
+/// `# syntax=` line, where BuildKit's forwarder would put it).
+fn a_failed_from_input_points_at_its_line(ctx: &Ctx) -> Result<()> {
+    let d = spec_context(
+        ctx,
+        "fromline",
+        "ARTIFACT application/x.t\nLAYER text/plain a.txt\nFROM dockerfile:Missing.Dockerfile\nLAYER text/plain b.bin\n",
+    )?;
+    let (ok, log) = build_spec(ctx, &d, &[])?;
+    ensure!(!ok, "the build should fail:\n{log}");
+    ensure!(
+        log.contains("Artifactfile:4: FROM"),
+        "not located at the FROM line:\n{log}"
+    );
+    Ok(())
+}
+
+/// A misspelled source prefix gets a "did you mean".
+fn a_misspelled_from_prefix_gets_a_suggestion(ctx: &Ctx) -> Result<()> {
+    let d = spec_context(
+        ctx,
+        "frontnd",
+        "ARTIFACT application/x.t\nFROM frontnd:registry.example/x:1 target=y\nLAYER text/plain a.txt\n",
+    )?;
+    let (ok, log) = build_spec(ctx, &d, &[])?;
+    ensure!(!ok, "{log}");
+    ensure!(log.contains("did you mean \"frontend:\"?"), "{log}");
+    ensure!(!log.contains("too many colons"), "{log}");
+    Ok(())
+}
+
+/// An undefined variable warns, with a "did you mean" when an ARG of a
+/// close name exists, and the build goes on.
+fn an_undefined_variable_warns(ctx: &Ctx) -> Result<()> {
+    let d = spec_context(
+        ctx,
+        "undefined",
+        "ARG VERSION=1.0\nARTIFACT application/x.t\nLAYER text/plain a.txt\nTAG v${VERSON}\n",
+    )?;
+    let (ok, log) = build_spec(ctx, &d, &[])?;
+    ensure!(ok, "{log}");
+    ensure!(
+        log.contains(
+            "UndefinedVar: Usage of undefined variable '$VERSON' (did you mean $VERSION?)"
+        ),
+        "no warning shown:\n{log}"
+    );
+    Ok(())
+}
+
+/// An option in our namespace that we don't know is refused, with a
+/// suggestion, instead of being ignored.
+fn an_unknown_option_of_ours_is_refused(ctx: &Ctx) -> Result<()> {
+    let d = spec_context(
+        ctx,
+        "unknownopt",
+        "ARTIFACT application/x.t\nLAYER text/plain a.txt\n",
+    )?;
+    let (ok, log) = build_spec(ctx, &d, &[("artifact.frontnd", "dockerfile.v0")])?;
+    ensure!(!ok, "{log}");
+    ensure!(
+        log.contains("build-arg:artifact.frontnd is not an option of the artifact frontend (did you mean \"artifact.frontend\"?)"),
+        "{log}"
+    );
+    Ok(())
+}
+
+/// A zero-config Modelfile leaves its own ignore file out of the model, as
+/// it leaves out the Modelfile.
+fn a_modelfiles_own_ignore_file_is_no_layer(ctx: &Ctx) -> Result<()> {
+    let d = ctx.dir("ownignore");
+    std::fs::write(d.join("model.safetensors"), [7u8; 4096])?;
+    std::fs::write(d.join("notes.txt"), b"left out\n")?;
+    std::fs::write(
+        d.join("Modelfile"),
+        format!("# syntax={IMAGE}\nNAME tiny\n"),
+    )?;
+    std::fs::write(d.join("Modelfile.dockerignore"), b"notes.txt\n")?;
+    let out = ctx.dir("ownignore-out");
+    let o = ctx.build_file(&d, "Modelfile", &[], &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (m, _) = manifest_of(&out)?;
+    let paths: Vec<&str> = m["layers"]
+        .as_array()
+        .context("layers")?
+        .iter()
+        .filter_map(|l| l["annotations"]["org.cncf.model.filepath"].as_str())
+        .collect();
+    ensure!(paths == ["model.safetensors"], "{paths:?}");
+    Ok(())
+}
+
+pub const CASES: &[(&str, Case)] = &[
+    (
+        "a_failed_from_input_points_at_its_line",
+        a_failed_from_input_points_at_its_line,
+    ),
+    (
+        "a_misspelled_from_prefix_gets_a_suggestion",
+        a_misspelled_from_prefix_gets_a_suggestion,
+    ),
+    ("an_undefined_variable_warns", an_undefined_variable_warns),
+    (
+        "an_unknown_option_of_ours_is_refused",
+        an_unknown_option_of_ours_is_refused,
+    ),
+    (
+        "a_modelfiles_own_ignore_file_is_no_layer",
+        a_modelfiles_own_ignore_file_is_no_layer,
+    ),
+];
