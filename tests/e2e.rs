@@ -20,6 +20,9 @@ mod buildx;
 mod correctness;
 mod modelpack;
 mod newcomer;
+#[path = "support/readme.rs"]
+mod readme;
+mod readme_run;
 mod rebuild;
 mod support;
 
@@ -1134,6 +1137,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         .chain(buildx::CASES)
         .chain(rebuild::CASES)
         .chain(newcomer::CASES)
+        .chain(readme_run::CASES)
     {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;

@@ -199,6 +199,39 @@ pub fn index(i: &ImageIndex) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Any JSON value as Go's `encoding/json` writes a decoded
+/// `interface{}`: object keys sorted, strings escaped Go's way, numbers as
+/// they were. For documents we take from elsewhere and change (a base
+/// model's config), so their bytes are a function of their content.
+pub fn value(out: &mut String, v: &serde_json::Value) {
+    match v {
+        serde_json::Value::Null => out.push_str("null"),
+        serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        serde_json::Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        serde_json::Value::String(s) => write_string(out, s),
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                value(out, item);
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(fields) => {
+            let sorted: BTreeMap<&String, &serde_json::Value> = fields.iter().collect();
+            let mut o = Object::begin(out);
+            for (k, v) in sorted {
+                value(o.key(k), v);
+            }
+            o.end();
+        }
+    }
+}
+
 /// Go's `v1.ImageLayout`.
 pub fn oci_layout() -> Vec<u8> {
     br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()
@@ -212,6 +245,15 @@ mod tests {
         let mut out = String::new();
         write_string(&mut out, s);
         out
+    }
+
+    #[test]
+    fn any_value_with_sorted_keys() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"b":[1,2.5,"<"],"a":{"z":null,"y":true}}"#).unwrap();
+        let mut out = String::new();
+        value(&mut out, &v);
+        assert_eq!(out, r#"{"a":{"y":true,"z":null},"b":[1,2.5,"\u003c"]}"#);
     }
 
     #[test]

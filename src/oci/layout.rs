@@ -59,8 +59,82 @@ pub struct Layout {
     pub oci_layout: Vec<u8>,
     /// `index.json`.
     pub index_json: Vec<u8>,
-    /// The manifest blobs, in index order.
+    /// The manifests and indexes we wrote, in index order.
     pub manifests: Vec<Blob>,
+}
+
+/// An entry of a layout's `index.json`: a manifest or an index, listed
+/// once per tag (`ref.name`), or once untagged when it has none.
+#[derive(Clone, Debug)]
+pub struct IndexEntry {
+    /// What it points at.
+    pub descriptor: Descriptor,
+    /// Its tags.
+    pub tags: Vec<String>,
+}
+
+/// An image index we write (OCI 1.1: it may carry an `artifactType`).
+#[derive(Clone, Debug)]
+pub struct IndexBuilder {
+    /// Index `artifactType`.
+    pub artifact_type: Option<String>,
+    /// Its members, in order.
+    pub manifests: Vec<Descriptor>,
+    /// Index annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl IndexBuilder {
+    /// The index blob, and its descriptor.
+    pub fn build(&self) -> Result<(Blob, Descriptor), OciSpecError> {
+        let mut i = ImageIndexBuilder::default()
+            .schema_version(2u32)
+            .media_type(MediaType::ImageIndex)
+            .manifests(self.manifests.clone());
+        if let Some(t) = &self.artifact_type {
+            i = i.artifact_type(MediaType::from(t.as_str()));
+        }
+        if !self.annotations.is_empty() {
+            i = i.annotations(hash_map(&self.annotations));
+        }
+        let blob = Blob::new(gojson::index(&i.build()?));
+        let mut d = DescriptorBuilder::default()
+            .media_type(MediaType::ImageIndex)
+            .digest(spec_digest(&blob.digest)?)
+            .size(blob.data.len() as u64);
+        if let Some(t) = &self.artifact_type {
+            d = d.artifact_type(MediaType::from(t.as_str()));
+        }
+        Ok((blob, d.build()?))
+    }
+}
+
+/// A layout's documents: `index.json` listing `entries` (each once per
+/// tag), `oci-layout`, and the manifests and indexes we wrote
+/// (`documents`).
+pub fn layout(entries: &[IndexEntry], documents: Vec<Blob>) -> Result<Layout, OciSpecError> {
+    let mut listed = Vec::new();
+    for e in entries {
+        if e.tags.is_empty() {
+            listed.push(e.descriptor.clone());
+        }
+        for tag in &e.tags {
+            let mut d = e.descriptor.clone();
+            let mut a = d.annotations().clone().unwrap_or_default();
+            a.insert(REF_NAME.to_string(), tag.clone());
+            d.set_annotations(Some(a));
+            listed.push(d);
+        }
+    }
+    let index = ImageIndexBuilder::default()
+        .schema_version(2u32)
+        .manifests(listed)
+        .build()?;
+    Ok(Layout {
+        oci_layout: gojson::oci_layout(),
+        index_json: gojson::index(&index),
+        manifests: documents,
+    })
 }
 
 /// One artifact manifest.
@@ -137,6 +211,12 @@ impl ManifestBuilder {
             m = m.subject(s.clone());
         }
         Ok(Blob::new(gojson::manifest(&m.build()?)))
+    }
+
+    /// The descriptor of this manifest, written as `blob`: its media type,
+    /// digest and size, its `artifactType` and platform.
+    pub fn descriptor(&self, blob: &Blob) -> Result<Descriptor, OciSpecError> {
+        self.index_descriptor(blob, None)
     }
 
     fn index_descriptor(

@@ -21,6 +21,7 @@ use crate::llb::{self, ExecOptions, ImageRef, Mount, State, caps};
 use crate::proto::pb;
 
 use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::plan::sources::solve;
 use crate::artifact::request::Config;
 
 /// Where our binary is mounted in the exec, whose root is scratch.
@@ -199,13 +200,13 @@ impl Worker {
             false => (None, exec.output(0)),
         };
         let report = report.context("the blob writer's exec has no report output")?;
-        let def = report.marshal();
-        gw.caps()
-            .require_llb(&def.required_caps(), "hash layers inside the worker")?;
-        let report_ref = gw
-            .solve(def.into_pb())
-            .await
-            .context("hashing layers in the worker")?;
+        let report_ref = solve::checked(
+            gw,
+            report,
+            "hash layers inside the worker",
+            "hashing layers in the worker",
+        )
+        .await?;
         let report = gw
             .read_all(&report_ref, blobtool::REPORT_FILE, MAX_REPORT)
             .await

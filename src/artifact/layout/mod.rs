@@ -11,7 +11,8 @@ use crate::gateway::{Gateway, SolvedRef};
 use crate::llb::caps;
 
 use super::blobs::{BlobsAt, Produced};
-use super::error::{Context as _, Result};
+use super::error::Result;
+use super::plan::sources::solve;
 use super::plan::{BlobRequest, Plan};
 use super::request::epoch;
 use crate::blobtool::BlobReport;
@@ -40,13 +41,13 @@ pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Resu
             assemble::layout_state(&copies, inline, layout, merge, mtime_ns)
         }
     };
-    let def = state.marshal();
-    gw.caps()
-        .require_llb(&def.required_caps(), "assemble the OCI layout")?;
-    let layout_ref = gw
-        .solve(def.into_pb())
-        .await
-        .context("assembling the OCI layout")?;
+    let layout_ref = solve::checked(
+        gw,
+        &state,
+        "assemble the OCI layout",
+        "assembling the OCI layout",
+    )
+    .await?;
     tracing::info!(manifests = layout.manifests.len(), "artifact layout ready");
     Ok(layout_ref)
 }

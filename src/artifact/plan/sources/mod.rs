@@ -8,3 +8,4 @@ pub mod inner_build;
 pub mod input;
 pub mod lookup;
 pub mod read_spec_file;
+pub mod solve;
