@@ -25,6 +25,8 @@ mod readme;
 mod readme_run;
 mod rebuild;
 mod support;
+#[path = "util/mod.rs"]
+mod util;
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Output};
@@ -32,16 +34,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
 use support::{Daemon, Fixtures, fsck_layout};
+use util::{CONFIG, LAYERS, TYPE, VECTOR, borrow, tree, vector_layers, vector_options};
 
 const IMAGE: &str = "127.0.0.1:5000/artifact-frontend:e2e";
 /// The tag the examples' `# syntax=` lines name.
 const EXAMPLES_IMAGE: &str = "127.0.0.1:5000/artifact-frontend:dev";
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
 
-const TYPE: &str = "containerimage.artifact.type";
-const CONFIG: &str = "containerimage.artifact.config.mediatype";
-const LAYERS: &str = "containerimage.artifact.layers";
 const TITLE_KEY: &str = "org.opencontainers.image.title";
 
 struct Ctx {
@@ -178,37 +177,7 @@ fn vector_context(ctx: &Ctx, name: &str) -> Result<PathBuf> {
 }
 
 fn vector_args() -> Vec<(&'static str, String)> {
-    vec![
-        (TYPE, "application/vnd.example.artifact.v1".into()),
-        (CONFIG, "application/vnd.example.config.v1+json".into()),
-        (
-            LAYERS,
-            std::fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap(),
-        ),
-    ]
-}
-
-fn borrow<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Every file under `dir`, relative, sorted, with its bytes.
-fn tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir)?.to_string_lossy().into_owned();
-                out.push((rel, std::fs::read(&p)?));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    vector_options(&vector_layers())
 }
 
 /// The reference vector through `# syntax=`: byte-identical to what the
@@ -223,7 +192,7 @@ fn reference_vector_via_syntax(ctx: &Ctx) -> Result<()> {
     ensure!(
         got == want,
         "layout differs from the reference vector: {:?}",
-        got.iter().map(|f| &f.0).collect::<Vec<_>>()
+        got.keys().collect::<Vec<_>>()
     );
     let summary = fsck_layout(&out)?;
     ensure!(

@@ -3,20 +3,21 @@
 //! demand, and the Return-exactly-once rule on every path. The end-to-end
 //! tests in `e2e.rs` run the same frontend on a real BuildKit.
 
+#[path = "util/mod.rs"]
+mod util;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use artifact_frontend::artifact;
 use artifact_frontend::gateway::{self, Bridge};
 use artifact_frontend::llb::{self, LocalOptions, State};
-use artifact_frontend::proto::apicaps::ApiCap;
 use artifact_frontend::proto::fstypes::Stat;
 use artifact_frontend::proto::gw::{self, llb_bridge_server as srv};
 use artifact_frontend::proto::pb;
 use prost::Message;
 use tonic::{Request, Response, Status};
-
-const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
+use util::{VECTOR, borrow, caps, vector_options};
 
 #[derive(Default)]
 struct Recorded {
@@ -37,16 +38,6 @@ struct Fake {
     dirs: Arc<Vec<String>>,
     caps: bool,
     rec: Arc<Mutex<Recorded>>,
-}
-
-fn caps(ids: &[&str]) -> Vec<ApiCap> {
-    ids.iter()
-        .map(|id| ApiCap {
-            id: id.to_string(),
-            enabled: true,
-            ..Default::default()
-        })
-        .collect()
 }
 
 #[tonic::async_trait]
@@ -268,21 +259,7 @@ async fn run(files: BTreeMap<String, Vec<u8>>, with_caps: bool, opts: &[(&str, &
 }
 
 fn vector_opts(layers: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "containerimage.artifact.type",
-            "application/vnd.example.artifact.v1".to_string(),
-        ),
-        (
-            "containerimage.artifact.config.mediatype",
-            "application/vnd.example.config.v1+json".to_string(),
-        ),
-        ("containerimage.artifact.layers", layers.to_string()),
-    ]
-}
-
-fn borrow<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    vector_options(layers)
 }
 
 /// The FileOp of the last solved definition (the layout assembly).

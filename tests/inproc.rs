@@ -11,8 +11,9 @@ mod scale;
 mod solver;
 #[path = "support/mod.rs"]
 mod support;
+#[path = "util/mod.rs"]
+mod util;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,8 +23,7 @@ use artifact_frontend::llb::{self, ImageRef};
 use prost::Message as _;
 
 use solver::{OWN_IMAGE, Solver};
-
-const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/basic");
+use util::{VECTOR, borrow, tree, vector_layers, vector_options};
 
 /// How the frontend finds its own image, to run the blob writer.
 #[derive(Clone, Copy, PartialEq)]
@@ -66,19 +66,9 @@ async fn build(solver: &Solver, pairs: &[(&str, &str)], own: Own) -> Result<Path
 }
 
 fn vector_opts(hash: &'static str) -> Vec<(&'static str, String)> {
-    let layers = fs::read_to_string(format!("{VECTOR}/layers.json")).unwrap();
-    vec![
-        (
-            "containerimage.artifact.type",
-            "application/vnd.example.artifact.v1".into(),
-        ),
-        (
-            "containerimage.artifact.config.mediatype",
-            "application/vnd.example.config.v1+json".into(),
-        ),
-        ("containerimage.artifact.layers", layers),
-        ("artifact.hash", hash.into()),
-    ]
+    let mut opts = vector_options(&vector_layers());
+    opts.push(("artifact.hash", hash.into()));
+    opts
 }
 
 /// Builds the reference vector hashing by `hash`, which must fail.
@@ -86,28 +76,6 @@ async fn vector_error(solver: &Solver, hash: &'static str, own: Own) -> ReturnEr
     build(solver, &borrow(&vector_opts(hash)), own)
         .await
         .unwrap_err()
-}
-
-fn borrow<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// A build context of `files` (path, bytes), with the spec file in it.
@@ -127,7 +95,7 @@ fn serving(dir: &Path) -> Solver {
 
 #[tokio::test]
 async fn both_hashing_paths_write_the_reference_layout() {
-    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let expected = tree(&Path::new(VECTOR).join("expected")).unwrap();
     let input = Path::new(VECTOR).join("input");
     for (hash, own) in [
         ("gateway", Own::Unknown),
@@ -139,7 +107,7 @@ async fn both_hashing_paths_write_the_reference_layout() {
         let layout = build(&solver, &borrow(&vector_opts(hash)), own)
             .await
             .unwrap_or_else(|e| panic!("hash={hash}: {}", e.message));
-        assert_eq!(tree(&layout), expected, "hash={hash}");
+        assert_eq!(tree(&layout).unwrap(), expected, "hash={hash}");
         let calls = solver.calls();
         // The worker reads every file itself (the gateway only reads its
         // listing and its report back); the gateway path reads them over
@@ -154,13 +122,13 @@ async fn both_hashing_paths_write_the_reference_layout() {
 
 #[tokio::test]
 async fn a_daemon_that_cannot_run_our_image_falls_back_to_the_gateway() {
-    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let expected = tree(&Path::new(VECTOR).join("expected")).unwrap();
     let input = Path::new(VECTOR).join("input");
     let solver = Solver::new().local("context", &input).failing_execs();
     let layout = build(&solver, &borrow(&vector_opts("auto")), Own::FrontendBin)
         .await
         .unwrap();
-    assert_eq!(tree(&layout), expected);
+    assert_eq!(tree(&layout).unwrap(), expected);
 
     // Asked for the worker explicitly, the failure is the answer.
     let solver = Solver::new().local("context", &input).failing_execs();
@@ -261,7 +229,7 @@ async fn globs_and_directories_are_packed_in_the_worker_and_refused_without_it()
     // Same input, same bytes.
     let other = serving(ctx.path());
     let again = build(&other, &[], Own::FrontendBin).await.unwrap();
-    assert_eq!(tree(&layout), tree(&again));
+    assert_eq!(tree(&layout).unwrap(), tree(&again).unwrap());
 
     let err = gateway_error(&serving(ctx.path())).await;
     assert_says(&err, &["inside the worker"], &[]);
@@ -335,7 +303,7 @@ async fn no_cache_makes_the_worker_hash_again() {
 
 #[tokio::test]
 async fn a_daemon_without_exec_mounts_is_served_through_the_gateway() {
-    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let expected = tree(&Path::new(VECTOR).join("expected")).unwrap();
     let input = Path::new(VECTOR).join("input");
     let gateway_caps = [
         "solve.base",
@@ -359,7 +327,7 @@ async fn a_daemon_without_exec_mounts_is_served_through_the_gateway() {
     let layout = build(&solver, &borrow(&vector_opts("auto")), Own::FrontendBin)
         .await
         .unwrap();
-    assert_eq!(tree(&layout), expected);
+    assert_eq!(tree(&layout).unwrap(), expected);
     assert_eq!(solver.calls().execs, 0);
 
     let solver = Solver::new()
@@ -373,7 +341,7 @@ async fn a_daemon_without_exec_mounts_is_served_through_the_gateway() {
 #[tokio::test]
 async fn files_come_from_a_frontend_input_and_from_an_image() {
     // BuildKit's postprocessor passes the build result as input "input".
-    let expected = tree(&Path::new(VECTOR).join("expected"));
+    let expected = tree(&Path::new(VECTOR).join("expected")).unwrap();
     let input = Path::new(VECTOR).join("input");
     let def = llb::local("result", &Default::default())
         .marshal()
@@ -382,7 +350,7 @@ async fn files_come_from_a_frontend_input_and_from_an_image() {
     let layout = build(&solver, &borrow(&vector_opts("exec")), Own::FrontendBin)
         .await
         .unwrap();
-    assert_eq!(tree(&layout), expected);
+    assert_eq!(tree(&layout).unwrap(), expected);
 
     // `FROM <image>` packages a file of the image, and a missing file
     // names the image it was looked for in.
@@ -478,7 +446,7 @@ async fn quoted_glob_characters_name_a_file_on_both_paths() {
             "w[1].bin"
         );
         assert_eq!(layer["size"], 3, "{hash}: the quoted name, not the match");
-        layouts.push(tree(&layout));
+        layouts.push(tree(&layout).unwrap());
     }
     assert_eq!(layouts[0], layouts[1]);
 }

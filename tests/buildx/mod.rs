@@ -306,9 +306,8 @@ fn image_pulled_by_platform(ctx: &Ctx) -> Result<()> {
             &format!("docker build --platform {platform}"),
         )?;
         let files = tree(&out)?;
-        let (_, binary) = files
-            .iter()
-            .find(|(name, _)| name == "artifact-frontend")
+        let binary = files
+            .get("artifact-frontend")
             .with_context(|| format!("{platform}: no /artifact-frontend in the image"))?;
         ensure!(
             binary.len() > 20 && &binary[..4] == b"\x7fELF",

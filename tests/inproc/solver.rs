@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, UNIX_EPOCH};
 
+use super::util::caps;
 use artifact_frontend::blobtool::{self, Job};
 use artifact_frontend::gateway::{
     Caps, FileRange, FrontendResult, Gateway, RpcError, SolvedRef, Warning,
 };
-use artifact_frontend::proto::apicaps::ApiCap;
 use artifact_frontend::proto::fstypes::Stat;
 use artifact_frontend::proto::pb;
 use prost::Message as _;
@@ -148,16 +148,6 @@ const MAX_DEPTH: usize = 129;
 pub const OWN_BINARY: &str = "/artifact-frontend";
 /// The frontend image's reference.
 pub const OWN_IMAGE: &str = "docker.io/example/artifact-frontend:test";
-
-fn caps(ids: &[&str]) -> Vec<ApiCap> {
-    ids.iter()
-        .map(|id| ApiCap {
-            id: id.to_string(),
-            enabled: true,
-            ..Default::default()
-        })
-        .collect()
-}
 
 fn fail(rpc: &'static str, code: tonic::Code, message: String) -> RpcError {
     RpcError {
