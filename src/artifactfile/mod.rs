@@ -38,6 +38,7 @@ mod flags;
 mod from;
 mod lines;
 mod lint;
+mod names;
 mod parser;
 mod subject;
 mod words;

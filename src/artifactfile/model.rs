@@ -52,12 +52,18 @@ pub enum BuildBy {
     Frontend(String),
 }
 
-/// One `FROM` line (or the implicit context).
+/// One `FROM` line (or the implicit context). `FROM` lines that name the
+/// same source share one entry, so each source is resolved once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FromLine {
     /// What it names.
     pub source: Source,
-    /// Where; `None` for the implicit context.
+    /// `FROM <source> AS <alias>`: a name for the source
+    /// (`[a-z0-9][a-z0-9._-]*`, unique in the file), which a later
+    /// `FROM <alias>` means again.
+    pub alias: Option<String>,
+    /// The first `FROM` line naming the source; `None` for the implicit
+    /// context.
     pub lines: Option<Lines>,
 }
 

@@ -8,6 +8,7 @@ use super::from;
 use super::lines::logical_lines;
 use super::lint;
 use super::model::*;
+use super::names::{check_alias, split_as};
 use super::words::{Vars, Word, is_name, split_words};
 use super::{ParseOptions, did_you_mean, quote, subject};
 
@@ -28,12 +29,14 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
         file: Artifactfile {
             sources: vec![FromLine {
                 source: Source::Context,
+                alias: None,
                 lines: None,
             }],
             ..Artifactfile::default()
         },
         source_index: HashMap::from([(Source::Context, 0)]),
         current: 0,
+        aliases: BTreeMap::new(),
         vars: Vars::new(&opts.build_args),
         named_contexts: &opts.named_contexts,
     };
@@ -50,11 +53,13 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
 
 struct Parser<'o> {
     file: Artifactfile,
-    /// Index of each source in `file.sources`, so a repeated `FROM` reuses
-    /// its entry without a linear search per line.
+    /// Index of each source in `file.sources` (its first entry), so a
+    /// repeated `FROM` reuses it without a linear search per line.
     source_index: HashMap<Source, usize>,
     /// The source of the last `FROM` (0, the context, before any).
     current: usize,
+    /// `FROM ... AS <name>`: each name's source index and line.
+    aliases: BTreeMap<String, (usize, Lines)>,
     vars: Vars<'o>,
     named_contexts: &'o BTreeMap<String, String>,
 }
@@ -214,7 +219,8 @@ impl Parser<'_> {
     }
 
     fn from(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        let (_, mut args) = split_flags("FROM", words, &[])?;
+        let (_, args) = split_flags("FROM", words, &[])?;
+        let (mut args, alias) = split_as("FROM", args)?;
         if args.is_empty() {
             return Err(
                 "FROM takes a source: FROM <source> (context, a named context, an image, \
@@ -224,20 +230,77 @@ impl Parser<'_> {
         }
         let word = args.remove(0);
         non_empty(&word, "FROM", "source")?;
-        let source = from::source(word, args, self.named_contexts)?;
-        self.current = match self.source_index.get(&source) {
-            Some(&index) => index,
-            None => {
-                let index = self.file.sources.len();
-                self.source_index.insert(source.clone(), index);
-                self.file.sources.push(FromLine {
-                    source,
-                    lines: Some(lines),
-                });
-                index
-            }
+        // A name given with AS means its source again, as a stage name
+        // does in a Dockerfile (an alias is never a named context's name).
+        let named = self.aliases.get(&word).filter(|_| args.is_empty());
+        if let (Some(&(index, _)), None) = (named, &alias) {
+            self.current = index;
+            return Ok(());
+        }
+        let source = match named.and_then(|&(index, _)| self.file.sources.get(index)) {
+            Some(entry) => entry.source.clone(),
+            None => from::source(word, args, self.named_contexts)?,
+        };
+        self.current = match alias {
+            None => match self.source_index.get(&source) {
+                Some(&index) => index,
+                None => self.add_source(source, None, lines),
+            },
+            Some(alias) => self.aliased(source, alias, lines)?,
         };
         Ok(())
+    }
+
+    /// `FROM <source> AS <alias>`: the source's index. A source named
+    /// before without an alias takes this one, so it is still resolved
+    /// once; one with another alias gets a second entry.
+    fn aliased(&mut self, source: Source, alias: String, lines: Lines) -> Result<usize, String> {
+        check_alias(&alias)?;
+        if let Some((_, first)) = self.aliases.get(&alias) {
+            return Err(format!(
+                "FROM ... AS {}: the name is given twice (first on line {}); name each source \
+                 once",
+                quote(&alias),
+                first.start
+            ));
+        }
+        if alias == "context" {
+            let why = "`context` names the build context already (FROM context)";
+            return Err(format!("FROM ... AS \"context\": {why}; pick another name"));
+        }
+        if self.named_contexts.contains_key(&alias) {
+            return Err(format!(
+                "FROM ... AS {}: a named context has that name; pick another name, so that \
+                 the name means one thing",
+                quote(&alias)
+            ));
+        }
+        let unaliased = self
+            .source_index
+            .get(&source)
+            .copied()
+            .filter(|&i| self.file.sources.get(i).is_some_and(|s| s.alias.is_none()));
+        let index = match unaliased.and_then(|i| Some((i, self.file.sources.get_mut(i)?))) {
+            Some((index, entry)) => {
+                entry.alias = Some(alias.clone());
+                index
+            }
+            None => self.add_source(source, Some(alias.clone()), lines),
+        };
+        self.aliases.insert(alias, (index, lines));
+        Ok(index)
+    }
+
+    /// A new entry in `file.sources`, and its index.
+    fn add_source(&mut self, source: Source, alias: Option<String>, lines: Lines) -> usize {
+        let index = self.file.sources.len();
+        self.source_index.entry(source.clone()).or_insert(index);
+        self.file.sources.push(FromLine {
+            source,
+            alias,
+            lines: Some(lines),
+        });
+        index
     }
 
     fn subject(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {

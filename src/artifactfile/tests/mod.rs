@@ -109,6 +109,7 @@ fn a_full_file() {
         f.sources,
         [FromLine {
             source: Source::Context,
+            alias: None,
             lines: None
         }]
     );
