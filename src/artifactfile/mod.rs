@@ -32,14 +32,18 @@
 //! finds the same in a Dockerfile. [`parse`] never panics and stays linear
 //! in its input, whatever the input (it is user-controlled).
 
+pub mod items;
 pub mod model;
 
+mod compose;
 mod flags;
 mod from;
+mod layout;
 mod lines;
 mod lint;
 mod names;
 mod parser;
+mod sections;
 mod subject;
 mod words;
 
@@ -48,6 +52,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+pub use items::*;
 pub use model::*;
 pub use parser::INSTRUCTIONS;
 

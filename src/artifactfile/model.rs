@@ -1,7 +1,10 @@
 //! The parsed Artifactfile: what each directive asked for, with the lines
-//! it came from so errors can point at them.
+//! it came from so errors can point at them. What the file builds is in
+//! [`super::items`]; this module has the lines those are made of.
 
 use std::collections::BTreeMap;
+
+use super::items::{ArtifactDecl, Item};
 
 /// A 1-based, inclusive line range in the Artifactfile (a directive with
 /// `\` continuations spans several lines).
@@ -60,7 +63,8 @@ pub struct FromLine {
     pub source: Source,
     /// `FROM <source> AS <alias>`: a name for the source
     /// (`[a-z0-9][a-z0-9._-]*`, unique in the file), which a later
-    /// `FROM <alias>` means again.
+    /// `FROM <alias>` means again, and `INCLUDE` and `LAYERS` read an OCI
+    /// layout from.
     pub alias: Option<String>,
     /// The first `FROM` line naming the source; `None` for the implicit
     /// context.
@@ -98,7 +102,9 @@ pub struct LayerLine {
     pub lines: Lines,
 }
 
-/// `SUBJECT ...`: the manifest this artifact refers to.
+/// `SUBJECT ...`: the manifest this artifact refers to. The forms are told
+/// apart by their text: a JSON descriptor starts with `{`, a reference has
+/// `@` and flags, an id has neither.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {
     /// A JSON OCI descriptor (`{"mediaType":..,"digest":..,"size":..}`).
@@ -121,30 +127,43 @@ pub enum Subject {
         /// `--size`.
         size: u64,
     },
+    /// `SUBJECT <id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of the same file
+    /// (the subject is built first).
+    Id(String),
 }
 
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Artifactfile {
-    /// `ARTIFACT <artifactType>`, with its lines.
-    pub artifact_type: Option<(String, Lines)>,
-    /// The last `CONFIG` line (a second one is an error).
-    pub config: Option<ConfigLine>,
-    /// `LAYER` lines, in order.
-    pub layers: Vec<LayerLine>,
-    /// `ANNOTATION <key>=<value>` lines, later keys overriding earlier ones.
-    pub annotations: BTreeMap<String, String>,
-    /// `TAG <name>` lines, in order (each becomes a `ref.name`).
-    pub tags: Vec<(String, Lines)>,
-    /// `SUBJECT`, with its lines.
-    pub subject: Option<(Subject, Lines)>,
     /// Sources; index 0 is the implicit build context.
     pub sources: Vec<FromLine>,
+    /// What the file builds, in file order: today's files (no `INDEX`,
+    /// `INCLUDE` or second `ARTIFACT`) give exactly one
+    /// [`Item::Artifact`], also when empty; a file of `INCLUDE` lines only
+    /// gives only [`Item::Include`]s.
+    pub items: Vec<Item>,
     /// What looks like a mistake but does not stop the build, in line order
     /// (at most [`MAX_WARNINGS`]). The frontend passes each to BuildKit
     /// (the gateway's `Warn`), which shows it as the Dockerfile frontend
     /// shows its lint warnings.
     pub warnings: Vec<Warning>,
+}
+
+impl Artifactfile {
+    /// The artifacts, in file order.
+    pub fn artifacts(&self) -> impl Iterator<Item = &ArtifactDecl> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Artifact(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// Each id, with the index in [`Artifactfile::items`] of the item it
+    /// names (an id names one item).
+    pub fn ids(&self) -> BTreeMap<&str, usize> {
+        let ids = self.items.iter().enumerate();
+        ids.filter_map(|(i, item)| Some((item.id()?, i))).collect()
+    }
 }
 
 /// The most warnings one file gives: the first ones say what is wrong, and

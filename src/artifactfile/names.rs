@@ -1,14 +1,20 @@
-//! The names a file gives: source aliases (`FROM ... AS <name>`), with
-//! their grammar, and the trailing `AS <name>` that gives them.
+//! The names a file gives and uses: ids of what it builds (`AS <id>`),
+//! source aliases (`FROM ... AS <name>`) and layout tags, each with its
+//! grammar, and the trailing `AS <name>` that gives them.
 
 use super::quote;
 
 /// How a rejected name is described, with the grammar it broke.
+const ID_RULE: &str = "letters, digits, '.', '_' and '-', starting with a letter or digit";
 const ALIAS_RULE: &str =
     "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit";
 
-/// `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
-fn is_id(s: &str) -> bool {
+/// Longest tag OCI and Docker accept.
+const MAX_TAG: usize = 128;
+
+/// An id of an `ARTIFACT`, `INCLUDE` or `INDEX`: `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
+/// No `@`, `:` or `/`, so `SUBJECT <id>` never reads as a reference.
+pub(super) fn is_id(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
@@ -18,6 +24,36 @@ fn is_id(s: &str) -> bool {
 /// stage name (lowercase, as a named context's usual spelling is).
 fn is_alias(s: &str) -> bool {
     is_id(s) && !s.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// A tag as OCI and Docker define it: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
+    let mut chars = tag.chars();
+    let first = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if first
+        && tag.len() <= MAX_TAG
+        && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{what}: the tag {} is not valid: a tag is 1 to {MAX_TAG} letters, digits, '.', '_' \
+         and '-', starting with a letter, digit or '_'",
+        quote(tag)
+    ))
+}
+
+/// `id` checked as the id `AS` gives `instruction`.
+pub(super) fn check_id(instruction: &str, id: &str) -> Result<(), String> {
+    if is_id(id) {
+        return Ok(());
+    }
+    Err(format!(
+        "{instruction} ... AS {}: an id is {ID_RULE}",
+        quote(id)
+    ))
 }
 
 /// `alias` checked as the name `FROM ... AS` gives.

@@ -1,27 +1,33 @@
 //! Directives to the model: one method per instruction, each checking its
-//! own arguments.
+//! own arguments (those that compose several items are in
+//! [`super::compose`]); [`Sections`] decides which item a line is part of.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::flags::split_flags;
-use super::from;
+use super::items::LayerEntry;
+use super::layout::LayoutNames;
 use super::lines::logical_lines;
-use super::lint;
 use super::model::*;
 use super::names::{check_alias, split_as};
+use super::sections::Sections;
 use super::words::{Vars, Word, is_name, split_words};
-use super::{ParseOptions, did_you_mean, quote, subject};
+use super::{ParseOptions, compose, did_you_mean, from, lint, quote, subject};
 
 /// The instructions, for "did you mean" and for the list in errors.
-pub const INSTRUCTIONS: [&str; 8] = [
+pub const INSTRUCTIONS: [&str; 12] = [
     "ARG",
     "ARTIFACT",
     "CONFIG",
     "LAYER",
+    "LAYERS",
     "ANNOTATION",
     "TAG",
     "FROM",
     "SUBJECT",
+    "INCLUDE",
+    "INDEX",
+    "MANIFEST",
 ];
 
 pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError> {
@@ -34,6 +40,7 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
             }],
             ..Artifactfile::default()
         },
+        sections: Sections::new(),
         source_index: HashMap::from([(Source::Context, 0)]),
         current: 0,
         aliases: BTreeMap::new(),
@@ -48,11 +55,17 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
                 lines: line.lines,
             })?;
     }
-    Ok(parser.file)
+    let Parser {
+        mut file, sections, ..
+    } = parser;
+    file.items = sections.finish();
+    Ok(file)
 }
 
 struct Parser<'o> {
+    /// The sources and warnings so far; the items are in `sections`.
     file: Artifactfile,
+    sections: Sections,
     /// Index of each source in `file.sources` (its first entry), so a
     /// repeated `FROM` reuses it without a linear search per line.
     source_index: HashMap<Source, usize>,
@@ -82,14 +95,23 @@ impl Parser<'_> {
                 self.file.warnings.push(warning);
             }
         }
+        let names = LayoutNames {
+            named_contexts: self.named_contexts,
+            aliases: &self.aliases,
+        };
+        let sections = &mut self.sections;
         match instruction.as_str() {
             "ARG" => self.arg(words),
-            "ARTIFACT" => self.artifact(words, lines),
+            "ARTIFACT" => compose::artifact(words, lines, sections),
             "CONFIG" => self.config(words, lines),
             "LAYER" => self.layer(words, lines),
-            "ANNOTATION" => self.annotation(words),
+            "LAYERS" => compose::layers(words, lines, sections, &names),
+            "ANNOTATION" => self.annotation(words, lines),
             "TAG" => self.tag(words, lines),
             "FROM" => self.from(words, lines),
+            "INCLUDE" => compose::include(words, lines, sections, &names),
+            "INDEX" => compose::index(words, lines, sections),
+            "MANIFEST" => compose::manifest(words, lines, sections),
             _ => self.subject(words, lines),
         }
     }
@@ -117,18 +139,9 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn artifact(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some((_, first)) = &self.file.artifact_type {
-            return Err(twice("ARTIFACT", first));
-        }
-        let [artifact_type] = exactly("ARTIFACT", words, "ARTIFACT <artifactType>")?;
-        non_empty(&artifact_type, "ARTIFACT", "artifact type")?;
-        self.file.artifact_type = Some((artifact_type, lines));
-        Ok(())
-    }
-
     fn config(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some(first) = &self.file.config {
+        let artifact = self.sections.artifact("CONFIG", lines)?;
+        if let Some(first) = &artifact.config {
             return Err(twice("CONFIG", &first.lines));
         }
         let (_, args) = split_flags("CONFIG", words, &[])?;
@@ -144,7 +157,7 @@ impl Parser<'_> {
                         leave it out for an empty {} config"
                 .to_string());
         }
-        self.file.config = Some(ConfigLine {
+        artifact.config = Some(ConfigLine {
             media_type,
             path,
             source: self.current,
@@ -154,6 +167,7 @@ impl Parser<'_> {
     }
 
     fn layer(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        let artifact = self.sections.artifact("LAYER", lines)?;
         let specs = [("--title", "<name>"), ("--annotation", "<key>=<value>")];
         let (flags, args) = split_flags("LAYER", words, &specs)?;
         let Ok([media_type, path]) = <[String; 2]>::try_from(args) else {
@@ -178,25 +192,26 @@ impl Parser<'_> {
                 annotations.insert(key, value);
             }
         }
-        self.file.layers.push(LayerLine {
+        artifact.layers.push(LayerEntry::File(LayerLine {
             media_type,
             path,
             title,
             annotations,
             source: self.current,
             lines,
-        });
+        }));
         Ok(())
     }
 
-    fn annotation(&mut self, words: Vec<Word>) -> Result<(), String> {
+    fn annotation(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
         let (_, args) = split_flags("ANNOTATION", words, &[])?;
         if args.is_empty() {
             return Err("ANNOTATION needs <key>=<value> (one or more)".to_string());
         }
+        let annotations = self.sections.annotations(lines);
         for arg in args {
             let (key, value) = key_value("ANNOTATION", &arg)?;
-            self.file.annotations.insert(key, value);
+            annotations.insert(key, value);
         }
         Ok(())
     }
@@ -214,8 +229,7 @@ impl Parser<'_> {
                 bad
             ));
         }
-        self.file.tags.push((tag, lines));
-        Ok(())
+        self.sections.tag(tag, lines)
     }
 
     fn from(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
@@ -270,8 +284,8 @@ impl Parser<'_> {
         }
         if self.named_contexts.contains_key(&alias) {
             return Err(format!(
-                "FROM ... AS {}: a named context has that name; pick another name, so that \
-                 the name means one thing",
+                "FROM ... AS {}: a named context has that name, and INCLUDE and LAYERS can \
+                 use it as it is; pick another name, so that the name means one thing",
                 quote(&alias)
             ));
         }
@@ -304,10 +318,11 @@ impl Parser<'_> {
     }
 
     fn subject(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some((_, first)) = &self.file.subject {
+        let artifact = self.sections.artifact("SUBJECT", lines)?;
+        if let Some((_, first)) = &artifact.subject {
             return Err(twice("SUBJECT", first));
         }
-        self.file.subject = Some((subject::parse(words)?, lines));
+        artifact.subject = Some((subject::parse(words)?, lines));
         Ok(())
     }
 }
@@ -328,12 +343,21 @@ fn twice(instruction: &str, first: &Lines) -> String {
 }
 
 /// The arguments of a flagless directive that takes exactly `N` of them.
-fn exactly<const N: usize>(
+pub(super) fn exactly<const N: usize>(
     instruction: &str,
     words: Vec<Word>,
     usage: &str,
 ) -> Result<[String; N], String> {
     let (_, args) = split_flags(instruction, words, &[])?;
+    count(instruction, args, usage)
+}
+
+/// `args`, if there are exactly `N` of them.
+pub(super) fn count<const N: usize>(
+    instruction: &str,
+    args: Vec<String>,
+    usage: &str,
+) -> Result<[String; N], String> {
     <[String; N]>::try_from(args).map_err(|args| {
         let s = if N == 1 { "" } else { "s" };
         // Too many is most often an unquoted value with spaces.
@@ -350,7 +374,7 @@ fn exactly<const N: usize>(
 }
 
 /// Rejects a value that is empty, typically from an unset variable.
-fn non_empty(value: &str, instruction: &str, what: &str) -> Result<(), String> {
+pub(super) fn non_empty(value: &str, instruction: &str, what: &str) -> Result<(), String> {
     if value.is_empty() {
         Err(format!(
             "{instruction} {what} is empty (after variable expansion; is an ARG unset?)"

@@ -1,5 +1,5 @@
 //! `FROM`: sources, their dedupe, builds and their options, image
-//! references and misspelled prefixes, names given with `AS`.
+//! references and misspelled prefixes.
 
 use std::collections::BTreeMap;
 
@@ -39,8 +39,9 @@ fn from_resolution_and_dedupe() {
             },
         ]
     );
-    assert_eq!(f.config.unwrap().source, 0);
-    let sources: Vec<usize> = f.layers.iter().map(|l| l.source).collect();
+    let a = the_artifact(&f);
+    assert_eq!(a.config.as_ref().unwrap().source, 0);
+    let sources: Vec<usize> = files(a).iter().map(|l| l.source).collect();
     assert_eq!(sources, [1, 2, 0, 1]);
     // A named context wins over an image of the same name, `context` over both.
     let f = parse(
@@ -167,7 +168,10 @@ fn from_builds_take_key_value_options() {
         }
     );
     assert_eq!(
-        f.layers.iter().map(|l| l.source).collect::<Vec<_>>(),
+        files(the_artifact(&f))
+            .iter()
+            .map(|l| l.source)
+            .collect::<Vec<_>>(),
         [1, 2]
     );
     err("FROM alpine target=x", "takes no options", lines(1, 1));
@@ -229,7 +233,7 @@ fn from_as_names_a_source() {
         &f.sources[2].source,
         Source::Build { by: BuildBy::Dockerfile(d), opts } if d == "Dockerfile.train" && opts["target"] == "out"
     ));
-    let sources: Vec<usize> = f.layers.iter().map(|l| l.source).collect();
+    let sources: Vec<usize> = files(the_artifact(&f)).iter().map(|l| l.source).collect();
     assert_eq!(sources, [1, 0]);
     // `FROM <name>` means the named source again, as a stage name does in
     // a Dockerfile, not an image of that name; with AS it names it twice.
@@ -239,7 +243,7 @@ fn from_as_names_a_source() {
     )
     .unwrap();
     assert_eq!(f.sources.len(), 3);
-    assert_eq!(f.layers[0].source, 1);
+    assert_eq!(files(the_artifact(&f))[0].source, 1);
     assert_eq!(f.sources[2].source, Source::Image("alpine".into()));
     assert_eq!(f.sources[2].alias.as_deref(), Some("t2"));
     // A source already named without an alias takes it, so it is still
@@ -263,7 +267,7 @@ fn from_as_names_a_source() {
             (Some("b"), &alpine),
         ]
     );
-    assert_eq!(f.layers[0].source, 1);
+    assert_eq!(files(the_artifact(&f))[0].source, 1);
 }
 
 #[test]
