@@ -2,7 +2,8 @@
 //! (`INCLUDE`), and image indexes over both ([`Item`]), each with the lines
 //! it came from. Items refer to each other by id (`SUBJECT <id>`,
 //! `MANIFEST <id>...`); the parser has checked that every id is defined
-//! once.
+//! once and that the references form no cycle, so a later stage can build
+//! the items in dependency order without checking again.
 
 use std::collections::BTreeMap;
 
@@ -135,7 +136,7 @@ pub struct IndexDecl {
     /// The index's `artifactType`.
     pub artifact_type: String,
     /// `MANIFEST <id>...`: the member items' ids, in order, each with its
-    /// line.
+    /// line. At least one; never this index, nor an index that contains it.
     pub members: Vec<(String, Lines)>,
     /// `ANNOTATION <key>=<value>` lines, later keys overriding earlier ones.
     pub annotations: BTreeMap<String, String>,

@@ -38,6 +38,7 @@ pub mod model;
 mod compose;
 mod flags;
 mod from;
+mod graph;
 mod layout;
 mod lines;
 mod lint;

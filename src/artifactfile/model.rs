@@ -128,7 +128,7 @@ pub enum Subject {
         size: u64,
     },
     /// `SUBJECT <id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of the same file
-    /// (the subject is built first).
+    /// (defined somewhere in it; the subject is built first).
     Id(String),
 }
 
@@ -163,6 +163,15 @@ impl Artifactfile {
     pub fn ids(&self) -> BTreeMap<&str, usize> {
         let ids = self.items.iter().enumerate();
         ids.filter_map(|(i, item)| Some((item.id()?, i))).collect()
+    }
+
+    /// Indexes into [`Artifactfile::items`], each item after the items it
+    /// refers to (its `SUBJECT`, an index's `MANIFEST`s), else in file
+    /// order: the order to build them in, since a manifest's digest
+    /// covers its subject's and an index's its members'. Never an error
+    /// for a model [`super::parse`] returned; it checked the same.
+    pub fn build_order(&self) -> Result<Vec<usize>, ParseError> {
+        super::graph::build_order(&self.items)
     }
 }
 

@@ -12,7 +12,7 @@ use super::model::*;
 use super::names::{check_alias, split_as};
 use super::sections::Sections;
 use super::words::{Vars, Word, is_name, split_words};
-use super::{ParseOptions, compose, did_you_mean, from, lint, quote, subject};
+use super::{ParseOptions, compose, did_you_mean, from, graph, lint, quote, subject};
 
 /// The instructions, for "did you mean" and for the list in errors.
 pub const INSTRUCTIONS: [&str; 12] = [
@@ -59,6 +59,8 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
         mut file, sections, ..
     } = parser;
     file.items = sections.finish();
+    // Ids may be used above the line that defines them: checked now.
+    graph::build_order(&file.items)?;
     Ok(file)
 }
 

@@ -6,7 +6,9 @@
 //! several artifacts (`ARTIFACT` anywhere, or none) means what it meant.
 //! `INCLUDE` is an item of its own and leaves the open section open.
 //!
-//! Ids are checked for uniqueness here, line by line.
+//! Ids are checked for uniqueness here, line by line; that every used id
+//! is defined, and that no references go round, is checked once the file
+//! is read ([`super::graph`]).
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};

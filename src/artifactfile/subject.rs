@@ -47,7 +47,8 @@ pub(super) fn parse(words: Vec<Word>) -> Result<Subject, String> {
     reference(arg, flags)
 }
 
-/// `<id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of this file.
+/// `<id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of this file (that one is
+/// defined is checked once the whole file is read).
 fn id(arg: String) -> Result<Subject, String> {
     if is_id(&arg) {
         return Ok(Subject::Id(arg));

@@ -579,3 +579,111 @@ fn new_instructions_are_known() {
         lines(1, 1),
     );
 }
+
+// What is checked once the whole file is read.
+
+#[test]
+fn every_id_used_is_defined() {
+    err(
+        "ARTIFACT t AS a\nSUBJECT modle\nARTIFACT t AS model",
+        "SUBJECT modle: no ARTIFACT, INCLUDE or INDEX has this id (did you mean \"model\"?)",
+        lines(2, 2),
+    );
+    err(
+        "ARTIFACT t\nSUBJECT \\\n  zzzzzz",
+        "SUBJECT zzzzzz: no ARTIFACT, INCLUDE or INDEX has this id (give an ARTIFACT, INCLUDE \
+         or INDEX that id with AS <id>)",
+        lines(2, 3),
+    );
+    // Ids may be used above the line that defines them.
+    ok("ARTIFACT t AS a\nSUBJECT b\nINDEX t AS i\nMANIFEST a b\nARTIFACT t AS b");
+    err(
+        "ARTIFACT t AS a\nSUBJECT a",
+        "SUBJECT a: an artifact cannot be its own subject",
+        lines(2, 2),
+    );
+    // Adopted: the id comes after the SUBJECT line.
+    err(
+        "SUBJECT a\nARTIFACT t AS a",
+        "an artifact cannot be its own subject",
+        lines(1, 1),
+    );
+    err(
+        "INDEX t AS i\nANNOTATION k=v\nARTIFACT t AS a",
+        "INDEX i lists no manifests: add MANIFEST <id>... lines after it",
+        lines(1, 1),
+    );
+    err(
+        "ARTIFACT t AS amd64\nINDEX t AS i\nMANIFEST amd46",
+        "MANIFEST amd46: no ARTIFACT, INCLUDE or INDEX has this id (did you mean \"amd64\"?)",
+        lines(3, 3),
+    );
+    err(
+        "INDEX t AS i\nMANIFEST i",
+        "MANIFEST i: an index cannot list itself",
+        lines(2, 2),
+    );
+}
+
+#[test]
+fn cycles_are_named() {
+    let m = err(
+        "ARTIFACT t AS a\nSUBJECT b\nARTIFACT t AS b\nSUBJECT a",
+        "SUBJECT a makes a cycle: a → b → a (artifact a has SUBJECT b (line 2); artifact b has \
+         SUBJECT a (line 4)); a manifest's digest covers its subject's",
+        lines(4, 4),
+    );
+    assert!(m.ends_with("drop one SUBJECT"), "{m}");
+    // A long one is cut short in the message.
+    let n = 20;
+    let text: String = (0..n)
+        .map(|i| format!("ARTIFACT t AS a{i}\nSUBJECT a{}\n", (i + 1) % n))
+        .collect();
+    let m = err(
+        &text,
+        "SUBJECT a0 makes a cycle: a0 → a1 → a2 → a3 → a4 → a5 → a6 → a7 → ... (12 more) → a0",
+        lines(40, 40),
+    );
+    assert!(m.len() < 700, "{}", m.len());
+    let m = err(
+        "INDEX t AS i\nMANIFEST j\nINDEX t AS j\nMANIFEST k\nINDEX t AS k\nMANIFEST i",
+        "MANIFEST i makes a cycle: i → j → k → i (index i has MANIFEST j (line 2); index j has \
+         MANIFEST k (line 4); index k has MANIFEST i (line 6)); an index's digest covers its \
+         manifests'",
+        lines(6, 6),
+    );
+    assert!(m.ends_with("drop one MANIFEST"), "{m}");
+    // Through a SUBJECT: a signature listed in the index it signs.
+    err(
+        "INDEX t AS i\nMANIFEST sig\nARTIFACT t AS sig\nSUBJECT i",
+        "SUBJECT i makes a cycle: i → sig → i (index i has MANIFEST sig (line 2); artifact sig \
+         has SUBJECT i (line 4)); a manifest's digest covers its subject's and an index's its \
+         manifests'",
+        lines(4, 4),
+    );
+}
+
+#[test]
+fn build_order_puts_what_is_referred_to_first() {
+    let f = parsed(
+        "INDEX t AS outer\nMANIFEST inner x\n\
+         ARTIFACT t AS sig\nSUBJECT outer\n\
+         INDEX t AS inner\nMANIFEST x\n\
+         ARTIFACT t AS x\n\
+         INCLUDE base",
+    );
+    assert_eq!(f.build_order().unwrap(), [3, 2, 0, 1, 4]);
+    // Without references, file order.
+    let f = parsed("ARTIFACT t AS a\nINCLUDE base AS b\nARTIFACT t AS c");
+    assert_eq!(f.build_order().unwrap(), [0, 1, 2]);
+}
+
+#[test]
+fn build_order_of_a_hand_made_model_reports_what_parse_would() {
+    let mut f = ok("ARTIFACT t AS a");
+    if let Item::Artifact(a) = &mut f.items[0] {
+        a.subject = Some((Subject::Id("a".into()), lines(1, 1)));
+    }
+    let e = f.build_order().unwrap_err();
+    assert!(e.message.contains("its own subject"), "{e}");
+}

@@ -43,6 +43,38 @@ fn huge_and_odd_inputs_do_not_panic() {
     assert_eq!(ok(&many).sources.len(), 3);
 }
 
+/// References are followed without recursion, and each once: a chain as
+/// long as the file (deeper than a test thread's stack would allow a
+/// recursive walk), or one index listing every item, stays linear.
+#[test]
+fn long_reference_chains_do_not_overflow() {
+    const N: usize = 40_000;
+    let text: String = (0..N)
+        .map(|i| format!("ARTIFACT t AS a{i}\nSUBJECT a{}\n", i + 1))
+        .chain([format!("ARTIFACT t AS a{N}\n")])
+        .collect();
+    let f = ok(&text);
+    let order = f.build_order().unwrap();
+    assert_eq!(order.first(), Some(&N));
+    assert_eq!(order.last(), Some(&0));
+    // Closing the chain into a cycle names it briefly, at the last line.
+    let closed: String = (0..N)
+        .map(|i| format!("ARTIFACT t AS a{i}\nSUBJECT a{}\n", (i + 1) % N))
+        .collect();
+    let e = parse(&closed, &ParseOptions::default()).unwrap_err();
+    assert!(e.message.contains("(39992 more) → a0"), "{}", e.message);
+    assert!(e.message.len() < 1000, "{}", e.message.len());
+    let last = u32::try_from(2 * N).unwrap();
+    assert_eq!(e.lines, lines(last, last));
+    // Nested indexes, each holding the next, and one holding them all.
+    let mut text: String = (0..N)
+        .map(|i| format!("INDEX t AS i{i}\nMANIFEST i{}\n", i + 1))
+        .chain([format!("ARTIFACT t AS i{N}\nINDEX t AS all\nMANIFEST")])
+        .collect();
+    text.extend((0..=N).map(|i| format!(" i{i}")));
+    assert_eq!(ok(&text).build_order().unwrap().len(), N + 2);
+}
+
 /// xorshift64: deterministic, no dependency.
 struct Rng(u64);
 
