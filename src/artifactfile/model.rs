@@ -1,7 +1,10 @@
 //! The parsed Artifactfile: what each directive asked for, with the lines
-//! it came from so errors can point at them.
+//! it came from so errors can point at them. What the file builds is in
+//! [`super::items`]; this module has the lines those are made of.
 
 use std::collections::BTreeMap;
+
+use super::items::{ArtifactDecl, Item};
 
 /// A 1-based, inclusive line range in the Artifactfile (a directive with
 /// `\` continuations spans several lines).
@@ -52,12 +55,19 @@ pub enum BuildBy {
     Frontend(String),
 }
 
-/// One `FROM` line (or the implicit context).
+/// One `FROM` line (or the implicit context). `FROM` lines that name the
+/// same source share one entry, so each source is resolved once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FromLine {
     /// What it names.
     pub source: Source,
-    /// Where; `None` for the implicit context.
+    /// `FROM <source> AS <alias>`: a name for the source
+    /// (`[a-z0-9][a-z0-9._-]*`, unique in the file), which a later
+    /// `FROM <alias>` means again, and `INCLUDE` and `LAYERS` read an OCI
+    /// layout from.
+    pub alias: Option<String>,
+    /// The first `FROM` line naming the source; `None` for the implicit
+    /// context.
     pub lines: Option<Lines>,
 }
 
@@ -92,7 +102,9 @@ pub struct LayerLine {
     pub lines: Lines,
 }
 
-/// `SUBJECT ...`: the manifest this artifact refers to.
+/// `SUBJECT ...`: the manifest this artifact refers to. The forms are told
+/// apart by their text: a JSON descriptor starts with `{`, a reference has
+/// `@` and flags, an id has neither.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {
     /// A JSON OCI descriptor (`{"mediaType":..,"digest":..,"size":..}`).
@@ -115,30 +127,52 @@ pub enum Subject {
         /// `--size`.
         size: u64,
     },
+    /// `SUBJECT <id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of the same file
+    /// (defined somewhere in it; the subject is built first).
+    Id(String),
 }
 
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Artifactfile {
-    /// `ARTIFACT <artifactType>`, with its lines.
-    pub artifact_type: Option<(String, Lines)>,
-    /// The last `CONFIG` line (a second one is an error).
-    pub config: Option<ConfigLine>,
-    /// `LAYER` lines, in order.
-    pub layers: Vec<LayerLine>,
-    /// `ANNOTATION <key>=<value>` lines, later keys overriding earlier ones.
-    pub annotations: BTreeMap<String, String>,
-    /// `TAG <name>` lines, in order (each becomes a `ref.name`).
-    pub tags: Vec<(String, Lines)>,
-    /// `SUBJECT`, with its lines.
-    pub subject: Option<(Subject, Lines)>,
     /// Sources; index 0 is the implicit build context.
     pub sources: Vec<FromLine>,
+    /// What the file builds, in file order: today's files (no `INDEX`,
+    /// `INCLUDE` or second `ARTIFACT`) give exactly one
+    /// [`Item::Artifact`], also when empty; a file of `INCLUDE` lines only
+    /// gives only [`Item::Include`]s.
+    pub items: Vec<Item>,
     /// What looks like a mistake but does not stop the build, in line order
     /// (at most [`MAX_WARNINGS`]). The frontend passes each to BuildKit
     /// (the gateway's `Warn`), which shows it as the Dockerfile frontend
     /// shows its lint warnings.
     pub warnings: Vec<Warning>,
+}
+
+impl Artifactfile {
+    /// The artifacts, in file order.
+    pub fn artifacts(&self) -> impl Iterator<Item = &ArtifactDecl> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Artifact(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// Each id, with the index in [`Artifactfile::items`] of the item it
+    /// names (an id names one item).
+    pub fn ids(&self) -> BTreeMap<&str, usize> {
+        let ids = self.items.iter().enumerate();
+        ids.filter_map(|(i, item)| Some((item.id()?, i))).collect()
+    }
+
+    /// Indexes into [`Artifactfile::items`], each item after the items it
+    /// refers to (its `SUBJECT`, an index's `MANIFEST`s), else in file
+    /// order: the order to build them in, since a manifest's digest
+    /// covers its subject's and an index's its members'. Never an error
+    /// for a model [`super::parse`] returned; it checked the same.
+    pub fn build_order(&self) -> Result<Vec<usize>, ParseError> {
+        super::graph::build_order(&self.items)
+    }
 }
 
 /// The most warnings one file gives: the first ones say what is wrong, and

@@ -1,26 +1,33 @@
 //! Directives to the model: one method per instruction, each checking its
-//! own arguments.
+//! own arguments (those that compose several items are in
+//! [`super::compose`]); [`Sections`] decides which item a line is part of.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::flags::split_flags;
-use super::from;
+use super::items::LayerEntry;
+use super::layout::LayoutNames;
 use super::lines::logical_lines;
-use super::lint;
 use super::model::*;
+use super::names::{check_alias, split_as};
+use super::sections::Sections;
 use super::words::{Vars, Word, is_name, split_words};
-use super::{ParseOptions, did_you_mean, quote, subject};
+use super::{ParseOptions, compose, did_you_mean, from, graph, lint, quote, subject};
 
 /// The instructions, for "did you mean" and for the list in errors.
-pub const INSTRUCTIONS: [&str; 8] = [
+pub const INSTRUCTIONS: [&str; 12] = [
     "ARG",
     "ARTIFACT",
     "CONFIG",
     "LAYER",
+    "LAYERS",
     "ANNOTATION",
     "TAG",
     "FROM",
     "SUBJECT",
+    "INCLUDE",
+    "INDEX",
+    "MANIFEST",
 ];
 
 pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, ParseError> {
@@ -28,12 +35,15 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
         file: Artifactfile {
             sources: vec![FromLine {
                 source: Source::Context,
+                alias: None,
                 lines: None,
             }],
             ..Artifactfile::default()
         },
+        sections: Sections::new(),
         source_index: HashMap::from([(Source::Context, 0)]),
         current: 0,
+        aliases: BTreeMap::new(),
         vars: Vars::new(&opts.build_args),
         named_contexts: &opts.named_contexts,
     };
@@ -45,16 +55,26 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
                 lines: line.lines,
             })?;
     }
-    Ok(parser.file)
+    let Parser {
+        mut file, sections, ..
+    } = parser;
+    file.items = sections.finish();
+    // Ids may be used above the line that defines them: checked now.
+    graph::build_order(&file.items)?;
+    Ok(file)
 }
 
 struct Parser<'o> {
+    /// The sources and warnings so far; the items are in `sections`.
     file: Artifactfile,
-    /// Index of each source in `file.sources`, so a repeated `FROM` reuses
-    /// its entry without a linear search per line.
+    sections: Sections,
+    /// Index of each source in `file.sources` (its first entry), so a
+    /// repeated `FROM` reuses it without a linear search per line.
     source_index: HashMap<Source, usize>,
     /// The source of the last `FROM` (0, the context, before any).
     current: usize,
+    /// `FROM ... AS <name>`: each name's source index and line.
+    aliases: BTreeMap<String, (usize, Lines)>,
     vars: Vars<'o>,
     named_contexts: &'o BTreeMap<String, String>,
 }
@@ -77,14 +97,23 @@ impl Parser<'_> {
                 self.file.warnings.push(warning);
             }
         }
+        let names = LayoutNames {
+            named_contexts: self.named_contexts,
+            aliases: &self.aliases,
+        };
+        let sections = &mut self.sections;
         match instruction.as_str() {
             "ARG" => self.arg(words),
-            "ARTIFACT" => self.artifact(words, lines),
+            "ARTIFACT" => compose::artifact(words, lines, sections),
             "CONFIG" => self.config(words, lines),
             "LAYER" => self.layer(words, lines),
-            "ANNOTATION" => self.annotation(words),
+            "LAYERS" => compose::layers(words, lines, sections, &names),
+            "ANNOTATION" => self.annotation(words, lines),
             "TAG" => self.tag(words, lines),
             "FROM" => self.from(words, lines),
+            "INCLUDE" => compose::include(words, lines, sections, &names),
+            "INDEX" => compose::index(words, lines, sections),
+            "MANIFEST" => compose::manifest(words, lines, sections),
             _ => self.subject(words, lines),
         }
     }
@@ -112,18 +141,9 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn artifact(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some((_, first)) = &self.file.artifact_type {
-            return Err(twice("ARTIFACT", first));
-        }
-        let [artifact_type] = exactly("ARTIFACT", words, "ARTIFACT <artifactType>")?;
-        non_empty(&artifact_type, "ARTIFACT", "artifact type")?;
-        self.file.artifact_type = Some((artifact_type, lines));
-        Ok(())
-    }
-
     fn config(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some(first) = &self.file.config {
+        let artifact = self.sections.artifact("CONFIG", lines)?;
+        if let Some(first) = &artifact.config {
             return Err(twice("CONFIG", &first.lines));
         }
         let (_, args) = split_flags("CONFIG", words, &[])?;
@@ -139,7 +159,7 @@ impl Parser<'_> {
                         leave it out for an empty {} config"
                 .to_string());
         }
-        self.file.config = Some(ConfigLine {
+        artifact.config = Some(ConfigLine {
             media_type,
             path,
             source: self.current,
@@ -149,6 +169,7 @@ impl Parser<'_> {
     }
 
     fn layer(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
+        let artifact = self.sections.artifact("LAYER", lines)?;
         let specs = [("--title", "<name>"), ("--annotation", "<key>=<value>")];
         let (flags, args) = split_flags("LAYER", words, &specs)?;
         let Ok([media_type, path]) = <[String; 2]>::try_from(args) else {
@@ -173,25 +194,26 @@ impl Parser<'_> {
                 annotations.insert(key, value);
             }
         }
-        self.file.layers.push(LayerLine {
+        artifact.layers.push(LayerEntry::File(LayerLine {
             media_type,
             path,
             title,
             annotations,
             source: self.current,
             lines,
-        });
+        }));
         Ok(())
     }
 
-    fn annotation(&mut self, words: Vec<Word>) -> Result<(), String> {
+    fn annotation(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
         let (_, args) = split_flags("ANNOTATION", words, &[])?;
         if args.is_empty() {
             return Err("ANNOTATION needs <key>=<value> (one or more)".to_string());
         }
+        let annotations = self.sections.annotations(lines);
         for arg in args {
             let (key, value) = key_value("ANNOTATION", &arg)?;
-            self.file.annotations.insert(key, value);
+            annotations.insert(key, value);
         }
         Ok(())
     }
@@ -209,12 +231,12 @@ impl Parser<'_> {
                 bad
             ));
         }
-        self.file.tags.push((tag, lines));
-        Ok(())
+        self.sections.tag(tag, lines)
     }
 
     fn from(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        let (_, mut args) = split_flags("FROM", words, &[])?;
+        let (_, args) = split_flags("FROM", words, &[])?;
+        let (mut args, alias) = split_as("FROM", args)?;
         if args.is_empty() {
             return Err(
                 "FROM takes a source: FROM <source> (context, a named context, an image, \
@@ -224,27 +246,85 @@ impl Parser<'_> {
         }
         let word = args.remove(0);
         non_empty(&word, "FROM", "source")?;
-        let source = from::source(word, args, self.named_contexts)?;
-        self.current = match self.source_index.get(&source) {
-            Some(&index) => index,
-            None => {
-                let index = self.file.sources.len();
-                self.source_index.insert(source.clone(), index);
-                self.file.sources.push(FromLine {
-                    source,
-                    lines: Some(lines),
-                });
-                index
-            }
+        // A name given with AS means its source again, as a stage name
+        // does in a Dockerfile (an alias is never a named context's name).
+        let named = self.aliases.get(&word).filter(|_| args.is_empty());
+        if let (Some(&(index, _)), None) = (named, &alias) {
+            self.current = index;
+            return Ok(());
+        }
+        let source = match named.and_then(|&(index, _)| self.file.sources.get(index)) {
+            Some(entry) => entry.source.clone(),
+            None => from::source(word, args, self.named_contexts)?,
+        };
+        self.current = match alias {
+            None => match self.source_index.get(&source) {
+                Some(&index) => index,
+                None => self.add_source(source, None, lines),
+            },
+            Some(alias) => self.aliased(source, alias, lines)?,
         };
         Ok(())
     }
 
+    /// `FROM <source> AS <alias>`: the source's index. A source named
+    /// before without an alias takes this one, so it is still resolved
+    /// once; one with another alias gets a second entry.
+    fn aliased(&mut self, source: Source, alias: String, lines: Lines) -> Result<usize, String> {
+        check_alias(&alias)?;
+        if let Some((_, first)) = self.aliases.get(&alias) {
+            return Err(format!(
+                "FROM ... AS {}: the name is given twice (first on line {}); name each source \
+                 once",
+                quote(&alias),
+                first.start
+            ));
+        }
+        if alias == "context" {
+            let why = "`context` names the build context already (FROM context)";
+            return Err(format!("FROM ... AS \"context\": {why}; pick another name"));
+        }
+        if self.named_contexts.contains_key(&alias) {
+            return Err(format!(
+                "FROM ... AS {}: a named context has that name, and INCLUDE and LAYERS can \
+                 use it as it is; pick another name, so that the name means one thing",
+                quote(&alias)
+            ));
+        }
+        let unaliased = self
+            .source_index
+            .get(&source)
+            .copied()
+            .filter(|&i| self.file.sources.get(i).is_some_and(|s| s.alias.is_none()));
+        let index = match unaliased.and_then(|i| Some((i, self.file.sources.get_mut(i)?))) {
+            Some((index, entry)) => {
+                entry.alias = Some(alias.clone());
+                index
+            }
+            None => self.add_source(source, Some(alias.clone()), lines),
+        };
+        self.aliases.insert(alias, (index, lines));
+        Ok(index)
+    }
+
+    /// A new entry in `file.sources`, and its index.
+    fn add_source(&mut self, source: Source, alias: Option<String>, lines: Lines) -> usize {
+        let index = self.file.sources.len();
+        self.source_index.entry(source.clone()).or_insert(index);
+        self.file.sources.push(FromLine {
+            source,
+            alias,
+            lines: Some(lines),
+        });
+        index
+    }
+
     fn subject(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
-        if let Some((_, first)) = &self.file.subject {
+        let artifact = self.sections.artifact("SUBJECT", lines)?;
+        if let Some((_, first)) = &artifact.subject {
             return Err(twice("SUBJECT", first));
         }
-        self.file.subject = Some((subject::parse(words)?, lines));
+        artifact.subject = Some((subject::parse(words)?, lines));
         Ok(())
     }
 }
@@ -265,12 +345,21 @@ fn twice(instruction: &str, first: &Lines) -> String {
 }
 
 /// The arguments of a flagless directive that takes exactly `N` of them.
-fn exactly<const N: usize>(
+pub(super) fn exactly<const N: usize>(
     instruction: &str,
     words: Vec<Word>,
     usage: &str,
 ) -> Result<[String; N], String> {
     let (_, args) = split_flags(instruction, words, &[])?;
+    count(instruction, args, usage)
+}
+
+/// `args`, if there are exactly `N` of them.
+pub(super) fn count<const N: usize>(
+    instruction: &str,
+    args: Vec<String>,
+    usage: &str,
+) -> Result<[String; N], String> {
     <[String; N]>::try_from(args).map_err(|args| {
         let s = if N == 1 { "" } else { "s" };
         // Too many is most often an unquoted value with spaces.
@@ -287,7 +376,7 @@ fn exactly<const N: usize>(
 }
 
 /// Rejects a value that is empty, typically from an unset variable.
-fn non_empty(value: &str, instruction: &str, what: &str) -> Result<(), String> {
+pub(super) fn non_empty(value: &str, instruction: &str, what: &str) -> Result<(), String> {
     if value.is_empty() {
         Err(format!(
             "{instruction} {what} is empty (after variable expansion; is an ARG unset?)"

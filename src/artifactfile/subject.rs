@@ -1,5 +1,7 @@
-//! `SUBJECT`: the manifest an artifact refers to, as a JSON descriptor or
-//! as `<ref>@sha256:<hex>` plus its size.
+//! `SUBJECT`: the manifest an artifact refers to, as a JSON descriptor, as
+//! `<ref>@sha256:<hex>` plus its size, or as the id of an item of the same
+//! file. The forms cannot be mistaken for each other: a descriptor starts
+//! with `{`, a reference has an `@` (and takes flags), an id has neither.
 
 use serde_json::{Map, Value};
 
@@ -7,13 +9,14 @@ use crate::digest::Digest;
 
 use super::flags::split_flags;
 use super::model::Subject;
+use super::names::is_id;
 use super::words::Word;
 use super::{quote, suggest};
 
 /// What a digest-only reference most likely points at.
 const DEFAULT_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 
-const USAGE: &str = "SUBJECT '<JSON descriptor>' or \
+const USAGE: &str = "SUBJECT <id>, SUBJECT '<JSON descriptor>' or \
                      SUBJECT [--media-type=<mediaType>] --size=<bytes> <ref>@sha256:<hex>";
 
 /// Parses a `SUBJECT` directive's words.
@@ -38,7 +41,24 @@ pub(super) fn parse(words: Vec<Word>) -> Result<Subject, String> {
         }
         return descriptor(&arg);
     }
+    if flags.is_empty() && !arg.contains('@') {
+        return id(arg);
+    }
     reference(arg, flags)
+}
+
+/// `<id>`: an `ARTIFACT`, `INCLUDE` or `INDEX` of this file (that one is
+/// defined is checked once the whole file is read).
+fn id(arg: String) -> Result<Subject, String> {
+    if is_id(&arg) {
+        return Ok(Subject::Id(arg));
+    }
+    Err(format!(
+        "SUBJECT {} is neither an id (letters, digits, '.', '_' and '-', given with AS to an \
+         ARTIFACT, INCLUDE or INDEX of this file) nor a reference pinned by its digest; \
+         usage: {USAGE}",
+        quote(&arg)
+    ))
 }
 
 /// `{"mediaType": .., "digest": .., "size": ..}`. Other descriptor fields

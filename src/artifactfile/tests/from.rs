@@ -16,10 +16,12 @@ fn from_resolution_and_dedupe() {
         [
             FromLine {
                 source: Source::Context,
+                alias: None,
                 lines: None
             },
             FromLine {
                 source: Source::Image("alpine:3".into()),
+                alias: None,
                 lines: Some(lines(2, 2))
             },
             FromLine {
@@ -27,16 +29,19 @@ fn from_resolution_and_dedupe() {
                     name: "mine".into(),
                     value: "local:dir".into()
                 },
+                alias: None,
                 lines: Some(lines(4, 4))
             },
             FromLine {
                 source: Source::Image("r.example/x".into()),
+                alias: None,
                 lines: Some(lines(6, 6))
             },
         ]
     );
-    assert_eq!(f.config.unwrap().source, 0);
-    let sources: Vec<usize> = f.layers.iter().map(|l| l.source).collect();
+    let a = the_artifact(&f);
+    assert_eq!(a.config.as_ref().unwrap().source, 0);
+    let sources: Vec<usize> = files(a).iter().map(|l| l.source).collect();
     assert_eq!(sources, [1, 2, 0, 1]);
     // A named context wins over an image of the same name, `context` over both.
     let f = parse(
@@ -163,7 +168,10 @@ fn from_builds_take_key_value_options() {
         }
     );
     assert_eq!(
-        f.layers.iter().map(|l| l.source).collect::<Vec<_>>(),
+        files(the_artifact(&f))
+            .iter()
+            .map(|l| l.source)
+            .collect::<Vec<_>>(),
         [1, 2]
     );
     err("FROM alpine target=x", "takes no options", lines(1, 1));
@@ -176,5 +184,140 @@ fn from_builds_take_key_value_options() {
         "FROM dockerfile:",
         "needs a file or image after the colon",
         lines(1, 1),
+    );
+}
+
+/// Named contexts for the `AS` tests.
+fn named() -> ParseOptions {
+    opts(&[], &[("weights", "local:w"), ("base", "oci-layout://b")])
+}
+
+/// As [`err`], with the named contexts of [`named`].
+fn fails(text: &str, fragment: &str, at: Lines) -> String {
+    let e = parse(text, &named()).unwrap_err();
+    assert!(
+        e.message.contains(fragment),
+        "{:?} lacks {:?}",
+        e.message,
+        fragment
+    );
+    assert_eq!(e.lines, at, "{}", e.message);
+    e.message
+}
+
+#[test]
+fn from_as_names_a_source() {
+    let text = "FROM alpine:3 AS tools\n\
+                LAYER t a\n\
+                FROM dockerfile:Dockerfile.train target=out as built\n\
+                FROM weights AS w2\n\
+                FROM context\n\
+                LAYER t b\n";
+    let f = parse(text, &named()).unwrap();
+    let aliases: Vec<(Option<&str>, Option<Lines>)> = f
+        .sources
+        .iter()
+        .map(|s| (s.alias.as_deref(), s.lines))
+        .collect();
+    assert_eq!(
+        aliases,
+        [
+            (None, None),
+            (Some("tools"), Some(lines(1, 1))),
+            (Some("built"), Some(lines(3, 3))),
+            (Some("w2"), Some(lines(4, 4))),
+        ]
+    );
+    assert_eq!(f.sources[1].source, Source::Image("alpine:3".into()));
+    assert!(matches!(
+        &f.sources[2].source,
+        Source::Build { by: BuildBy::Dockerfile(d), opts } if d == "Dockerfile.train" && opts["target"] == "out"
+    ));
+    let sources: Vec<usize> = files(the_artifact(&f)).iter().map(|l| l.source).collect();
+    assert_eq!(sources, [1, 0]);
+    // `FROM <name>` means the named source again, as a stage name does in
+    // a Dockerfile, not an image of that name; with AS it names it twice.
+    let f = parse(
+        "FROM alpine AS tools\nFROM context\nFROM tools\nLAYER t p\nFROM tools AS t2",
+        &named(),
+    )
+    .unwrap();
+    assert_eq!(f.sources.len(), 3);
+    assert_eq!(files(the_artifact(&f))[0].source, 1);
+    assert_eq!(f.sources[2].source, Source::Image("alpine".into()));
+    assert_eq!(f.sources[2].alias.as_deref(), Some("t2"));
+    // A source already named without an alias takes it, so it is still
+    // one entry (the context too); a second alias makes a second entry.
+    let f = parse(
+        "FROM alpine\nFROM context AS ctx\nFROM alpine AS a\nFROM alpine AS b\nFROM alpine\nLAYER t p",
+        &named(),
+    )
+    .unwrap();
+    let aliases: Vec<(Option<&str>, &Source)> = f
+        .sources
+        .iter()
+        .map(|s| (s.alias.as_deref(), &s.source))
+        .collect();
+    let alpine = Source::Image("alpine".into());
+    assert_eq!(
+        aliases,
+        [
+            (Some("ctx"), &Source::Context),
+            (Some("a"), &alpine),
+            (Some("b"), &alpine),
+        ]
+    );
+    assert_eq!(files(the_artifact(&f))[0].source, 1);
+}
+
+#[test]
+fn from_as_errors() {
+    fails(
+        "FROM alpine AS Tools",
+        "FROM ... AS \"Tools\": a source name is lowercase letters, digits",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS _x",
+        "a source name is lowercase",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS a\nLAYER t p\nFROM busybox AS a",
+        "FROM ... AS \"a\": the name is given twice (first on line 1)",
+        lines(3, 3),
+    );
+    fails(
+        "FROM alpine AS weights",
+        "FROM ... AS \"weights\": a named context has that name",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS context",
+        "FROM ... AS \"context\": `context` names the build context already",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS",
+        "FROM ... AS needs a name after it",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS $UNSET",
+        "the name after AS is empty (after variable expansion",
+        lines(1, 1),
+    );
+    fails(
+        "FROM alpine AS a b",
+        "FROM: AS <name> goes last, with one name after it",
+        lines(1, 1),
+    );
+    fails("FROM AS a", "FROM takes a source", lines(1, 1));
+    // The source is still checked, and options are for builds only.
+    fails("FROM Alpine AS a", "must be lowercase", lines(1, 1));
+    fails(
+        "FROM alpine AS tools\nFROM tools target=x",
+        "FROM \"tools\" takes no options",
+        lines(2, 2),
     );
 }

@@ -1,7 +1,9 @@
 //! Whole-file behaviour of [`super::parse`]: directives, substitution,
 //! errors and their lines; `FROM` in [`from`], `SUBJECT` in [`subject`],
-//! warnings in [`warnings`], hostile input in [`robust`].
+//! several items, layouts and indexes in [`compose`], warnings in
+//! [`warnings`], hostile input in [`robust`].
 
+mod compose;
 mod from;
 mod robust;
 mod subject;
@@ -29,6 +31,36 @@ pub(super) fn opts(build_args: &[(&str, &str)], named: &[(&str, &str)]) -> Parse
 
 pub(super) fn ok(text: &str) -> Artifactfile {
     parse(text, &ParseOptions::default()).unwrap()
+}
+
+/// The artifact of a file that builds one artifact and nothing else, as
+/// every file did before `INCLUDE`, `INDEX` and a second `ARTIFACT`.
+pub(super) fn the_artifact(f: &Artifactfile) -> &ArtifactDecl {
+    match f.items.as_slice() {
+        [Item::Artifact(a)] => a,
+        items => panic!("not one artifact: {items:?}"),
+    }
+}
+
+/// The artifact of `text`, parsed with `opts` (see [`the_artifact`]).
+pub(super) fn artifact_of(text: &str, opts: &ParseOptions) -> ArtifactDecl {
+    the_artifact(&parse(text, opts).unwrap()).clone()
+}
+
+/// The artifact of `text` (see [`the_artifact`]).
+pub(super) fn one(text: &str) -> ArtifactDecl {
+    artifact_of(text, &ParseOptions::default())
+}
+
+/// The `LAYER` lines of `a`, which has no `LAYERS`.
+pub(super) fn files(a: &ArtifactDecl) -> Vec<&LayerLine> {
+    a.layers
+        .iter()
+        .map(|entry| match entry {
+            LayerEntry::File(layer) => layer,
+            LayerEntry::Layout(layout) => panic!("a LAYERS entry: {layout:?}"),
+        })
+        .collect()
 }
 
 /// The error for `text`, checked to contain `fragment` and to be at `at`.
@@ -62,11 +94,13 @@ fn a_full_file() {
                 TAG v$V\n\
                 TAG latest\n";
     let f = ok(text);
+    let a = the_artifact(&f);
     assert_eq!(
-        f.artifact_type,
+        a.artifact_type,
         Some(("application/vnd.example.v1".into(), lines(4, 4)))
     );
-    let config = f.config.unwrap();
+    assert_eq!((a.id.as_deref(), a.lines), (None, lines(4, 4)));
+    let config = a.config.clone().unwrap();
     assert_eq!(
         (
             config.media_type.as_str(),
@@ -81,8 +115,9 @@ fn a_full_file() {
             lines(5, 5)
         )
     );
-    assert_eq!(f.layers.len(), 1);
-    let layer = &f.layers[0];
+    let layers = files(a);
+    assert_eq!(layers.len(), 1);
+    let layer = layers[0];
     assert_eq!(layer.media_type, "text/plain");
     assert_eq!(layer.path, "dist/f-1.0.txt");
     assert_eq!(layer.title.as_deref(), Some("my file"));
@@ -91,24 +126,25 @@ fn a_full_file() {
         BTreeMap::from([("a".into(), "b=c".into())])
     );
     assert_eq!(layer.lines, lines(6, 10));
-    let annotations: Vec<(&str, &str)> = f
+    let annotations: Vec<(&str, &str)> = a
         .annotations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     assert_eq!(annotations, [("empty", ""), ("k", "v"), ("sp", "a b")]);
     assert_eq!(
-        f.tags,
+        a.tags,
         [
             ("v1.0".into(), lines(12, 12)),
             ("latest".into(), lines(13, 13))
         ]
     );
-    assert_eq!(f.subject, None);
+    assert_eq!(a.subject, None);
     assert_eq!(
         f.sources,
         [FromLine {
             source: Source::Context,
+            alias: None,
             lines: None
         }]
     );
@@ -117,9 +153,11 @@ fn a_full_file() {
 
 #[test]
 fn config_without_path_and_inline_hash() {
-    let f = ok("CONFIG application/json\nANNOTATION k=a#b");
-    assert_eq!(f.config.unwrap().path, None);
-    assert_eq!(f.annotations["k"], "a#b");
+    let a = one("CONFIG application/json\nANNOTATION k=a#b");
+    assert_eq!(a.config.unwrap().path, None);
+    assert_eq!(a.annotations["k"], "a#b");
+    // No ARTIFACT line: the artifact starts at its first line.
+    assert_eq!((a.artifact_type, a.lines), (None, lines(1, 1)));
 }
 
 #[test]
@@ -127,27 +165,27 @@ fn args_defaults_build_args_and_scope() {
     let text =
         "TAG x$A\nARG A=def B\nARG C=${B:-fallback}\nTAG $A-$B-$C-$HIDDEN\nANNOTATION k=${U:-d}";
     let build = [("A", "over"), ("HIDDEN", "h")];
-    let f = parse(text, &opts(&build, &[])).unwrap();
+    let a = artifact_of(text, &opts(&build, &[]));
     // Before its ARG, A is empty; a build arg without ARG stays invisible.
-    assert_eq!(f.tags[0].0, "x");
-    assert_eq!(f.tags[1].0, "over--fallback-");
-    assert_eq!(f.annotations["k"], "d");
-    let f = parse(
+    assert_eq!(a.tags[0].0, "x");
+    assert_eq!(a.tags[1].0, "over--fallback-");
+    assert_eq!(a.annotations["k"], "d");
+    let a = artifact_of(
         "ARG B\nTAG a$B\nARG C=${B:-fallback}\nTAG $C",
         &opts(&[("B", "b")], &[]),
-    )
-    .unwrap();
-    assert_eq!((f.tags[0].0.as_str(), f.tags[1].0.as_str()), ("ab", "b"));
+    );
+    assert_eq!((a.tags[0].0.as_str(), a.tags[1].0.as_str()), ("ab", "b"));
     // Values on one ARG line see the line before, not each other.
-    let f = ok("ARG A=1\nARG A=2 B=$A\nTAG $A$B");
-    assert_eq!(f.tags[0].0, "21");
+    let a = one("ARG A=1\nARG A=2 B=$A\nTAG $A$B");
+    assert_eq!(a.tags[0].0, "21");
 }
 
 #[test]
 fn escapes_and_quotes() {
-    let f = ok(r#"LAYER 'a $b' "c \"${X:-d}\" \$e \\""#);
+    let a = one(r#"LAYER 'a $b' "c \"${X:-d}\" \$e \\""#);
+    let layer = files(&a)[0];
     assert_eq!(
-        (f.layers[0].media_type.as_str(), f.layers[0].path.as_str()),
+        (layer.media_type.as_str(), layer.path.as_str()),
         ("a $b", r#"c "d" $e \"#)
     );
     err("TAG \\$X", "has '$'", lines(1, 1));

@@ -8,9 +8,9 @@ fn subject_descriptor() {
         "SUBJECT '{{\"mediaType\": \"application/vnd.oci.image.index.v1+json\", \
          \"digest\": \"sha256:{HEX}\", \"size\": 527, \"annotations\": {{}}}}'"
     );
-    let f = ok(&text);
+    let a = one(&text);
     assert_eq!(
-        f.subject,
+        a.subject,
         Some((
             Subject::Descriptor {
                 media_type: "application/vnd.oci.image.index.v1+json".into(),
@@ -58,9 +58,9 @@ fn subject_descriptor() {
 
 #[test]
 fn subject_reference() {
-    let f = ok(&format!("SUBJECT --size=1234 reg.io/app:1@sha256:{HEX}"));
+    let a = one(&format!("SUBJECT --size=1234 reg.io/app:1@sha256:{HEX}"));
     assert_eq!(
-        f.subject.unwrap().0,
+        a.subject.unwrap().0,
         Subject::Reference {
             reference: format!("reg.io/app:1@sha256:{HEX}"),
             media_type: "application/vnd.oci.image.manifest.v1+json".into(),
@@ -68,9 +68,9 @@ fn subject_reference() {
             size: 1234,
         }
     );
-    let f = ok(&format!("SUBJECT --media-type=m --size=0 app@sha256:{HEX}"));
+    let a = one(&format!("SUBJECT --media-type=m --size=0 app@sha256:{HEX}"));
     assert!(
-        matches!(f.subject.unwrap().0, Subject::Reference { media_type, size: 0, .. } if media_type == "m")
+        matches!(a.subject.unwrap().0, Subject::Reference { media_type, size: 0, .. } if media_type == "m")
     );
     err(
         &format!("SUBJECT app@sha256:{HEX}"),

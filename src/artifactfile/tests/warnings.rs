@@ -22,8 +22,8 @@ fn undefined(message: &str, at: Lines) -> (String, Lines) {
 fn a_misspelled_variable_warns_and_still_expands_to_nothing() {
     let text = "ARG VERSION=1.0\nTAG v${VERSON}\nANNOTATION \\\n  v=$VERSION";
     let f = parse(text, &ParseOptions::default()).unwrap();
-    assert_eq!(f.tags[0].0, "v");
-    assert_eq!(f.annotations["v"], "1.0");
+    assert_eq!(the_artifact(&f).tags[0].0, "v");
+    assert_eq!(the_artifact(&f).annotations["v"], "1.0");
     assert_eq!(
         f.warnings,
         [Warning {

@@ -1,0 +1,105 @@
+//! The directives that put several things in one file: `ARTIFACT` (with
+//! `AS`), `INDEX`, `MANIFEST`, `INCLUDE` and `LAYERS`. Each checks its own
+//! words; [`Sections`] decides what the line belongs to.
+
+use super::flags::split_flags;
+use super::items::{IncludeDecl, LayerEntry};
+use super::layout::{LayoutNames, layout_ref};
+use super::model::Lines;
+use super::names::{check_id, is_id, split_as};
+use super::parser::{count, exactly, non_empty};
+use super::quote;
+use super::sections::Sections;
+use super::words::Word;
+
+const LAYOUT_REF: &str = "<name>[:<tag>|@sha256:<hex>]";
+
+/// `ARTIFACT <artifactType> [AS <id>]`.
+pub(super) fn artifact(
+    words: Vec<Word>,
+    lines: Lines,
+    sections: &mut Sections,
+) -> Result<(), String> {
+    let (_, args) = split_flags("ARTIFACT", words, &[])?;
+    let (args, id) = split_as("ARTIFACT", args)?;
+    let [artifact_type] = count("ARTIFACT", args, "ARTIFACT <artifactType> [AS <id>]")?;
+    non_empty(&artifact_type, "ARTIFACT", "artifact type")?;
+    if let Some(id) = &id {
+        check_id("ARTIFACT", id)?;
+    }
+    sections.start_artifact(artifact_type, id, lines)
+}
+
+/// `INDEX <artifactType> AS <id>`.
+pub(super) fn index(words: Vec<Word>, lines: Lines, sections: &mut Sections) -> Result<(), String> {
+    const USAGE: &str = "INDEX <artifactType> AS <id>";
+    let (_, args) = split_flags("INDEX", words, &[])?;
+    let (args, id) = split_as("INDEX", args)?;
+    let [artifact_type] = count("INDEX", args, USAGE)?;
+    non_empty(&artifact_type, "INDEX", "artifact type")?;
+    let Some(id) = id else {
+        return Err(format!(
+            "INDEX needs an id, which its MANIFEST lines' members and SUBJECT lines refer to it \
+             by: {USAGE}"
+        ));
+    };
+    check_id("INDEX", &id)?;
+    sections.start_index(artifact_type, id, lines)
+}
+
+/// `MANIFEST <id>...`: members of the open index.
+pub(super) fn manifest(
+    words: Vec<Word>,
+    lines: Lines,
+    sections: &mut Sections,
+) -> Result<(), String> {
+    let (_, ids) = split_flags("MANIFEST", words, &[])?;
+    if ids.is_empty() {
+        return Err("MANIFEST needs one or more ids: MANIFEST <id>...".to_string());
+    }
+    if let Some(bad) = ids.iter().find(|id| !is_id(id)) {
+        // `MANIFEST base:v1` most likely means a layout's manifest.
+        let hint = if bad.contains([':', '@']) {
+            "; to list a manifest from an OCI layout, INCLUDE it AS <id> and list that id"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "MANIFEST {} is not an id: MANIFEST lists ids given with AS to this file's \
+             ARTIFACT, INCLUDE and INDEX lines (letters, digits, '.', '_' and '-'){hint}",
+            quote(bad)
+        ));
+    }
+    sections.manifest(ids, lines)
+}
+
+/// `INCLUDE <layout ref> [AS <id>]`.
+pub(super) fn include(
+    words: Vec<Word>,
+    lines: Lines,
+    sections: &mut Sections,
+    names: &LayoutNames,
+) -> Result<(), String> {
+    let (_, args) = split_flags("INCLUDE", words, &[])?;
+    let (args, id) = split_as("INCLUDE", args)?;
+    let [word] = count("INCLUDE", args, &format!("INCLUDE {LAYOUT_REF} [AS <id>]"))?;
+    if let Some(id) = &id {
+        check_id("INCLUDE", id)?;
+    }
+    let from = layout_ref("INCLUDE", &word, lines, names)?;
+    sections.include(IncludeDecl { from, id, lines })
+}
+
+/// `LAYERS <layout ref>`: that manifest's layers, here in the list.
+pub(super) fn layers(
+    words: Vec<Word>,
+    lines: Lines,
+    sections: &mut Sections,
+    names: &LayoutNames,
+) -> Result<(), String> {
+    let artifact = sections.artifact("LAYERS", lines)?;
+    let [word] = exactly("LAYERS", words, &format!("LAYERS {LAYOUT_REF}"))?;
+    let layout = layout_ref("LAYERS", &word, lines, names)?;
+    artifact.layers.push(LayerEntry::Layout(layout));
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! The names a file gives and uses: ids of what it builds (`AS <id>`),
+//! source aliases (`FROM ... AS <name>`) and layout tags, each with its
+//! grammar, and the trailing `AS <name>` that gives them.
+
+use super::quote;
+
+/// How a rejected name is described, with the grammar it broke.
+const ID_RULE: &str = "letters, digits, '.', '_' and '-', starting with a letter or digit";
+const ALIAS_RULE: &str =
+    "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+/// Longest tag OCI and Docker accept.
+const MAX_TAG: usize = 128;
+
+/// An id of an `ARTIFACT`, `INCLUDE` or `INDEX`: `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
+/// No `@`, `:` or `/`, so `SUBJECT <id>` never reads as a reference.
+pub(super) fn is_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// A `FROM ... AS` alias: `[a-z0-9][a-z0-9._-]*`, the rule of a Dockerfile
+/// stage name (lowercase, as a named context's usual spelling is).
+fn is_alias(s: &str) -> bool {
+    is_id(s) && !s.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// A tag as OCI and Docker define it: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
+    let mut chars = tag.chars();
+    let first = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if first
+        && tag.len() <= MAX_TAG
+        && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{what}: the tag {} is not valid: a tag is 1 to {MAX_TAG} letters, digits, '.', '_' \
+         and '-', starting with a letter, digit or '_'",
+        quote(tag)
+    ))
+}
+
+/// `id` checked as the id `AS` gives `instruction`.
+pub(super) fn check_id(instruction: &str, id: &str) -> Result<(), String> {
+    if is_id(id) {
+        return Ok(());
+    }
+    Err(format!(
+        "{instruction} ... AS {}: an id is {ID_RULE}",
+        quote(id)
+    ))
+}
+
+/// `alias` checked as the name `FROM ... AS` gives.
+pub(super) fn check_alias(alias: &str) -> Result<(), String> {
+    if is_alias(alias) {
+        return Ok(());
+    }
+    Err(format!(
+        "FROM ... AS {}: a source name is {ALIAS_RULE}",
+        quote(alias)
+    ))
+}
+
+/// Splits a trailing `AS <name>` (`AS` in any case, as in Dockerfile's
+/// `FROM`) off `args`. A last word `AS` with nothing after it is an error
+/// (the name was forgotten), and so is an `AS` after the first word
+/// anywhere else (`FROM img AS a b`): left in, it would be read as an
+/// argument and give a misleading error.
+pub(super) fn split_as(
+    instruction: &str,
+    args: Vec<String>,
+) -> Result<(Vec<String>, Option<String>), String> {
+    let (args, name) = split_last_as(instruction, args)?;
+    if args.iter().skip(1).any(|a| a.eq_ignore_ascii_case("AS")) {
+        return Err(format!(
+            "{instruction}: AS <name> goes last, with one name after it: \
+             {instruction} ... AS <name>"
+        ));
+    }
+    Ok((args, name))
+}
+
+fn split_last_as(
+    instruction: &str,
+    mut args: Vec<String>,
+) -> Result<(Vec<String>, Option<String>), String> {
+    if let [.., keyword, _] = args.as_slice()
+        && keyword.eq_ignore_ascii_case("AS")
+    {
+        let name = args.pop().unwrap_or_default();
+        args.pop();
+        if name.is_empty() {
+            return Err(format!(
+                "{instruction} ... AS: the name after AS is empty (after variable expansion; is \
+                 an ARG unset?)"
+            ));
+        }
+        return Ok((args, Some(name)));
+    }
+    if let [_, .., last] = args.as_slice()
+        && last.eq_ignore_ascii_case("AS")
+    {
+        return Err(format!(
+            "{instruction} ... AS needs a name after it: {instruction} ... AS <name>"
+        ));
+    }
+    Ok((args, None))
+}
