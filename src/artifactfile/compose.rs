@@ -2,12 +2,12 @@
 //! `AS`), `INDEX`, `MANIFEST`, `INCLUDE` and `LAYERS`. Each checks its own
 //! words; [`Sections`] decides what the line belongs to.
 
+use super::args::{count, exactly, non_empty};
 use super::flags::split_flags;
 use super::items::{IncludeDecl, LayerEntry};
 use super::layout::{LayoutNames, layout_ref};
 use super::model::Lines;
 use super::names::{check_id, is_id, split_as};
-use super::parser::{count, exactly, non_empty};
 use super::quote;
 use super::sections::Sections;
 use super::words::Word;

@@ -79,9 +79,11 @@
 //! never panics and stays linear in its input, whatever the input (it is
 //! user-controlled).
 
+pub mod file;
 pub mod items;
 pub mod model;
 
+mod args;
 mod compose;
 mod flags;
 mod from;
@@ -100,6 +102,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+pub use file::*;
 pub use items::*;
 pub use model::*;
 pub use parser::INSTRUCTIONS;

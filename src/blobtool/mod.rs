@@ -100,8 +100,8 @@ pub fn run_in_worker() -> Result<(), SetupError> {
         // What the user sees under this step in the build output.
         for (_, dir) in &listing.skipped_layouts {
             eprintln!(
-                "{dir}: an OCI image layout (the output of an earlier build?), left out; \
-                 name it in a path or a pattern's directory to package it"
+                "leaving out OCI layout {dir}/ (an earlier build's output; name it in a \
+                 path or a pattern's directory to package it)"
             );
         }
         let paths: usize = listing.entries.iter().map(|e| e.found.len()).sum();

@@ -90,3 +90,36 @@ pub fn file_metadata_json(m: &FileMetadata) -> String {
 #[cfg(test)]
 #[path = "config_tests.rs"]
 mod tests;
+
+/// The config of a model extended by new layers: the base's, its
+/// `modelfs.diffIds` covering every layer (given in order) and its
+/// `createdAt` set from SOURCE_DATE_EPOCH (kept without one).
+pub fn extended(
+    base: &serde_json::Value,
+    diff_ids: &[crate::digest::Digest],
+    created_at: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let mut config = base.clone();
+    let obj = config
+        .as_object_mut()
+        .ok_or("the base model's config is not a JSON object")?;
+    let modelfs = obj
+        .entry("modelfs")
+        .or_insert_with(|| serde_json::json!({"type": "layers"}));
+    let modelfs = modelfs
+        .as_object_mut()
+        .ok_or("the base model's modelfs is not a JSON object")?;
+    modelfs.insert(
+        "diffIds".to_string(),
+        diff_ids.iter().map(|d| d.to_string()).collect(),
+    );
+    if let Some(at) = created_at {
+        let descriptor = obj
+            .entry("descriptor")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(d) = descriptor.as_object_mut() {
+            d.insert("createdAt".to_string(), at.into());
+        }
+    }
+    Ok(config)
+}

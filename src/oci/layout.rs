@@ -109,6 +109,18 @@ impl IndexBuilder {
     }
 }
 
+/// `d` without its tag (`ref.name`): how another document points at what
+/// an `index.json` entry names (its other annotations, `artifactType` and
+/// platform kept).
+pub fn untagged(d: &Descriptor) -> Descriptor {
+    let mut d = d.clone();
+    if let Some(a) = d.annotations().clone() {
+        let kept: HashMap<String, String> = a.into_iter().filter(|(k, _)| k != REF_NAME).collect();
+        d.set_annotations((!kept.is_empty()).then_some(kept));
+    }
+    d
+}
+
 /// A layout's documents: `index.json` listing `entries` (each once per
 /// tag), `oci-layout`, and the manifests and indexes we wrote
 /// (`documents`).

@@ -13,5 +13,5 @@ mod layout;
 
 pub use layout::{
     Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, LayoutBuilder, ManifestBuilder,
-    REF_NAME, TITLE, descriptor, layout,
+    REF_NAME, TITLE, descriptor, layout, untagged,
 };

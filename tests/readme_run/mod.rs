@@ -29,8 +29,8 @@ fn block_after(heading: &str) -> Result<String> {
 }
 
 /// A directory holding a `docker` that runs this daemon's client (its
-/// `buildx build` a plain `build` where there is no buildx), and skopeo's
-/// registry configuration marking the test registry insecure.
+/// `buildx build` a plain `build` where there is no buildx), and a `skopeo`
+/// reading a registry configuration that marks the test registry insecure.
 fn shell_env(ctx: &Ctx) -> Result<PathBuf> {
     let d = ctx.dir("readme-bin");
     let cli = ctx.daemon().cli.display().to_string();
@@ -42,18 +42,27 @@ fn shell_env(ctx: &Ctx) -> Result<PathBuf> {
             "#!/bin/sh\nif [ \"$1\" = buildx ] && [ \"$2\" = build ]; then shift; fi\nexec {cli} \"$@\"\n"
         )
     };
-    std::fs::write(d.join("docker"), script)?;
-    std::fs::set_permissions(
-        d.join("docker"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )?;
+    let conf = d.join("registries.conf");
     std::fs::write(
-        d.join("registries.conf"),
+        &conf,
         format!(
             "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
             ctx.fx.registry
         ),
     )?;
+    // Debian 12's skopeo (1.9) reads no environment variable for its
+    // registries.conf, only the flag.
+    let skopeo = format!(
+        "#!/bin/sh\nexec /usr/bin/skopeo --registries-conf {} \"$@\"\n",
+        conf.display()
+    );
+    for (name, text) in [("docker", script), ("skopeo", skopeo)] {
+        std::fs::write(d.join(name), text)?;
+        std::fs::set_permissions(
+            d.join(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )?;
+    }
     Ok(d)
 }
 
@@ -72,8 +81,7 @@ fn run(ctx: &Ctx, bin: &Path, dir: &Path, cmd: &str) -> Result<String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin.to_path_buf()];
     paths.extend(std::env::split_paths(&path));
-    sh.env("PATH", std::env::join_paths(paths)?)
-        .env("REGISTRIES_CONFIG_PATH", bin.join("registries.conf"));
+    sh.env("PATH", std::env::join_paths(paths)?);
     let o = sh.output()?;
     let log = format!(
         "{}{}",

@@ -24,7 +24,7 @@ use crate::blobtool::BlobReport;
 use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::plan::{Plan, RequestId};
 use super::request::{Config, HASH_MODE_KEY, HashMode};
 
@@ -51,6 +51,13 @@ pub enum BlobsAt {
 /// file, cached by content, no flood of gateway calls), else through the
 /// gateway.
 pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Produced> {
+    let produced = hashed(gw, cfg, plan).await?;
+    verify(plan, &produced.blobs)?;
+    Ok(produced)
+}
+
+/// The blobs, hashed where [`produce`] says.
+async fn hashed<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Produced> {
     for input in &plan.inputs {
         let caps = input.state.marshal().required_caps();
         gw.caps().require_llb(&caps, "load the artifact input")?;
@@ -76,6 +83,37 @@ pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Pr
         at: BlobsAt::Inputs,
         skipped_layouts: Vec::new(),
     })
+}
+
+/// Checks every blob taken from a layout against the descriptor that
+/// reached it: the hash that wrote (or read) it is the check, so a damaged
+/// layout fails naming the blob, with no second read.
+fn verify(plan: &Plan, blobs: &BTreeMap<RequestId, Vec<BlobReport>>) -> Result<()> {
+    for (what, r) in plan.requests() {
+        let Some(e) = &r.expect else {
+            continue;
+        };
+        let got = blobs.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+        let [b] = got else {
+            return Err(Error::bug(format!(
+                "{what}: {} blobs for one file",
+                got.len()
+            )));
+        };
+        if b.digest != e.digest || b.size != e.size {
+            return Err(plan
+                .error_at(
+                    r.lines,
+                    format!(
+                        "{what} does not match its descriptor: {} bytes hashing to {}, where {} \
+                         bytes hashing to {} were named; the layout is damaged: copy or build it again",
+                        b.size, b.digest, e.size, e.digest
+                    ),
+                )
+                .into());
+        }
+    }
+    Ok(())
 }
 
 /// The worker to hash in, or `None` for the gateway: what `artifact.hash`

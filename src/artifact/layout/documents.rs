@@ -10,108 +10,249 @@ use std::collections::BTreeMap;
 
 use oci_spec::image::Descriptor;
 
+use crate::artifactfile::Lines;
 use crate::blobtool::{BlobReport, Compression, literal_prefix};
 use crate::gateway::UserError;
 use crate::oci::{
-    self, Blob, EMPTY_JSON_MEDIA_TYPE, Layout, LayoutBuilder, ManifestBuilder, TITLE,
+    self, Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, ManifestBuilder, TITLE,
 };
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::plan::{BlobRequest, ConfigSource, ManifestPlan, Plan, RequestId};
+use crate::artifact::plan::{
+    BlobRequest, ConfigSource, ManifestPlan, Node, Plan, RequestId, SubjectPlan,
+};
 
 use super::modelpack;
 
 /// The documents, and the blobs written from bytes (inline configs, the
 /// empty layer).
 pub struct Documents {
-    /// Manifests, `index.json`, `oci-layout`.
+    /// Manifests, indexes, `index.json`, `oci-layout`.
     pub layout: Layout,
     /// Blobs we have the bytes of.
     pub inline: Vec<Blob>,
 }
 
+/// The blobs each request of the plan gave.
+type Reports = BTreeMap<RequestId, Vec<BlobReport>>;
+
+#[expect(clippy::needless_pass_by_value, reason = "used as map_err(invalid)")]
+fn invalid(e: oci_spec::OciSpecError) -> UserError {
+    UserError::new(format!("invalid artifact metadata: {e}"))
+}
+
 impl Documents {
-    /// The documents, given the blobs each request of the plan gave. A
-    /// request without an entry is a bug, and an error, never a layer left
-    /// out.
-    pub fn of(plan: &Plan, blobs: &BTreeMap<RequestId, Vec<BlobReport>>) -> Result<Documents> {
-        let invalid =
-            |e: oci_spec::OciSpecError| UserError::new(format!("invalid artifact metadata: {e}"));
-        let of = |r: &BlobRequest| {
-            blobs
-                .get(&r.id)
-                .with_context(|| format!("no blobs for request {} ({:?})", r.id, r.given))
-        };
+    /// The documents, given the blobs each request of the plan gave: each
+    /// item written after those it refers to (a referrer after its
+    /// subject, an index after its members), `index.json` listing them in
+    /// the plan's order. A request without an entry is a bug, and an
+    /// error, never a layer left out.
+    pub fn of(plan: &Plan, blobs: &Reports) -> Result<Documents> {
         let mut inline: Vec<Blob> = Vec::new();
-        let mut manifests = Vec::new();
-        for m in &plan.manifests {
-            let config_file = match &m.config {
-                ConfigSource::File(r) => Some(
-                    of(r)?
-                        .first()
-                        .with_context(|| format!("no blob for the config file {:?}", r.given))?,
-                ),
-                ConfigSource::Inline(_) | ConfigSource::Model => None,
+        let mut documents: Vec<Blob> = Vec::new();
+        // What each item written so far is, as others point at it.
+        let mut written: BTreeMap<Node, Vec<Descriptor>> = BTreeMap::new();
+        for node in plan.order() {
+            let descriptors = match node {
+                Node::Manifest(i) => {
+                    let m = &plan.manifests[i];
+                    let subject = match &m.subject {
+                        None => None,
+                        Some(SubjectPlan::Descriptor(d)) => Some((**d).clone()),
+                        Some(SubjectPlan::Item(n)) => Some(subject_of(pointers(&written, *n)?)?),
+                    };
+                    let builder = manifest(plan, m, blobs, subject, &mut inline)?;
+                    let blob = builder.build().map_err(invalid)?;
+                    let d = builder.descriptor(&blob).map_err(invalid)?;
+                    documents.push(blob);
+                    vec![d]
+                }
+                Node::Include(i) => {
+                    let inc = &plan.includes[i];
+                    documents.extend(inc.documents.iter().cloned());
+                    inc.entries.iter().map(|e| e.descriptor.clone()).collect()
+                }
+                Node::Index(i) => {
+                    let ix = &plan.indexes[i];
+                    let mut manifests = Vec::new();
+                    for (member, _) in &ix.members {
+                        manifests.extend(pointers(&written, *member)?.iter().cloned());
+                    }
+                    let (blob, d) = IndexBuilder {
+                        artifact_type: Some(ix.artifact_type.clone()),
+                        manifests,
+                        annotations: ix.annotations.clone(),
+                    }
+                    .build()
+                    .map_err(invalid)?;
+                    documents.push(blob);
+                    vec![d]
+                }
             };
-            let layer_blobs = m
-                .layers
-                .iter()
-                .map(|l| of(&l.blob))
-                .collect::<Result<Vec<&Vec<BlobReport>>>>()?;
-            let (config_bytes, mut layers) = match &m.model {
-                Some(model) => {
-                    let spec = plan
-                        .spec_file
-                        .as_ref()
-                        .map_or("the Modelfile", |f| f.filename.as_str());
-                    let built = modelpack::build(model, &layer_blobs, spec, plan.epoch)?;
-                    (Some(built.config.data), built.layers)
-                }
-                None => (None, plain_layers(plan, m, &layer_blobs)?),
-            };
-            let config = match (&m.config, config_file, config_bytes.as_ref()) {
-                (ConfigSource::File(_), Some(b), _) => {
-                    oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
-                }
-                (ConfigSource::Inline(data), _, _) | (ConfigSource::Model, _, Some(data)) => {
-                    let b = Blob::new(data.to_vec());
-                    let d = oci::descriptor(
-                        &m.config_media_type,
-                        &b.digest,
-                        b.data.len() as u64,
-                        &BTreeMap::new(),
-                    );
-                    inline.push(b);
-                    d
-                }
-                _ => return Err(Error::bug("no config for a manifest")),
-            }
-            .map_err(invalid)?;
-            if layers.is_empty() && m.empty_layer_if_none {
-                let b = Blob::empty_json();
-                layers.push(
-                    oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
-                        .map_err(invalid)?,
-                );
-                inline.push(b);
-            }
-            manifests.push(ManifestBuilder {
-                artifact_type: m.artifact_type.clone(),
-                config,
-                layers,
-                annotations: m.annotations.clone(),
-                subject: m.subject.clone(),
-                platform: m.platform.clone(),
-            });
+            written.insert(node, descriptors);
         }
-        let layout = LayoutBuilder {
-            manifests,
-            tags: plan.tags.clone(),
-        }
-        .build()
-        .map_err(invalid)?;
+        let entries = listing(plan, &written)?;
+        let layout = oci::layout(&entries, documents).map_err(invalid)?;
         Ok(Documents { layout, inline })
     }
+}
+
+/// The descriptors item `n` was written as.
+fn pointers(written: &BTreeMap<Node, Vec<Descriptor>>, n: Node) -> Result<&[Descriptor]> {
+    written
+        .get(&n)
+        .map(Vec::as_slice)
+        .with_context(|| format!("{n:?} is referred to before it is written"))
+}
+
+/// A subject descriptor: media type, digest and size of the one document
+/// an item is (the plan refused an `INCLUDE` of several as a subject).
+fn subject_of(ds: &[Descriptor]) -> Result<Descriptor> {
+    let [d] = ds else {
+        return Err(Error::bug("a subject of more than one document"));
+    };
+    let digest: crate::digest::Digest = d
+        .digest()
+        .to_string()
+        .parse()
+        .map_err(|e| Error::bug(format!("a written digest: {e}")))?;
+    Ok(
+        oci::descriptor(d.media_type().as_ref(), &digest, d.size(), &BTreeMap::new())
+            .map_err(invalid)?,
+    )
+}
+
+/// `index.json`'s entries, in the plan's order, with their tags; a tag
+/// that would name two different documents is refused.
+fn listing(plan: &Plan, written: &BTreeMap<Node, Vec<Descriptor>>) -> Result<Vec<IndexEntry>> {
+    let mut entries: Vec<IndexEntry> = Vec::new();
+    let mut lines: Vec<Option<Lines>> = Vec::new();
+    for node in plan.listing() {
+        let ds = pointers(written, node)?;
+        let (tags, at): (&[String], Option<Lines>) = match node {
+            Node::Manifest(i) => (&plan.manifests[i].tags, None),
+            Node::Index(i) => (&plan.indexes[i].tags, Some(plan.indexes[i].lines)),
+            Node::Include(i) => {
+                let inc = &plan.includes[i];
+                for e in &inc.entries {
+                    entries.push(e.clone());
+                    lines.push(Some(inc.lines));
+                }
+                continue;
+            }
+        };
+        for d in ds {
+            entries.push(IndexEntry {
+                descriptor: d.clone(),
+                tags: tags.to_vec(),
+            });
+            lines.push(at);
+        }
+    }
+    let mut tagged: BTreeMap<&str, (String, Option<Lines>)> = BTreeMap::new();
+    for (e, at) in entries.iter().zip(&lines) {
+        let digest = e.descriptor.digest().to_string();
+        for tag in &e.tags {
+            match tagged.get(tag.as_str()) {
+                Some((other, _)) if *other != digest => {
+                    return Err(plan
+                        .error_at(
+                            *at,
+                            format!(
+                                "tag {tag:?} would name both {other} and {digest} in index.json; \
+                                 a tag names one manifest: rename one of them"
+                            ),
+                        )
+                        .into());
+                }
+                _ => {
+                    tagged.insert(tag, (digest.clone(), *at));
+                }
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// One manifest of the plan, its layers and config from the blobs their
+/// requests gave.
+fn manifest(
+    plan: &Plan,
+    m: &ManifestPlan,
+    blobs: &Reports,
+    subject: Option<Descriptor>,
+    inline: &mut Vec<Blob>,
+) -> Result<ManifestBuilder> {
+    let of = |r: &BlobRequest| {
+        blobs
+            .get(&r.id)
+            .with_context(|| format!("no blobs for request {} ({:?})", r.id, r.given))
+    };
+    let config_file = match &m.config {
+        ConfigSource::File(r) => Some(
+            of(r)?
+                .first()
+                .with_context(|| format!("no blob for the config file {:?}", r.given))?,
+        ),
+        ConfigSource::Inline(_) | ConfigSource::Model | ConfigSource::DerivedModel(_) => None,
+    };
+    let layer_blobs = m
+        .layers
+        .iter()
+        .map(|l| of(&l.blob))
+        .collect::<Result<Vec<&Vec<BlobReport>>>>()?;
+    let (config_bytes, mut layers) = match (&m.model, &m.config) {
+        (Some(model), _) => {
+            let spec = plan
+                .spec_file
+                .as_ref()
+                .map_or("the Modelfile", |f| f.filename.as_str());
+            let built = modelpack::build(model, &layer_blobs, spec, plan.epoch)?;
+            (Some(built.config.data), built.layers)
+        }
+        (None, ConfigSource::DerivedModel(base)) => {
+            let layers = plain_layers(plan, m, &layer_blobs)?;
+            let config = modelpack::extended(base, m, &layer_blobs, plan.epoch)
+                .map_err(|why| UserError::new(format!("the extended model's config: {why}")))?;
+            (Some(config), layers)
+        }
+        (None, _) => (None, plain_layers(plan, m, &layer_blobs)?),
+    };
+    let config = match (&m.config, config_file, config_bytes.as_ref()) {
+        (ConfigSource::File(_), Some(b), _) => {
+            oci::descriptor(&m.config_media_type, &b.digest, b.size, &BTreeMap::new())
+        }
+        (ConfigSource::Inline(data), _, _)
+        | (ConfigSource::Model | ConfigSource::DerivedModel(_), _, Some(data)) => {
+            let b = Blob::new(data.to_vec());
+            let d = oci::descriptor(
+                &m.config_media_type,
+                &b.digest,
+                b.data.len() as u64,
+                &BTreeMap::new(),
+            );
+            inline.push(b);
+            d
+        }
+        _ => return Err(Error::bug("no config for a manifest")),
+    }
+    .map_err(invalid)?;
+    if layers.is_empty() && m.empty_layer_if_none {
+        let b = Blob::empty_json();
+        layers.push(
+            oci::descriptor(EMPTY_JSON_MEDIA_TYPE, &b.digest, 2, &BTreeMap::new())
+                .map_err(invalid)?,
+        );
+        inline.push(b);
+    }
+    Ok(ManifestBuilder {
+        artifact_type: m.artifact_type.clone(),
+        config,
+        layers,
+        annotations: m.annotations.clone(),
+        subject,
+        platform: m.platform.clone(),
+    })
 }
 
 /// The layers of a manifest that lists them: one descriptor per blob (a
@@ -151,6 +292,11 @@ fn plain_layers(
                     literal_prefix(&l.blob.path).0,
                 ),
             ));
+        }
+        if let Some(f) = &l.fixed {
+            // Taken from a layout: its descriptor as it was.
+            layers.push(f.descriptor.clone());
+            continue;
         }
         for b in blobs.iter() {
             let mut annotations = l.annotations.clone();

@@ -20,7 +20,7 @@ use crate::gateway::UserError;
 use crate::modelpack::{self, FileMetadata, Kind};
 use crate::oci::{self, Blob, TITLE};
 
-use crate::artifact::plan::ModelPlan;
+use crate::artifact::plan::{ManifestPlan, ModelPlan};
 use crate::artifact::request::epoch::rfc3339;
 
 /// The layers, in manifest order, and the config blob listing their
@@ -127,6 +127,35 @@ fn check_not_empty(model: &ModelPlan, files: &[File], spec: &str) -> Result<(), 
         )));
     }
     Ok(())
+}
+
+/// The config of a model extended by new layers (`LAYERS` from a
+/// ModelPack model, then files): the base's config with `modelfs.diffIds`
+/// over every layer in order (the base's as its config lists them, the
+/// new ones as hashed) and `createdAt` from SOURCE_DATE_EPOCH, written as
+/// Go writes a decoded document, so its bytes follow from its content.
+pub fn extended(
+    base: &serde_json::Value,
+    m: &ManifestPlan,
+    blobs: &[&Vec<BlobReport>],
+    epoch: Option<i64>,
+) -> Result<Vec<u8>, String> {
+    let mut diff_ids = Vec::new();
+    for (i, (l, reports)) in m.layers.iter().zip(blobs).enumerate() {
+        match &l.fixed {
+            Some(f) => diff_ids.push(
+                f.diff_id
+                    .clone()
+                    .ok_or_else(|| format!("layer {} has no known DiffID", i + 1))?,
+            ),
+            None => diff_ids.extend(reports.iter().map(|b| b.diff_id.clone())),
+        }
+    }
+    let created = epoch.map(rfc3339);
+    let config = modelpack::config::extended(base, &diff_ids, created.as_deref())?;
+    let mut out = String::new();
+    oci::gojson::value(&mut out, &config);
+    Ok(out.into_bytes())
 }
 
 #[cfg(test)]

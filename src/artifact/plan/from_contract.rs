@@ -34,10 +34,10 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
             0,
             None,
         )],
-        tags: Vec::new(),
         epoch: cfg.epoch,
         spec_file: None,
         result_metadata: BTreeMap::new(),
+        ..Default::default()
     })
 }
 
@@ -51,6 +51,8 @@ pub fn manifest(
     platform: Option<oci_spec::image::Platform>,
 ) -> ManifestPlan {
     ManifestPlan {
+        id: None,
+        tags: Vec::new(),
         platform,
         artifact_type,
         config_media_type,
@@ -79,6 +81,7 @@ fn layer(l: LayerSpec, input: usize) -> LayerPlan {
         annotations: l.annotations,
         default_title: false,
         label: None,
+        fixed: None,
     }
 }
 

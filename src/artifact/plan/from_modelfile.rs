@@ -45,6 +45,7 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
             annotations: BTreeMap::new(),
             default_title: false,
             label: Some("the build context".to_string()),
+            fixed: None,
         };
         (vec![whole], vec![None])
     } else {
@@ -81,6 +82,8 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
     Ok(Plan {
         inputs: vec![context],
         manifests: vec![ManifestPlan {
+            id: None,
+            tags: Vec::new(),
             platform: None,
             artifact_type: Some(modelpack::ARTIFACT_TYPE.to_string()),
             config_media_type: modelpack::CONFIG_MEDIA_TYPE.to_string(),
@@ -96,10 +99,10 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
                 classified,
             }),
         }],
-        tags: Vec::new(),
         epoch,
         spec_file: Some(file),
         result_metadata: BTreeMap::new(),
+        ..Default::default()
     })
 }
 
@@ -125,6 +128,7 @@ fn request(path: String, given: &str, packing: Packing) -> BlobRequest {
         },
         allow_no_match: true,
         lines: None,
+        expect: None,
     }
 }
 
@@ -208,6 +212,7 @@ fn named_layers(
             annotations: BTreeMap::new(),
             default_title: false,
             label: Some(format!("{directive} {:?}", line.pattern)),
+            fixed: None,
         });
         kinds.push(Some(line.kind));
     }

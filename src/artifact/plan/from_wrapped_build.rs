@@ -111,10 +111,10 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, frontend: &Frontend) -> Resu
     Ok(Plan {
         inputs,
         manifests,
-        tags: Vec::new(),
         epoch: cfg.epoch,
         spec_file: None,
         result_metadata: kept_metadata(&result.metadata),
+        ..Default::default()
     })
 }
 

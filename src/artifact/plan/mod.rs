@@ -5,10 +5,12 @@
 //! asking has its builder (`from_*`); `sources` holds what they share about
 //! finding files (inputs, `.dockerignore`, lookups, inner builds).
 
+mod blob_request;
 mod from_artifactfile;
 mod from_contract;
 mod from_modelfile;
 mod from_wrapped_build;
+pub mod items;
 pub mod sources;
 mod spec_file;
 pub mod types;
@@ -19,6 +21,8 @@ use crate::gateway::Gateway;
 use super::error::Result;
 use super::request::{Config, Dialect, Mode, dialect_of};
 
+pub use blob_request::Expected;
+pub use items::{FixedLayer, IncludePlan, IndexPlan, Node, SubjectPlan};
 pub use spec_file::{SOURCE_DETAIL, SpecFile, located, source_detail};
 pub use types::{
     BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan, RequestId,

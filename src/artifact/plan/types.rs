@@ -5,23 +5,13 @@
 use std::collections::BTreeMap;
 
 use crate::artifactfile::Lines;
-use crate::blobtool::{Compression, EntryError, PackOptions};
+use crate::blobtool::EntryError;
 use crate::gateway::UserError;
 use crate::llb::State;
 
+pub use super::blob_request::{BlobRequest, RequestId};
+use super::items::{FixedLayer, IncludePlan, IndexPlan, Node, SubjectPlan};
 use super::spec_file::{SpecFile, located};
-
-/// Names one blob request of a plan, from the plan through the blobs
-/// stage to the documents, so an answer is matched to its request by
-/// name, never by position.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestId(pub u32);
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
 
 /// A filesystem layer files come from.
 #[derive(Clone, Debug)]
@@ -30,33 +20,6 @@ pub struct Input {
     pub state: State,
     /// e.g. `build context (local "context")`, for messages.
     pub describe: String,
-}
-
-/// A file (or directory, or glob) of an input that becomes a blob.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BlobRequest {
-    /// Its name in the worker's job and report and in the blobs stage's
-    /// answer (set by [`Plan::numbered`]).
-    pub id: RequestId,
-    /// Index into [`Plan::inputs`].
-    pub input: usize,
-    /// Cleaned path relative to the input root (a pattern when `glob`).
-    pub path: String,
-    /// The path as the user wrote it.
-    pub given: String,
-    /// Expand as a glob.
-    pub glob: bool,
-    /// Pack directories as tars (else a directory is an error).
-    pub allow_dir: bool,
-    /// Compression for a directory's tar.
-    pub compression: Compression,
-    /// ModelPack's packing rules, where they differ from the defaults.
-    pub pack: PackOptions,
-    /// A glob that matches nothing gives no blob instead of an error (a
-    /// Modelfile's globs, as modctl treats them).
-    pub allow_no_match: bool,
-    /// Where it was asked for, if in a file.
-    pub lines: Option<Lines>,
 }
 
 /// The config blob.
@@ -69,10 +32,14 @@ pub enum ConfigSource {
     /// Generated from the layers once they are hashed (a ModelPack config,
     /// which lists every layer's DiffID).
     Model,
+    /// A ModelPack model's config taken from the layout its `LAYERS` came
+    /// from, its `modelfs.diffIds` made to cover every layer and its
+    /// `createdAt` set from SOURCE_DATE_EPOCH.
+    DerivedModel(Box<serde_json::Value>),
 }
 
 /// One `LAYER` (a glob may give several layers).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LayerPlan {
     /// Where its bytes come from.
     pub blob: BlobRequest,
@@ -85,19 +52,27 @@ pub struct LayerPlan {
     pub default_title: bool,
     /// What to call it in messages (default: `layer <i> ("<path>")`).
     pub label: Option<String>,
+    /// Taken from a layout's manifest (`LAYERS`): the descriptor as it is.
+    pub fixed: Option<FixedLayer>,
 }
 
 /// Everything needed to build the artifact: usually one manifest, one
 /// per platform when a multi-platform build is wrapped.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// Where files come from; `BlobRequest::input` indexes this.
     pub inputs: Vec<Input>,
-    /// The manifests, in `index.json` order.
+    /// The manifests we write.
     pub manifests: Vec<ManifestPlan>,
-    /// `ref.name`s for `index.json` (one descriptor each; none: one
-    /// descriptor without). Only for a single manifest.
-    pub tags: Vec<String>,
+    /// Entries taken from OCI layouts unchanged (`INCLUDE`).
+    pub includes: Vec<IncludePlan>,
+    /// Image indexes we write (`INDEX`).
+    pub indexes: Vec<IndexPlan>,
+    /// What `index.json` lists, in order; empty: every manifest, in order.
+    pub listing: Vec<Node>,
+    /// The order to write items in, each after those it refers to; empty:
+    /// the manifests in order.
+    pub order: Vec<Node>,
     /// SOURCE_DATE_EPOCH, seconds.
     pub epoch: Option<i64>,
     /// The Artifactfile, when there is one.
@@ -110,6 +85,11 @@ pub struct Plan {
 /// One artifact manifest.
 #[derive(Clone, Debug)]
 pub struct ManifestPlan {
+    /// `AS <id>`, for messages.
+    pub id: Option<String>,
+    /// `ref.name`s for `index.json` (one descriptor each; none: one
+    /// descriptor without).
+    pub tags: Vec<String>,
     /// The platform its index descriptor names.
     pub platform: Option<oci_spec::image::Platform>,
     /// Manifest `artifactType`.
@@ -127,7 +107,7 @@ pub struct ManifestPlan {
     /// Manifest annotations.
     pub annotations: BTreeMap<String, String>,
     /// The manifest's subject.
-    pub subject: Option<oci_spec::image::Descriptor>,
+    pub subject: Option<SubjectPlan>,
     /// For a ModelPack model: how its files become layers and its config.
     pub model: Option<ModelPlan>,
 }
@@ -164,19 +144,53 @@ impl Plan {
     /// [`Plan::requests`]: the one numbering the job, the report and the
     /// documents use. (Were it skipped, every request would be #0 and the
     /// first report would fail as a repeat, never match the wrong file.)
+    /// Blobs taken from a layout are one request however many items reach
+    /// them (a base model's layers in an adapter and in the bundle that
+    /// includes the base): copied and checked once.
     pub fn numbered(mut self) -> Plan {
         let mut next = 0u32;
+        let mut taken: BTreeMap<(usize, crate::digest::Digest), RequestId> = BTreeMap::new();
+        let mut name = |r: &mut BlobRequest| {
+            if let Some(e) = &r.expect {
+                if let Some(id) = taken.get(&(r.input, e.digest.clone())) {
+                    r.id = *id;
+                    return;
+                }
+                taken.insert((r.input, e.digest.clone()), RequestId(next));
+            }
+            r.id = RequestId(next);
+            next += 1;
+        };
         for m in &mut self.manifests {
             if let ConfigSource::File(r) = &mut m.config {
-                r.id = RequestId(next);
-                next += 1;
+                name(r);
             }
             for l in &mut m.layers {
-                l.blob.id = RequestId(next);
-                next += 1;
+                name(&mut l.blob);
+            }
+        }
+        for i in &mut self.includes {
+            for r in &mut i.blobs {
+                name(r);
             }
         }
         self
+    }
+
+    /// What `index.json` lists, in order.
+    pub fn listing(&self) -> Vec<Node> {
+        match self.listing.is_empty() {
+            true => (0..self.manifests.len()).map(Node::Manifest).collect(),
+            false => self.listing.clone(),
+        }
+    }
+
+    /// The order to write items in: each after what it refers to.
+    pub fn order(&self) -> Vec<Node> {
+        match self.order.is_empty() {
+            true => (0..self.manifests.len()).map(Node::Manifest).collect(),
+            false => self.order.clone(),
+        }
     }
 
     /// Why request `r` (called `what`) gave no blob, for the user: the
@@ -185,6 +199,11 @@ impl Plan {
     pub fn explain(&self, what: &str, r: &BlobRequest, e: &EntryError) -> UserError {
         let source = &self.inputs[r.input].describe;
         let message = match e {
+            EntryError::Missing if r.expect.is_some() => format!(
+                "{what} is missing from the {source} (a descriptor names it, but there is no \
+                 {}): the layout is incomplete; copy or build it again",
+                r.path
+            ),
             EntryError::Missing => format!(
                 "{what} does not exist in the {source}; check the path (it is relative to the input root)"
             ),
@@ -213,31 +232,49 @@ impl Plan {
         self.error_at(r.lines, message)
     }
 
-    /// Every blob to produce, with a label for messages: per manifest, the
-    /// config file (if any) first, then the layers in order.
+    /// Every blob to produce, once each, with a label for messages: per
+    /// manifest, the config file (if any) first, then the layers in order;
+    /// then the blobs of included entries.
     pub fn requests(&self) -> Vec<(String, &BlobRequest)> {
         let many = self.manifests.len() > 1;
-        self.manifests
-            .iter()
-            .flat_map(|m| {
-                let prefix = match (&m.platform, many) {
-                    (Some(p), true) => format!("{}/{}: ", p.os(), p.architecture()),
-                    _ => String::new(),
+        let manifests = self.manifests.iter().flat_map(|m| {
+            let prefix = match (&m.platform, &m.id, many) {
+                (Some(p), _, true) => format!("{}/{}: ", p.os(), p.architecture()),
+                (_, Some(id), _) => format!("artifact {id}: "),
+                _ => String::new(),
+            };
+            let config = match &m.config {
+                ConfigSource::File(b) => Some((format!("{prefix}config ({:?})", b.given), b)),
+                ConfigSource::Inline(_) | ConfigSource::Model | ConfigSource::DerivedModel(_) => {
+                    None
+                }
+            };
+            let layers = m.layers.iter().enumerate().map(move |(i, l)| {
+                let label = match (&l.label, &l.blob.expect) {
+                    (Some(label), _) => format!("{prefix}{label}"),
+                    // Users count layers from 1.
+                    (None, Some(e)) => {
+                        format!("{prefix}layer {} ({} of {})", i + 1, e.digest, e.layout)
+                    }
+                    (None, None) => format!("{prefix}layer {} ({:?})", i + 1, l.blob.given),
                 };
-                let config = match &m.config {
-                    ConfigSource::File(b) => Some((format!("{prefix}config ({:?})", b.given), b)),
-                    ConfigSource::Inline(_) | ConfigSource::Model => None,
+                (label, &l.blob)
+            });
+            config.into_iter().chain(layers).collect::<Vec<_>>()
+        });
+        let included = self.includes.iter().flat_map(|i| {
+            i.blobs.iter().map(|b| {
+                let label = match &b.expect {
+                    Some(e) => format!("blob {} of {}", e.digest, e.layout),
+                    None => format!("blob {:?}", b.given),
                 };
-                let layers = m.layers.iter().enumerate().map(move |(i, l)| {
-                    let label = match &l.label {
-                        Some(label) => format!("{prefix}{label}"),
-                        // Users count layers from 1.
-                        None => format!("{prefix}layer {} ({:?})", i + 1, l.blob.given),
-                    };
-                    (label, &l.blob)
-                });
-                config.into_iter().chain(layers).collect::<Vec<_>>()
+                (label, b)
             })
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        manifests
+            .chain(included)
+            .filter(|(_, r)| seen.insert(r.id))
             .collect()
     }
 }

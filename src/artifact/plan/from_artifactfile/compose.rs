@@ -1,0 +1,303 @@
+//! What the file takes from OCI layouts: each layout opened once, `LAYERS`
+//! turned into layers whose descriptors are kept as they are, `INCLUDE`
+//! into the entries and every document and blob they reach, and the
+//! ModelPack config an extended model takes from its base. Only JSON
+//! documents are read here (checked against their digests); every other
+//! blob becomes a request that expects its digest, copied and checked in
+//! one read by the blobs stage.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use oci_spec::image::Descriptor;
+
+use crate::artifactfile::{IncludeDecl, LayoutRef, Lines, Pick};
+use crate::blobtool::Compression;
+use crate::digest::Digest;
+use crate::gateway::{Gateway, UserError};
+use crate::modelpack;
+use crate::oci::{Blob, IndexEntry, REF_NAME, untagged};
+
+use crate::artifact::error::{Error, Kind, Result};
+use crate::artifact::plan::blob_request::Expected;
+use crate::artifact::plan::items::{FixedLayer, IncludePlan};
+use crate::artifact::plan::sources::oci_layout::{LayoutInput, blob_path, digest_of};
+use crate::artifact::plan::sources::solve;
+use crate::artifact::plan::spec_file::{SpecFile, located, source_detail};
+use crate::artifact::plan::types::{BlobRequest, LayerPlan};
+
+use super::inputs::Inputs;
+
+/// The layouts the file reads, by input.
+pub struct Layouts<'a> {
+    opened: BTreeMap<usize, LayoutInput>,
+    inputs: &'a Inputs,
+    file: &'a SpecFile,
+}
+
+/// The layers one `LAYERS` line gives, and the ModelPack config of the
+/// manifest they come from, if it is a model.
+pub struct Taken {
+    /// The layers, in the manifest's order.
+    pub layers: Vec<LayerPlan>,
+    /// The model's config, parsed.
+    pub model_config: Option<serde_json::Value>,
+}
+
+impl<'a> Layouts<'a> {
+    /// Opens every layout `refs` name, each once.
+    pub async fn open<G: Gateway>(
+        gw: &G,
+        inputs: &'a Inputs,
+        refs: &[&LayoutRef],
+        file: &'a SpecFile,
+    ) -> Result<Layouts<'a>> {
+        let mut opened = BTreeMap::new();
+        for r in refs {
+            let i = input_of(inputs, r)?;
+            if opened.contains_key(&i) {
+                continue;
+            }
+            let input = &inputs.inputs[i];
+            let at = |e: Error| at_line(file, r.lines, e);
+            let root = solve::checked(
+                gw,
+                &input.state,
+                "read an OCI layout",
+                &format!("loading the {}", input.describe),
+            )
+            .await
+            .map_err(at)?;
+            let layout = LayoutInput::open(gw, &r.name, root, &input.describe)
+                .await
+                .map_err(at)?;
+            opened.insert(i, layout);
+        }
+        Ok(Layouts {
+            opened,
+            inputs,
+            file,
+        })
+    }
+
+    fn get(&self, r: &LayoutRef) -> Result<(usize, &LayoutInput)> {
+        let i = input_of(self.inputs, r)?;
+        let layout = self
+            .opened
+            .get(&i)
+            .ok_or_else(|| Error::bug(format!("layout {:?} was not opened", r.name)))?;
+        Ok((i, layout))
+    }
+
+    fn at(&self, lines: Lines, e: Error) -> Error {
+        at_line(self.file, lines, e)
+    }
+
+    /// The layers of the manifest `r` names (`LAYERS`).
+    pub async fn layers<G: Gateway>(&self, gw: &G, r: &LayoutRef) -> Result<Taken> {
+        let (input, layout) = self.get(r)?;
+        let at = |e: Error| self.at(r.lines, e);
+        let picked = only(layout.pick(&r.pick).map_err(|e| at(e.into()))?);
+        let (layers, config) = layout.layers(gw, &picked).await.map_err(at)?;
+        let model_config = match config.media_type().to_string() == modelpack::CONFIG_MEDIA_TYPE {
+            true => {
+                let data = layout.document(gw, &config).await.map_err(at)?;
+                Some(serde_json::from_slice(&data).map_err(|e| {
+                    at(UserError::new(format!(
+                        "{}: the model config {} does not parse: {e}",
+                        r.name,
+                        config.digest()
+                    ))
+                    .into())
+                })?)
+            }
+            false => None,
+        };
+        let diff_ids = match &model_config {
+            Some(c) => Some(model_diff_ids(c, layers.len()).map_err(|why| {
+                at(UserError::new(format!(
+                    "{}: the model config {}: {why}",
+                    r.name,
+                    config.digest()
+                ))
+                .into())
+            })?),
+            None => None,
+        };
+        let layers = layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let digest = digest_of(&d).map_err(|e| at(e.into()))?;
+                let diff_id = match &diff_ids {
+                    Some(ids) => Some(ids[k].clone()),
+                    None if !compressed(d.media_type().as_ref()) => Some(digest.clone()),
+                    None => None,
+                };
+                Ok(LayerPlan {
+                    blob: expected_blob(input, &r.name, &d, &digest, r.lines),
+                    media_type: d.media_type().to_string(),
+                    annotations: d
+                        .annotations()
+                        .as_ref()
+                        .map(|a| a.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                        .unwrap_or_default(),
+                    default_title: false,
+                    label: None,
+                    fixed: Some(FixedLayer {
+                        descriptor: d,
+                        diff_id,
+                    }),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Taken {
+            layers,
+            model_config,
+        })
+    }
+
+    /// What `INCLUDE` copies: the entry it names (plain `<name>`: every
+    /// entry of the layout), with every document and blob it reaches.
+    pub async fn include<G: Gateway>(&self, gw: &G, inc: &IncludeDecl) -> Result<IncludePlan> {
+        let r = &inc.from;
+        let (input, layout) = self.get(r)?;
+        let at = |e: Error| self.at(inc.lines, e);
+        let picked = match &r.pick {
+            Pick::Only => layout.entries.clone(),
+            pick => layout.pick(pick).map_err(|e| at(e.into()))?,
+        };
+        if picked.is_empty() {
+            return Err(at(UserError::new(format!(
+                "{} has no entry in its index.json: there is nothing to include",
+                r.name
+            ))
+            .into()));
+        }
+        let mut documents: Vec<Blob> = Vec::new();
+        let mut blobs: Vec<BlobRequest> = Vec::new();
+        let mut seen: BTreeSet<Digest> = BTreeSet::new();
+        for d in &picked {
+            let reached = layout.reach(gw, d).await.map_err(at)?;
+            for doc in reached.documents {
+                if seen.insert(doc.digest.clone()) {
+                    documents.push(doc);
+                }
+            }
+            for b in reached.blobs {
+                let digest = digest_of(&b).map_err(|e| at(e.into()))?;
+                if seen.insert(digest.clone()) {
+                    blobs.push(expected_blob(input, &r.name, &b, &digest, inc.lines));
+                }
+            }
+        }
+        Ok(IncludePlan {
+            id: inc.id.clone(),
+            entries: entries(&picked),
+            documents,
+            blobs,
+            lines: inc.lines,
+        })
+    }
+}
+
+/// The entries as our `index.json` lists them: one per descriptor, its
+/// tags (`ref.name`s, each entry of the input's having one at most) kept.
+fn entries(picked: &[Descriptor]) -> Vec<IndexEntry> {
+    let mut out: Vec<IndexEntry> = Vec::new();
+    for d in picked {
+        let tag = d
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(REF_NAME))
+            .cloned();
+        let descriptor = untagged(d);
+        match out.iter_mut().find(|e| e.descriptor == descriptor) {
+            Some(e) => e.tags.extend(tag),
+            None => out.push(IndexEntry {
+                descriptor,
+                tags: tag.into_iter().collect(),
+            }),
+        }
+    }
+    out
+}
+
+/// The one entry a pick other than an `INCLUDE`'s gives.
+fn only(mut picked: Vec<Descriptor>) -> Descriptor {
+    // `pick` gives exactly one for every pick.
+    picked.swap_remove(0)
+}
+
+/// The request that copies blob `d` of layout `name` (input `input`) and
+/// checks it.
+fn expected_blob(
+    input: usize,
+    name: &str,
+    d: &Descriptor,
+    digest: &Digest,
+    lines: Lines,
+) -> BlobRequest {
+    BlobRequest {
+        input,
+        path: blob_path(digest),
+        given: format!("{name}@{digest}"),
+        compression: Compression::None,
+        lines: Some(lines),
+        expect: Some(Expected {
+            digest: digest.clone(),
+            size: d.size(),
+            layout: format!("layout {name:?}"),
+        }),
+        ..Default::default()
+    }
+}
+
+/// The input a layout reference reads.
+fn input_of(inputs: &Inputs, r: &LayoutRef) -> Result<usize> {
+    inputs
+        .of(r)
+        .ok_or_else(|| Error::bug(format!("layout {:?} has no input", r.name)))
+}
+
+/// `e`, pointed at `lines` of the file: a user error gets the excerpt, any
+/// other the location as a detail.
+fn at_line(file: &SpecFile, lines: Lines, e: Error) -> Error {
+    match e.kind() {
+        Kind::User(u) => {
+            let mut located = located(file, lines, &u.message);
+            located.details.extend(u.details.iter().cloned());
+            located.into()
+        }
+        _ => e
+            .context(format!("{}:{}", file.filename, lines.start))
+            .located(source_detail(file, lines)),
+    }
+}
+
+/// Whether a layer of `media_type` is compressed (its DiffID is not its
+/// digest).
+fn compressed(media_type: &str) -> bool {
+    ["gzip", "zstd"].iter().any(|c| media_type.ends_with(c))
+}
+
+/// A ModelPack config's `modelfs.diffIds`, one per layer.
+fn model_diff_ids(config: &serde_json::Value, layers: usize) -> Result<Vec<Digest>, String> {
+    let ids = config
+        .pointer("/modelfs/diffIds")
+        .and_then(|v| v.as_array())
+        .ok_or("it has no modelfs.diffIds")?;
+    if ids.len() != layers {
+        return Err(format!(
+            "it lists {} diffIds for {layers} layers",
+            ids.len()
+        ));
+    }
+    ids.iter()
+        .map(|v| {
+            v.as_str()
+                .ok_or("a diffId is not a string".to_string())?
+                .parse::<Digest>()
+                .map_err(|e| format!("diffId: {e}"))
+        })
+        .collect()
+}
