@@ -5,6 +5,8 @@
 //! between them, and the errors of each. The end-to-end suite (`e2e.rs`)
 //! runs the same builds on real BuildKit.
 
+#[path = "inproc/compose.rs"]
+mod compose;
 #[path = "inproc/scale.rs"]
 mod scale;
 #[path = "inproc/solver.rs"]

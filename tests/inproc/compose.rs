@@ -1,0 +1,376 @@
+//! Composition in process: OCI layouts given as named contexts, read by
+//! `INCLUDE` and `LAYERS`, several artifacts, `SUBJECT <id>` and `INDEX`
+//! in one file, and the errors a damaged or mistaken input gets. The
+//! layouts read are ones this frontend wrote in an earlier build, as a user
+//! would chain them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
+use serde_json::Value;
+
+use super::solver::Solver;
+use super::{Own, assert_says, build, context, support};
+
+/// A base layout of one untagged entry: a model with two layers and a config, built
+/// by this frontend from a Modelfile (a ModelPack model).
+async fn base_model(dir: &Path) -> PathBuf {
+    let ctx = context(&[
+        ("config.json", b"{\"architectures\":[\"Tiny\"]}"),
+        ("model.safetensors", b"base weights"),
+        (
+            "Modelfile",
+            b"NAME tiny\nCONFIG config.json\nMODEL model.safetensors\n",
+        ),
+    ]);
+    let solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path());
+    let pairs = [("filename", "Modelfile")];
+    let layout = build(&solver, &pairs, Own::FrontendBin).await.unwrap();
+    copy_dir(&layout, dir);
+    dir.to_path_buf()
+}
+
+/// A plain layout holding two tagged artifacts, `a` and `b`.
+async fn two_tags(dir: &Path) -> PathBuf {
+    let ctx = context(&[("a.txt", b"a"), ("b.txt", b"b")]);
+    let body = b"ARTIFACT application/vnd.example.a.v1 AS a\nLAYER text/plain a.txt\nTAG a\n\
+                 ARTIFACT application/vnd.example.b.v1 AS b\nLAYER text/plain b.txt\nTAG b\n";
+    fs::write(ctx.path().join("Artifactfile"), body).unwrap();
+    let solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path());
+    let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
+    copy_dir(&layout, dir);
+    dir.to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        fs::copy(&entry, &dest).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Builds `body` as the Artifactfile of a context holding `files`, with
+/// each of `layouts` served as the named context of its name.
+async fn compose(
+    files: &[(&str, &[u8])],
+    body: &str,
+    layouts: &[(&str, &Path)],
+    own: Own,
+) -> Result<PathBuf, ReturnError> {
+    let ctx = context(files);
+    fs::write(ctx.path().join("Artifactfile"), body).unwrap();
+    let mut solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path());
+    let mut opts = Vec::new();
+    for (name, dir) in layouts {
+        solver = solver.local(name, dir);
+        opts.push((format!("context:{name}"), format!("local:{name}")));
+    }
+    if own == Own::Unknown {
+        opts.push(("artifact.hash".into(), "gateway".into()));
+    }
+    let pairs: Vec<(&str, &str)> = opts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let layout = build(&solver, &pairs, own).await?;
+    // The layout lives in the solver's directory: keep a copy past it.
+    let keep = tempfile::tempdir().unwrap().keep();
+    copy_dir(&layout, &keep);
+    Ok(keep)
+}
+
+fn blob(layout: &Path, digest: &str) -> Vec<u8> {
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    fs::read(layout.join("blobs/sha256").join(hex)).unwrap()
+}
+
+fn json(layout: &Path, digest: &str) -> Value {
+    serde_json::from_slice(&blob(layout, digest)).unwrap()
+}
+
+fn entries(layout: &Path) -> Vec<Value> {
+    let index: Value =
+        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    index["manifests"].as_array().unwrap().clone()
+}
+
+fn tag(entry: &Value) -> Option<&str> {
+    entry["annotations"]["org.opencontainers.image.ref.name"].as_str()
+}
+
+#[tokio::test]
+async fn an_included_manifest_is_copied_byte_for_byte_with_its_blobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let base_entries = entries(&base);
+    for own in [Own::FrontendBin, Own::Unknown] {
+        // One tag, under an id of its own.
+        let out = compose(&[], "INCLUDE base:b AS bee\n", &[("base", &base)], own)
+            .await
+            .unwrap();
+        support::fsck_layout(&out).unwrap();
+        let got = entries(&out);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["digest"], base_entries[1]["digest"]);
+        assert_eq!(tag(&got[0]), Some("b"), "the include keeps its tag");
+        let d = got[0]["digest"].as_str().unwrap();
+        assert_eq!(blob(&out, d), blob(&base, d));
+
+        // The whole layout: every entry, tags kept, in the layout's order.
+        let out = compose(&[], "INCLUDE base\n", &[("base", &base)], own)
+            .await
+            .unwrap();
+        let summary = support::fsck_layout(&out).unwrap();
+        assert_eq!(entries(&out), base_entries);
+        assert_eq!(
+            summary.blob_count,
+            support::fsck_layout(&base).unwrap().blob_count
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_included_index_brings_its_children() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let bundle = compose(
+        &[],
+        "INCLUDE base:a AS a\nINCLUDE base:b AS b\n\
+         INDEX application/vnd.example.bundle.v1 AS all\nMANIFEST a b\nTAG all\n",
+        &[("base", &base)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let listed = entries(&bundle);
+    assert_eq!(listed.len(), 3, "a, b and the index: {listed:?}");
+    let index = &listed[2];
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(index["artifactType"], "application/vnd.example.bundle.v1");
+    let body = json(&bundle, index["digest"].as_str().unwrap());
+    let members: Vec<&Value> = body["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["digest"])
+        .collect();
+    assert_eq!(members, [&listed[0]["digest"], &listed[1]["digest"]]);
+
+    // Including the index alone brings both members' blobs.
+    let out = compose(
+        &[],
+        "INCLUDE bundle:all\n",
+        &[("bundle", &bundle)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let summary = support::fsck_layout(&out).unwrap();
+    assert_eq!(entries(&out).len(), 1);
+    assert_eq!(summary.manifests.len(), 3, "the index and its two members");
+    assert_eq!(summary.blob_count, summary.referenced_blob_count);
+}
+
+#[tokio::test]
+async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let base_manifest = support::fsck_layout(&base).unwrap().manifests[0]
+        .manifest
+        .clone();
+    let base_config = json(&base, base_manifest["config"]["digest"].as_str().unwrap());
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let out = compose(
+            &[("adapter.safetensors", b"lora")],
+            "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+             LAYERS base\n\
+             LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n",
+            &[("base", &base)],
+            own,
+        )
+        .await
+        .unwrap();
+        let summary = support::fsck_layout(&out).unwrap();
+        let manifest = &summary.manifests[0].manifest;
+        let layers = manifest["layers"].as_array().unwrap();
+        let base_layers = base_manifest["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), base_layers.len() + 1);
+        assert_eq!(
+            &layers[..base_layers.len()],
+            &base_layers[..],
+            "descriptors unchanged"
+        );
+        assert_eq!(
+            manifest["config"]["mediaType"],
+            "application/vnd.cncf.model.config.v1+json"
+        );
+        let config = json(&out, manifest["config"]["digest"].as_str().unwrap());
+        let diff_ids = config["modelfs"]["diffIds"].as_array().unwrap();
+        assert_eq!(diff_ids.len(), layers.len(), "{config}");
+        assert_eq!(
+            &diff_ids[..base_layers.len()],
+            &base_config["modelfs"]["diffIds"].as_array().unwrap()[..]
+        );
+        assert_eq!(config["descriptor"], base_config["descriptor"]);
+        assert_eq!(config["config"], base_config["config"]);
+    }
+}
+
+#[tokio::test]
+async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
+    let out = compose(
+        &[("model.bin", b"weights"), ("card.md", b"# card"), ("sig", b"signed")],
+        "ARTIFACT application/vnd.example.model.v1 AS model\nLAYER application/octet-stream model.bin\nTAG v1\n\
+         ARTIFACT application/vnd.example.sig.v1 AS sig\nSUBJECT model\nLAYER text/plain sig\n\
+         ARTIFACT application/vnd.example.card.v1 AS card\nSUBJECT model\nLAYER text/markdown card.md\n\
+         INDEX application/vnd.example.bundle.v1 AS all\nMANIFEST model card\nTAG bundle\n",
+        &[],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    support::fsck_layout(&out).unwrap();
+    let listed = entries(&out);
+    let types: Vec<&str> = listed
+        .iter()
+        .map(|e| e["artifactType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "application/vnd.example.model.v1",
+            "application/vnd.example.sig.v1",
+            "application/vnd.example.card.v1",
+            "application/vnd.example.bundle.v1"
+        ]
+    );
+    assert_eq!(tag(&listed[0]), Some("v1"));
+    assert_eq!(tag(&listed[3]), Some("bundle"));
+    for referrer in &listed[1..3] {
+        let m = json(&out, referrer["digest"].as_str().unwrap());
+        assert_eq!(m["subject"]["digest"], listed[0]["digest"]);
+        assert_eq!(m["subject"]["size"], listed[0]["size"]);
+        assert_eq!(m["subject"]["mediaType"], listed[0]["mediaType"]);
+    }
+}
+
+#[tokio::test]
+async fn layout_mistakes_are_named_with_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let own = Own::FrontendBin;
+
+    // Several entries and no tag: the tags to choose from.
+    let err = compose(
+        &[],
+        "INCLUDE base AS x\nARTIFACT a/b AS y\nLAYERS base\n",
+        &[("base", &base)],
+        own,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert_says(&err, &["Artifactfile:3", "its tags: a, b"], &[]);
+
+    // A tag it does not have.
+    let err = compose(&[], "INCLUDE base:c\n", &[("base", &base)], own)
+        .await
+        .unwrap_err();
+    assert_says(&err, &["Artifactfile:1", "c"], &[]);
+
+    // One tag for two different manifests.
+    let err = compose(
+        &[("a.txt", b"a")],
+        "ARTIFACT x/a AS a\nLAYER text/plain a.txt\nTAG v1\nARTIFACT x/b AS b\nLAYER text/plain a.txt\nTAG v1\n",
+        &[],
+        own,
+    )
+    .await
+    .unwrap_err();
+    assert_says(
+        &err,
+        &["Artifactfile:6: TAG \"v1\"", "first on line 3"],
+        &[],
+    );
+
+    // A directory that is no layout.
+    let plain = context(&[("a.txt", b"a")]);
+    let err = compose(&[], "INCLUDE plain\n", &[("plain", plain.path())], own)
+        .await
+        .unwrap_err();
+    assert_says(&err, &["Artifactfile:1", "oci-layout"], &[]);
+
+    // An `oci-layout://` context: a directory is what the frontend reads.
+    let ctx = context(&[]);
+    fs::write(ctx.path().join("Artifactfile"), "INCLUDE base\n").unwrap();
+    let solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path());
+    let pairs = [(
+        "context:base",
+        "oci-layout://abc@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    )];
+    let err = build(&solver, &pairs, own).await.unwrap_err();
+    assert_says(&err, &["--build-context base=<dir>"], &[]);
+}
+
+#[tokio::test]
+async fn a_damaged_layout_is_refused_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let entry = entries(&base)[0].clone();
+    let manifest = json(&base, entry["digest"].as_str().unwrap());
+    let layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = base
+        .join("blobs/sha256")
+        .join(layer.strip_prefix("sha256:").unwrap());
+    for own in [Own::FrontendBin, Own::Unknown] {
+        fs::write(&path, b"A").unwrap();
+        let err = compose(
+            &[],
+            "ARTIFACT x/y\nLAYERS base:a\n",
+            &[("base", &base)],
+            own,
+        )
+        .await
+        .unwrap_err();
+        assert_says(&err, &["does not match its descriptor", "damaged"], &[]);
+
+        fs::remove_file(&path).unwrap();
+        let err = compose(&[], "INCLUDE base:a\n", &[("base", &base)], own)
+            .await
+            .unwrap_err();
+        assert_says(
+            &err,
+            &["Artifactfile:1", &layer, "the layout is incomplete"],
+            &[],
+        );
+        fs::write(&path, b"a").unwrap();
+    }
+}
