@@ -234,6 +234,12 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
             &diff_ids[..base_layers.len()],
             &base_config["modelfs"]["diffIds"].as_array().unwrap()[..]
         );
+        let adapter = &layers[base_layers.len()]["annotations"];
+        assert_eq!(adapter["org.cncf.model.filepath"], "adapter.safetensors");
+        assert!(
+            adapter["org.cncf.model.file.metadata+json"].is_string(),
+            "{adapter}"
+        );
         assert_eq!(config["descriptor"], base_config["descriptor"]);
         assert_eq!(config["config"], base_config["config"]);
     }

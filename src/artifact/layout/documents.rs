@@ -212,6 +212,8 @@ fn manifest(
         }
         (None, ConfigSource::DerivedModel(base)) => {
             let layers = plain_layers(plan, m, &layer_blobs)?;
+            let layers = modelpack::annotate_new(m, &layer_blobs, layers, plan.epoch)
+                .map_err(|why| UserError::new(format!("the extended model's layers: {why}")))?;
             let config = modelpack::extended(base, m, &layer_blobs, plan.epoch)
                 .map_err(|why| UserError::new(format!("the extended model's config: {why}")))?;
             (Some(config), layers)

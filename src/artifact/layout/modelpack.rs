@@ -158,6 +158,57 @@ pub fn extended(
     Ok(out.into_bytes())
 }
 
+/// The layers of an extended model, `layers` as the Artifactfile gave them
+/// (one per file, the base's as they were), with what a ModelPack client
+/// restores a new file by: its path and metadata, as a Modelfile's layers
+/// carry them (annotations the file set itself win). The base's layers are
+/// left byte for byte.
+pub fn annotate_new(
+    m: &ManifestPlan,
+    blobs: &[&Vec<BlobReport>],
+    layers: Vec<Descriptor>,
+    epoch: Option<i64>,
+) -> Result<Vec<Descriptor>, String> {
+    let mtime = rfc3339(epoch.unwrap_or(0));
+    let mut given = layers.into_iter();
+    let mut out = Vec::new();
+    for (l, reports) in m.layers.iter().zip(blobs) {
+        if l.fixed.is_some() {
+            out.extend(given.next());
+            continue;
+        }
+        for b in reports.iter() {
+            let d = given
+                .next()
+                .ok_or_else(|| format!("no descriptor for {:?}", b.path))?;
+            let mut annotations: BTreeMap<String, String> = d
+                .annotations()
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let metadata = FileMetadata {
+                name: b.path.rsplit('/').next().unwrap_or(&b.path),
+                mode: b.mode,
+                size: b.file_size,
+                mtime: &mtime,
+                dir: b.dir,
+            };
+            annotations
+                .entry(modelpack::FILEPATH.to_string())
+                .or_insert_with(|| b.path.clone());
+            annotations
+                .entry(modelpack::FILE_METADATA.to_string())
+                .or_insert_with(|| modelpack::file_metadata_json(&metadata));
+            out.push(
+                oci::descriptor(d.media_type().as_ref(), &b.digest, b.size, &annotations)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[path = "modelpack_tests.rs"]
 mod tests;
