@@ -17,6 +17,7 @@
 #![allow(clippy::print_stdout, clippy::too_many_lines)]
 
 mod buildx;
+mod compose;
 mod correctness;
 mod modelpack;
 mod newcomer;
@@ -1104,6 +1105,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         .chain(modelpack::CASES)
         .chain(correctness::CASES)
         .chain(buildx::CASES)
+        .chain(compose::CASES)
         .chain(rebuild::CASES)
         .chain(newcomer::CASES)
         .chain(readme_run::CASES)

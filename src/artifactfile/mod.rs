@@ -26,6 +26,7 @@
 //!
 //! ```text
 //! FROM dockerfile:Dockerfile.tools target=layout AS tools
+//! FROM context
 //! ARTIFACT application/vnd.example.model.v1 AS amd64
 //! LAYERS base:v1
 //! LAYER application/vnd.example.weights amd64/weights.bin
@@ -50,7 +51,9 @@
 //!   the file's one artifact, so a file with one `ARTIFACT` (or none)
 //!   means what it always meant; a file has at most one `ARTIFACT` without
 //!   an id.
-//! - `FROM <source> AS <name>` names a source (`[a-z0-9][a-z0-9._-]*`).
+//! - `FROM <source> AS <name>` names a source (`[a-z0-9][a-z0-9._-]*`);
+//!   like any `FROM` it is also where the lines after it read files, until
+//!   the next `FROM` (`FROM context` goes back to the build context).
 //!   A layout reference `<name>[:<tag>|@sha256:<hex>]` (after `INCLUDE`
 //!   and `LAYERS`) is the OCI layout in a named context or in a source so
 //!   named on an earlier line, and picks its `index.json` entry by tag, by

@@ -93,7 +93,8 @@ mod tests;
 
 /// The config of a model extended by new layers: the base's, its
 /// `modelfs.diffIds` covering every layer (given in order) and its
-/// `createdAt` set from SOURCE_DATE_EPOCH (kept without one).
+/// `createdAt` from SOURCE_DATE_EPOCH (none without one: the base's time
+/// is not the new model's).
 pub fn extended(
     base: &serde_json::Value,
     diff_ids: &[crate::digest::Digest],
@@ -113,13 +114,16 @@ pub fn extended(
         "diffIds".to_string(),
         diff_ids.iter().map(|d| d.to_string()).collect(),
     );
-    if let Some(at) = created_at {
-        let descriptor = obj
-            .entry("descriptor")
-            .or_insert_with(|| serde_json::json!({}));
-        if let Some(d) = descriptor.as_object_mut() {
-            d.insert("createdAt".to_string(), at.into());
-        }
+    // The base's time is not the new model's, and the clock is never
+    // read: SOURCE_DATE_EPOCH's, or none (as a Modelfile build writes).
+    let descriptor = obj
+        .entry("descriptor")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(d) = descriptor.as_object_mut() {
+        match created_at {
+            Some(at) => d.insert("createdAt".to_string(), at.into()),
+            None => d.remove("createdAt"),
+        };
     }
     Ok(config)
 }

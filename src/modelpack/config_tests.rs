@@ -51,3 +51,30 @@ fn metadata_is_constant_but_for_the_file() {
             .ends_with(r#""size":0,"mtime":"1970-01-01T00:00:00Z","typeflag":5}"#)
     );
 }
+
+#[test]
+fn an_extended_config_lists_every_layer_and_takes_no_time_from_the_base() {
+    let base = serde_json::json!({
+        "descriptor": {"name": "tiny", "createdAt": "2020-01-01T00:00:00Z"},
+        "modelfs": {"type": "layers", "diffIds": ["sha256:aa"]},
+        "config": {"format": "safetensors"}
+    });
+    let ids = [
+        crate::digest::Digest::of(b"base"),
+        crate::digest::Digest::of(b"adapter"),
+    ];
+    let stamped = extended(&base, &ids, Some("2023-11-14T22:13:20Z")).unwrap();
+    assert_eq!(stamped["descriptor"]["createdAt"], "2023-11-14T22:13:20Z");
+    assert_eq!(
+        stamped["modelfs"]["diffIds"],
+        serde_json::json!([ids[0].to_string(), ids[1].to_string()])
+    );
+    assert_eq!(stamped["config"], base["config"]);
+    let unstamped = extended(&base, &ids, None).unwrap();
+    assert!(
+        unstamped["descriptor"].get("createdAt").is_none(),
+        "{unstamped}"
+    );
+    assert_eq!(unstamped["descriptor"]["name"], "tiny");
+    assert!(extended(&serde_json::json!([1]), &ids, None).is_err());
+}

@@ -29,7 +29,7 @@ async fn base_model(dir: &Path) -> PathBuf {
         .local("dockerfile", ctx.path());
     let pairs = [("filename", "Modelfile")];
     let layout = build(&solver, &pairs, Own::FrontendBin).await.unwrap();
-    copy_dir(&layout, dir);
+    support::copy_dir(&layout, dir).unwrap();
     dir.to_path_buf()
 }
 
@@ -43,31 +43,8 @@ async fn two_tags(dir: &Path) -> PathBuf {
         .local("context", ctx.path())
         .local("dockerfile", ctx.path());
     let layout = build(&solver, &[], Own::FrontendBin).await.unwrap();
-    copy_dir(&layout, dir);
+    support::copy_dir(&layout, dir).unwrap();
     dir.to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walk(from) {
-        let rel = entry.strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        fs::copy(&entry, &dest).unwrap();
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Builds `body` as the Artifactfile of a context holding `files`, with
@@ -95,7 +72,7 @@ async fn compose(
     let layout = build(&solver, &pairs, own).await?;
     // The layout lives in the solver's directory: keep a copy past it.
     let keep = tempfile::tempdir().unwrap().keep();
-    copy_dir(&layout, &keep);
+    support::copy_dir(&layout, &keep).unwrap();
     Ok(keep)
 }
 
@@ -377,6 +354,13 @@ async fn a_damaged_layout_is_refused_not_copied() {
             &["Artifactfile:1", &layer, "the layout is incomplete"],
             &[],
         );
+        // A blob that is a link out of the layout is not followed there.
+        std::os::unix::fs::symlink("/etc/passwd", &path).unwrap();
+        let err = compose(&[], "INCLUDE base:a\n", &[("base", &base)], own)
+            .await
+            .unwrap_err();
+        assert_says(&err, &[&layer], &["does not match"]);
+        fs::remove_file(&path).unwrap();
         fs::write(&path, b"a").unwrap();
     }
 }

@@ -143,6 +143,18 @@ pub fn check_model(
     files: &BTreeMap<String, Vec<u8>>,
     epoch: Option<&str>,
 ) -> Result<(serde_json::Value, serde_json::Value)> {
+    check_model_annotated(out, files, epoch, None)
+}
+
+/// [`check_model`] of a model whose manifest has `annotations` (an
+/// Artifactfile's, which stamps `org.opencontainers.image.created`); a
+/// Modelfile's has none.
+pub fn check_model_annotated(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    epoch: Option<&str>,
+    annotations: Option<&serde_json::Value>,
+) -> Result<(serde_json::Value, serde_json::Value)> {
     support::fsck_layout(out)?;
     let (m, _) = manifest_of(out)?;
     ensure!(
@@ -154,8 +166,8 @@ pub fn check_model(
         "{m}"
     );
     ensure!(
-        m.get("annotations").is_none(),
-        "no manifest annotations: {m}"
+        m.get("annotations") == annotations,
+        "manifest annotations {annotations:?} only: {m}"
     );
     let config_path = out.join("blobs/sha256").join(
         m["config"]["digest"]

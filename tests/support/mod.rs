@@ -445,6 +445,21 @@ pub fn build_frontend_image(repo_root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Copies directory `from` to `to`, recursively (a layout to read as an
+/// input, an example to build in a scratch directory).
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for e in fs::read_dir(from)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()))?;
+        } else {
+            fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
 /// What [`fsck_layout`] found in a valid OCI image layout.
 #[derive(Debug, Clone)]
 pub struct LayoutSummary {

@@ -30,6 +30,8 @@ pub enum Scenario {
     WrapFrontend,
     /// Wrap mode over a Dockerfile stage.
     WrapDockerfile,
+    /// `examples/bundle` beside `examples/modelpack`, whose model is built.
+    Bundle,
 }
 
 /// Why `buildctl` lines are not run.
@@ -42,6 +44,10 @@ const CHECKS: &[(&str, Check)] = &[
     (
         "scripts/test",
         Check::NotRun("the suite this check is part of (CI runs it)"),
+    ),
+    (
+        "docker buildx build -f Artifactfile --build-context model=../modelpack/out",
+        Check::Run(Scenario::Bundle),
     ),
     (
         "docker buildx build -f Artifactfile",
@@ -74,6 +80,13 @@ const CHECKS: &[(&str, Check)] = &[
     (
         "docker build --network=none --build-arg BUILDKIT_SYNTAX=<artifact frontend image> --build-arg artifact.frontend=dockerfile.v0",
         Check::Run(Scenario::WrapDockerfile),
+    ),
+    (
+        "skopeo copy docker://docker.io/library/busybox",
+        Check::NotRun(
+            "Docker Hub is out of reach; the bundle scenario copies the same image from the test \
+             registry",
+        ),
     ),
     ("buildctl build", Check::NotRun(NO_BUILDCTL)),
     (

@@ -1,0 +1,414 @@
+//! End-to-end composition on real BuildKit: a layout as a build input (the
+//! result of a `FROM dockerfile:` build everywhere, a `--build-context`
+//! directory and a bake `target:` where buildx is), an adapter over a base
+//! model that stays a schema-valid ModelPack model, and a bundle of
+//! included artifacts, referrers and an index that skopeo carries to the
+//! registry and back unchanged, reproducible without the cache.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, ensure};
+use serde_json::Value;
+
+use crate::modelpack::{check_model, check_model_annotated};
+use crate::support::{copy_dir, fsck_layout};
+use crate::{BUSYBOX, Case, Ctx, IMAGE, ROOT, python, skip, tree};
+
+/// The cases of this file.
+pub const CASES: &[(&str, Case)] = &[
+    (
+        "compose_an_adapter_over_a_base_model",
+        compose_an_adapter_over_a_base_model,
+    ),
+    (
+        "compose_a_bundle_from_a_named_context",
+        compose_a_bundle_from_a_named_context,
+    ),
+    (
+        "compose_examples_adapter_and_bundle",
+        compose_examples_adapter_and_bundle,
+    ),
+    (
+        "compose_bake_target_context_includes_the_other_target",
+        compose_bake_target_context_includes_the_other_target,
+    ),
+];
+
+/// The time every model here is stamped with (as `modelpack::check_model`
+/// expects it).
+const EPOCH: &str = "1700000000";
+
+fn files(list: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+    list.iter()
+        .map(|(p, d)| (p.to_string(), d.as_bytes().to_vec()))
+        .collect()
+}
+
+fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
+    for (p, d) in files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().context("parent")?)?;
+        std::fs::write(path, d)?;
+    }
+    Ok(())
+}
+
+/// Builds `spec` of `dir` into `out`; fails with the build's log.
+fn build_ok(ctx: &Ctx, dir: &Path, spec: &str, flags: &[&str], out: &Path) -> Result<String> {
+    let o = ctx.build_file_with(dir, spec, &[("SOURCE_DATE_EPOCH", EPOCH)], flags, out)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(o.status.success(), "docker build of {spec} failed:\n{log}");
+    Ok(log)
+}
+
+fn index_entries(layout: &Path) -> Result<Vec<Value>> {
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
+    Ok(index["manifests"].as_array().context("manifests")?.clone())
+}
+
+fn blob_bytes(layout: &Path, digest: &Value) -> Result<Vec<u8>> {
+    let hex = digest
+        .as_str()
+        .and_then(|d| d.strip_prefix("sha256:"))
+        .context("digest")?;
+    Ok(std::fs::read(layout.join("blobs/sha256").join(hex))?)
+}
+
+fn blob_json(layout: &Path, digest: &Value) -> Result<Value> {
+    Ok(serde_json::from_slice(&blob_bytes(layout, digest)?)?)
+}
+
+/// A base model built from a Modelfile, in `<name>-out`.
+fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
+    let dir = ctx.dir(name);
+    let base = files(&[
+        ("config.json", "{\"architectures\":[\"TinyForCausalLM\"]}"),
+        ("model.safetensors", "base weights"),
+        ("README.md", "# tiny\n"),
+    ]);
+    write(&dir, &base)?;
+    std::fs::write(
+        dir.join("Modelfile"),
+        format!(
+            "# syntax={IMAGE}\nNAME tiny\nCONFIG config.json\nMODEL model.safetensors\nDOC README.md\n"
+        ),
+    )?;
+    let out = ctx.dir(&format!("{name}-out"));
+    build_ok(ctx, &dir, "Modelfile", &[], &out)?;
+    Ok((out, base))
+}
+
+/// An adapter over a base model read from a layout (here the result of a
+/// Dockerfile build copying it, which every daemon runs): the base's
+/// layers keep their descriptors, the config is the base's with every
+/// DiffID, the model is schema-valid and every file comes back.
+fn compose_an_adapter_over_a_base_model(ctx: &Ctx) -> Result<()> {
+    let (base, mut all) = base_model(ctx, "cmp-base")?;
+    let dir = ctx.dir("cmp-adapter");
+    copy_dir(&base, &dir.join("base"))?;
+    std::fs::write(dir.join("adapter.safetensors"), "lora weights")?;
+    std::fs::write(dir.join("Dockerfile.base"), "FROM scratch\nCOPY base/ /\n")?;
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nFROM dockerfile:Dockerfile.base AS base\nFROM context\n\
+             ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+             LAYERS base\n\
+             LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n"
+        ),
+    )?;
+    let out = ctx.dir("cmp-adapter-out");
+    build_ok(ctx, &dir, "Artifactfile", &[], &out)?;
+    all.insert("adapter.safetensors".into(), b"lora weights".to_vec());
+    let created = serde_json::json!({"org.opencontainers.image.created": "2023-11-14T22:13:20Z"});
+    let (m, config) = check_model_annotated(&out, &all, Some(EPOCH), Some(&created))?;
+    let base_summary = fsck_layout(&base)?;
+    let base_m = &base_summary.manifests[0].manifest;
+    let n = base_m["layers"].as_array().context("layers")?.len();
+    let layers = m["layers"].as_array().context("layers")?;
+    ensure!(
+        layers[..n] == base_m["layers"].as_array().context("layers")?[..],
+        "the base's layers changed:\n{}\n{}",
+        m["layers"],
+        base_m["layers"]
+    );
+    let base_config = blob_json(&base, &base_m["config"]["digest"])?;
+    ensure!(
+        config["config"] == base_config["config"] && config["descriptor"]["name"] == "tiny",
+        "{config}"
+    );
+    ctx.fx.skopeo_roundtrip(&out, None, "e2e/compose-adapter")?;
+    Ok(())
+}
+
+/// `--build-context base=<layout>` feeds INCLUDE; a signature refers to the
+/// included model by id; an index bundles the model and a card. The layout
+/// lists all of it in file order, skopeo pushes the tagged index with every
+/// member and brings it back unchanged, and a rebuild without the cache
+/// after touching every file gives the same bytes.
+fn compose_a_bundle_from_a_named_context(ctx: &Ctx) -> Result<()> {
+    if ctx.daemon().buildx.is_none() {
+        return skip("--build-context needs buildx (Debian 12's Docker has none)");
+    }
+    let (base, _) = base_model(ctx, "cmp-named-base")?;
+    let dir = ctx.dir("cmp-named");
+    write(
+        &dir,
+        &files(&[("card.md", "# card\n"), ("model.sig", "signed")]),
+    )?;
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nINCLUDE base AS model\n\
+             ARTIFACT application/vnd.example.signature.v1 AS sig\nSUBJECT model\n\
+             LAYER application/vnd.example.signature model.sig\n\
+             ARTIFACT application/vnd.example.card.v1 AS card\nSUBJECT model\n\
+             LAYER text/markdown card.md\n\
+             INDEX application/vnd.example.bundle.v1 AS bundle\nMANIFEST model card\nTAG v1\n"
+        ),
+    )?;
+    let named = format!("base={}", base.display());
+    let out = ctx.dir("cmp-named-out");
+    build_ok(
+        ctx,
+        &dir,
+        "Artifactfile",
+        &["--build-context", &named],
+        &out,
+    )?;
+    let summary = fsck_layout(&out)?;
+    ensure!(
+        summary.blob_count == summary.referenced_blob_count,
+        "blobs nothing names"
+    );
+    let listed = index_entries(&out)?;
+    let base_entry = &index_entries(&base)?[0];
+    ensure!(listed.len() == 4, "{listed:?}");
+    ensure!(
+        listed[0]["digest"] == base_entry["digest"],
+        "INCLUDE changed the model"
+    );
+    for referrer in &listed[1..3] {
+        let m = blob_json(&out, &referrer["digest"])?;
+        ensure!(m["subject"]["digest"] == base_entry["digest"], "{m}");
+    }
+    let index = blob_json(&out, &listed[3]["digest"])?;
+    ensure!(
+        index["artifactType"] == "application/vnd.example.bundle.v1",
+        "{index}"
+    );
+    let members: Vec<&Value> = index["manifests"]
+        .as_array()
+        .context("manifests")?
+        .iter()
+        .map(|m| &m["digest"])
+        .collect();
+    ensure!(
+        members == [&listed[0]["digest"], &listed[2]["digest"]],
+        "{index}"
+    );
+    // Pushed with its members and referrers; skopeo reads the index back
+    // unchanged. (skopeo 1.9 cannot push it: it rewrites an index that
+    // carries artifactType.)
+    let repo = format!("{}/e2e/compose-bundle", ctx.fx.registry);
+    let out_dir = out.to_str().context("path")?;
+    let pushed = python("push_layout.py", &[out_dir, "v1", &repo])?;
+    ensure!(pushed.trim() == listed[3]["digest"], "{pushed}");
+    let raw = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{repo}:v1"))
+        .output()?;
+    ensure!(
+        raw.status.success() && raw.stdout == blob_bytes(&out, &listed[3]["digest"])?,
+        "the registry's index differs: {}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+
+    // The same bytes again, from nothing cached and every file touched.
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_234_567_890);
+    for f in ["card.md", "model.sig", "Artifactfile"] {
+        std::fs::File::options()
+            .append(true)
+            .open(dir.join(f))?
+            .set_modified(t)?;
+    }
+    let again = ctx.dir("cmp-named-again");
+    build_ok(
+        ctx,
+        &dir,
+        "Artifactfile",
+        &["--no-cache", "--build-context", &named],
+        &again,
+    )?;
+    ensure!(
+        std::fs::read(out.join("index.json"))? == std::fs::read(again.join("index.json"))?,
+        "a rebuild without the cache wrote another index.json"
+    );
+    Ok(())
+}
+
+/// bake: one target builds a model, another includes it through a
+/// `target:` context, and both land in one layout.
+fn compose_bake_target_context_includes_the_other_target(ctx: &Ctx) -> Result<()> {
+    if ctx.daemon().buildx.is_none() {
+        return skip("bake needs buildx (Debian 12's Docker has none)");
+    }
+    let dir = ctx.dir("cmp-bake");
+    write(
+        &dir,
+        &files(&[
+            ("model.safetensors", "baked weights"),
+            ("card.md", "# card\n"),
+        ]),
+    )?;
+    std::fs::write(
+        dir.join("Modelfile"),
+        format!("# syntax={IMAGE}\nNAME baked\nMODEL model.safetensors\n"),
+    )?;
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nINCLUDE model AS model\n\
+             ARTIFACT application/vnd.example.card.v1 AS card\nSUBJECT model\n\
+             LAYER text/markdown card.md\n"
+        ),
+    )?;
+    std::fs::write(
+        dir.join("docker-bake.hcl"),
+        "target \"model\" {\n  dockerfile = \"Modelfile\"\n  output = [\"type=local,dest=model-out\"]\n}\n\
+         target \"bundle\" {\n  dockerfile = \"Artifactfile\"\n  contexts = {\n    model = \"target:model\"\n  }\n  \
+         output = [\"type=local,dest=out\"]\n}\n",
+    )?;
+    let o = ctx
+        .fx
+        .docker()
+        .current_dir(&dir)
+        .args(["buildx", "bake", "--progress=plain", "model", "bundle"])
+        .output()?;
+    let log = String::from_utf8_lossy(&o.stderr);
+    ensure!(o.status.success(), "docker buildx bake failed:\n{log}");
+    fsck_layout(&dir.join("out"))?;
+    let model = index_entries(&dir.join("model-out"))?;
+    let listed = index_entries(&dir.join("out"))?;
+    ensure!(listed.len() == 2, "{listed:?}");
+    ensure!(
+        listed[0]["digest"] == model[0]["digest"],
+        "{listed:?} {model:?}"
+    );
+    let card = blob_json(&dir.join("out"), &listed[1]["digest"])?;
+    ensure!(card["subject"]["digest"] == model[0]["digest"], "{card}");
+    Ok(())
+}
+
+/// `examples/adapter` and `examples/bundle`, built as their READMEs say
+/// from the model `examples/modelpack` builds (and, for the bundle, a
+/// runtime image copied into a layout by skopeo): the adapter is a valid
+/// ModelPack model over the example's files; the bundle lists the model
+/// and the runtime unchanged, the card and the SBOM as the model's
+/// referrers, and the release index over the model and the runtime, which
+/// the registry takes with all it reaches.
+fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
+    if ctx.daemon().buildx.is_none() {
+        return skip("the examples' --build-context needs buildx (Debian 12's Docker has none)");
+    }
+    let ex = ctx.dir("cmp-examples");
+    for name in ["modelpack", "adapter", "bundle"] {
+        copy_dir(&Path::new(ROOT).join("examples").join(name), &ex.join(name))?;
+    }
+    // Builds example `dir` with named contexts `named` (`NAME=<dir>`).
+    let built = |dir: &str, named: &[String]| -> Result<PathBuf> {
+        let d = ex.join(dir);
+        let spec = if dir == "modelpack" {
+            "Modelfile"
+        } else {
+            "Artifactfile"
+        };
+        let flags: Vec<&str> = named
+            .iter()
+            .flat_map(|n| ["--build-context", n.as_str()])
+            .collect();
+        let o = ctx.build_file_with(&d, spec, &[], &flags, &d.join("out"))?;
+        ensure!(
+            o.status.success(),
+            "{dir}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        Ok(d.join("out"))
+    };
+    let model = built("modelpack", &[])?;
+    let model_entry = index_entries(&model)?[0].clone();
+
+    let adapter = built("adapter", &[format!("base={}", model.display())])?;
+    let mut files: BTreeMap<String, Vec<u8>> = tree(&ex.join("modelpack"))?
+        .into_iter()
+        .filter(|(p, _)| ["config.json", "model.safetensors", "README.md"].contains(&p.as_str()))
+        .collect();
+    files.insert(
+        "adapter.safetensors".into(),
+        std::fs::read(ex.join("adapter/adapter.safetensors"))?,
+    );
+    check_model(&adapter, &files, None)?;
+
+    let runtime = ex.join("bundle/runtime");
+    let o = Command::new("skopeo")
+        .args(["copy", "--src-tls-verify=false"])
+        .arg(format!("docker://{BUSYBOX}"))
+        .arg(format!("oci:{}:1.36", runtime.display()))
+        .output()?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let runtime_entry = index_entries(&runtime)?[0].clone();
+    let out = built(
+        "bundle",
+        &[
+            format!("model={}", model.display()),
+            format!("runtime={}", runtime.display()),
+        ],
+    )?;
+    let summary = fsck_layout(&out)?;
+    ensure!(
+        summary.blob_count == summary.referenced_blob_count,
+        "stray blobs"
+    );
+    let listed = index_entries(&out)?;
+    let types: Vec<&str> = listed
+        .iter()
+        .map(|e| e["artifactType"].as_str().unwrap_or("-"))
+        .collect();
+    ensure!(
+        types
+            == [
+                "application/vnd.cncf.model.manifest.v1+json",
+                "-",
+                "application/vnd.example.model-card.v1",
+                "application/spdx+json",
+                "application/vnd.example.model-bundle.v1"
+            ],
+        "{listed:?}"
+    );
+    ensure!(
+        listed[0]["digest"] == model_entry["digest"],
+        "the model changed"
+    );
+    ensure!(
+        listed[1]["digest"] == runtime_entry["digest"],
+        "the runtime changed"
+    );
+    ensure!(
+        listed[1]["annotations"]["org.opencontainers.image.ref.name"] == "1.36",
+        "the runtime's tag: {}",
+        listed[1]
+    );
+    for referrer in &listed[2..4] {
+        let m = blob_json(&out, &referrer["digest"])?;
+        ensure!(m["subject"]["digest"] == model_entry["digest"], "{m}");
+    }
+    let repo = format!("{}/e2e/compose-release", ctx.fx.registry);
+    let pushed = python(
+        "push_layout.py",
+        &[out.to_str().context("path")?, "release", &repo],
+    )?;
+    ensure!(pushed.trim() == listed[4]["digest"], "{pushed}");
+    Ok(())
+}
