@@ -67,8 +67,35 @@ pub(super) fn source(
         Source::Image(checked_image(&word, image, named_contexts)?.to_string())
     } else {
         checked_image(&word, &word, named_contexts)?;
+        not_a_misspelled_context(&word, named_contexts)?;
         Source::Image(word)
     })
+}
+
+/// A bare name (`weigths`, no registry, path or tag) close to a named
+/// context's is a typo more likely than an image on Docker Hub: say so
+/// rather than pull `docker.io/library/weigths`. `docker-image://` says
+/// the image is meant.
+fn not_a_misspelled_context(
+    word: &str,
+    named_contexts: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    if word.contains(['/', ':', '@', '.']) {
+        return Ok(());
+    }
+    let names: Vec<&str> = named_contexts
+        .keys()
+        .take(MAX_CANDIDATES)
+        .map(String::as_str)
+        .collect();
+    match suggest(word, &names) {
+        Some(near) => Err(format!(
+            "FROM {}: no named context of that name (did you mean \"{near}\"?); for the image \
+             on Docker Hub, write FROM docker-image://{word}",
+            quote(word)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `reference` (from `word`) if BuildKit will take it as an image

@@ -31,6 +31,10 @@ pub const CASES: &[(&str, Case)] = &[
         compose_examples_adapter_and_bundle,
     ),
     (
+        "compose_bad_layouts_are_named_at_their_line",
+        compose_bad_layouts_are_named_at_their_line,
+    ),
+    (
         "compose_bake_target_context_includes_the_other_target",
         compose_bake_target_context_includes_the_other_target,
     ),
@@ -410,5 +414,68 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
         &[out.to_str().context("path")?, "release", &repo],
     )?;
     ensure!(pushed.trim() == listed[4]["digest"], "{pushed}");
+    Ok(())
+}
+
+/// What a user gets wrong about a layout input, on every daemon (the
+/// layout reaching the file as a `FROM dockerfile:` result): a directory
+/// that is no layout, a tag the layout does not have, a blob whose bytes
+/// are not its digest's. Each fails at its line, saying what to do.
+fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
+    let (base, _) = base_model(ctx, "cmp-bad-base")?;
+    let dir = ctx.dir("cmp-bad");
+    copy_dir(&base, &dir.join("layout"))?;
+    std::fs::write(dir.join("notes.txt"), "not a layout")?;
+    std::fs::write(
+        dir.join("Dockerfile.layout"),
+        "FROM scratch\nCOPY layout/ /\n",
+    )?;
+    std::fs::write(
+        dir.join("Dockerfile.plain"),
+        "FROM scratch\nCOPY notes.txt /\n",
+    )?;
+    let fails = |body: &str, says: &[&str]| -> Result<()> {
+        std::fs::write(
+            dir.join("Artifactfile"),
+            format!("# syntax={IMAGE}\n{body}"),
+        )?;
+        let out = ctx.dir("cmp-bad-out");
+        let o = ctx.build_file_with(&dir, "Artifactfile", &[], &[], &out)?;
+        let log = String::from_utf8_lossy(&o.stderr);
+        ensure!(!o.status.success(), "{body}: built");
+        for s in says {
+            ensure!(log.contains(s), "{body}: no {s:?} in:\n{log}");
+        }
+        Ok(())
+    };
+    fails(
+        "FROM dockerfile:Dockerfile.plain AS notes\nFROM context\nINCLUDE notes\n",
+        &["Artifactfile:4", "oci-layout"],
+    )?;
+    fails(
+        "FROM dockerfile:Dockerfile.layout AS base\nFROM context\nINCLUDE base:v9\n",
+        &["Artifactfile:4", "v9"],
+    )?;
+    // One byte of the model's weights changed, its size kept.
+    let m = fsck_layout(&base)?.manifests[0].manifest.clone();
+    let weights = m["layers"]
+        .as_array()
+        .context("layers")?
+        .iter()
+        .find(|l| l["annotations"]["org.cncf.model.filepath"] == "model.safetensors")
+        .context("the weights layer")?["digest"]
+        .as_str()
+        .context("digest")?
+        .to_string();
+    let path = dir
+        .join("layout/blobs/sha256")
+        .join(weights.trim_start_matches("sha256:"));
+    let mut data = std::fs::read(&path)?;
+    data[0] ^= 1;
+    std::fs::write(&path, data)?;
+    fails(
+        "FROM dockerfile:Dockerfile.layout AS base\nFROM context\nARTIFACT application/vnd.example.x.v1\nLAYERS base\n",
+        &["Artifactfile:5", &weights, "does not match its descriptor"],
+    )?;
     Ok(())
 }

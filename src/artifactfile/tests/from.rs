@@ -321,3 +321,29 @@ fn from_as_errors() {
         lines(2, 2),
     );
 }
+
+#[test]
+fn a_bare_name_close_to_a_named_context_is_a_typo() {
+    let named = opts(&[], &[("weights", "local:weights")]);
+    let err = parse("ARTIFACT a/b\nFROM weigths\n", &named).unwrap_err();
+    assert_eq!(err.lines, lines(2, 2));
+    assert!(
+        err.message.contains(r#"(did you mean "weights"?)"#),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("FROM docker-image://weigths"),
+        "{}",
+        err.message
+    );
+    // The image, said so; a name with a tag or registry; a name far from any.
+    for ok in [
+        "FROM docker-image://weigths",
+        "FROM weigths:1",
+        "FROM r.example/weigths",
+        "FROM alpine",
+    ] {
+        parse(&format!("ARTIFACT a/b\n{ok}\n"), &named).unwrap();
+    }
+}
