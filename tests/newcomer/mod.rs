@@ -58,6 +58,32 @@ fn a_misspelled_from_prefix_gets_a_suggestion(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// `FROM weigths` beside `--build-context weights=...` is a typo, said at
+/// its line, not a pull of `docker.io/library/weigths`.
+fn a_misspelled_named_context_gets_a_suggestion(ctx: &Ctx) -> Result<()> {
+    if ctx.daemon().buildx.is_none() {
+        return skip("named contexts need buildx (Debian 12's Docker has none)");
+    }
+    let d = spec_context(
+        ctx,
+        "weigths",
+        "ARTIFACT application/x.t\nFROM weigths\nLAYER text/plain model.bin\n",
+    )?;
+    let weights = ctx.dir("weigths-named");
+    std::fs::write(weights.join("model.bin"), b"w")?;
+    let out = ctx.dir("weigths-out");
+    let named = format!("weights={}", weights.display());
+    let o = ctx.build_file_with(&d, "Artifactfile", &[], &["--build-context", &named], &out)?;
+    let log = String::from_utf8_lossy(&o.stderr);
+    ensure!(!o.status.success(), "{log}");
+    ensure!(
+        log.contains("Artifactfile:3: FROM \"weigths\": no named context of that name (did you mean \"weights\"?)"),
+        "{log}"
+    );
+    ensure!(!log.contains("docker.io/library/weigths"), "{log}");
+    Ok(())
+}
+
 /// An undefined variable warns, with a "did you mean" when an ARG of a
 /// close name exists, and the build goes on.
 fn an_undefined_variable_warns(ctx: &Ctx) -> Result<()> {
@@ -127,6 +153,10 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "a_misspelled_from_prefix_gets_a_suggestion",
         a_misspelled_from_prefix_gets_a_suggestion,
+    ),
+    (
+        "a_misspelled_named_context_gets_a_suggestion",
+        a_misspelled_named_context_gets_a_suggestion,
     ),
     ("an_undefined_variable_warns", an_undefined_variable_warns),
     (
