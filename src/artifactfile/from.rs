@@ -88,14 +88,15 @@ fn not_a_misspelled_context(
         .take(MAX_CANDIDATES)
         .map(String::as_str)
         .collect();
-    match suggest(word, &names) {
-        Some(near) => Err(format!(
-            "FROM {}: no named context of that name (did you mean \"{near}\"?); for the image \
-             on Docker Hub, write FROM docker-image://{word}",
-            quote(word)
-        )),
-        None => Ok(()),
+    let hint = did_you_mean(word, &names);
+    if hint.is_empty() {
+        return Ok(());
     }
+    Err(format!(
+        "FROM {}: no named context of that name{hint}; for the image on Docker Hub, \
+         write FROM docker-image://{word}",
+        quote(word)
+    ))
 }
 
 /// `reference` (from `word`) if BuildKit will take it as an image

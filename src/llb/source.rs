@@ -6,6 +6,7 @@ use crate::digest::Digest;
 use crate::proto::pb;
 
 use super::CUSTOM_NAME;
+use super::caps as cap;
 use super::state::{LlbError, State};
 
 /// Options for a `local://` source: a directory the client shares with the
@@ -31,12 +32,12 @@ pub struct LocalOptions {
 pub fn local(name: &str, opts: &LocalOptions) -> State {
     let mut attrs = BTreeMap::new();
     let mut caps = BTreeMap::new();
-    caps.insert("source.local".to_string(), true);
+    caps.insert(cap::SOURCE_LOCAL.to_string(), true);
     // Without a session id BuildKit uses any session of the build. (Go then
     // adds a random `local.unique`; we don't, so the op stays deterministic.)
     if !opts.session_id.is_empty() {
         attrs.insert("local.session".into(), opts.session_id.clone());
-        caps.insert("source.local.sessionid".into(), true);
+        caps.insert(cap::SOURCE_LOCAL_SESSION_ID.into(), true);
     }
     let mut json_list = |key: &str, cap: &str, v: &[String]| {
         if !v.is_empty() {
@@ -48,22 +49,22 @@ pub fn local(name: &str, opts: &LocalOptions) -> State {
     };
     json_list(
         "local.followpaths",
-        "source.local.followpaths",
+        cap::SOURCE_LOCAL_FOLLOW_PATHS,
         &opts.follow_paths,
     );
     json_list(
         "local.includepattern",
-        "source.local.includepatterns",
+        cap::SOURCE_LOCAL_INCLUDE_PATTERNS,
         &opts.include_patterns,
     );
     json_list(
         "local.excludepatterns",
-        "source.local.excludepatterns",
+        cap::SOURCE_LOCAL_EXCLUDE_PATTERNS,
         &opts.exclude_patterns,
     );
     if !opts.shared_key_hint.is_empty() {
         attrs.insert("local.sharedkeyhint".into(), opts.shared_key_hint.clone());
-        caps.insert("source.local.sharedkeyhint".into(), true);
+        caps.insert(cap::SOURCE_LOCAL_SHARED_KEY_HINT.into(), true);
     }
     let name_shown = if opts.custom_name.is_empty() {
         format!("local://{name}")
@@ -303,7 +304,7 @@ fn is_tag(tag: &str) -> bool {
 /// `None`).
 pub fn image(reference: &ImageRef, platform: Option<pb::Platform>) -> State {
     let mut caps = BTreeMap::new();
-    caps.insert("source.image".to_string(), true);
+    caps.insert(cap::SOURCE_IMAGE.to_string(), true);
     source_op(
         format!("docker-image://{reference}"),
         BTreeMap::new(),

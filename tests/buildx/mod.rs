@@ -347,12 +347,7 @@ fn buildx_push_wraps_the_layout_in_an_image(ctx: &Ctx) -> Result<()> {
     )?;
     // skopeo picks the image (not an attestation) from an index, if any.
     let copy = ctx.dir("bx-push-copy");
-    let o = Command::new("skopeo")
-        .args(["copy", "--src-tls-verify=false"])
-        .arg(format!("docker://{name}"))
-        .arg(format!("dir:{}", copy.display()))
-        .output()?;
-    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::support::pull_image(&name, &format!("dir:{}", copy.display()))?;
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(copy.join("manifest.json"))?)?;
     ensure!(
         m.get("artifactType").is_none(),

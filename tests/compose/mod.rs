@@ -7,13 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use crate::modelpack::{check_model, check_model_annotated};
-use crate::support::{copy_dir, fsck_layout};
+use crate::support::{copy_dir, fsck_layout, pull_image, skopeo};
 use crate::{BUSYBOX, Case, Ctx, IMAGE, ROOT, python, skip, tree};
 
 /// The cases of this file.
@@ -70,6 +69,18 @@ fn build_ok(ctx: &Ctx, dir: &Path, spec: &str, flags: &[&str], out: &Path) -> Re
 fn index_entries(layout: &Path) -> Result<Vec<Value>> {
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
     Ok(index["manifests"].as_array().context("manifests")?.clone())
+}
+
+/// The `index.json` entries of `layout`, once it passes fsck and holds no
+/// blob nothing names.
+fn checked_entries(layout: &Path) -> Result<Vec<Value>> {
+    let summary = fsck_layout(layout)?;
+    ensure!(
+        summary.blob_count == summary.referenced_blob_count,
+        "{}: blobs nothing names",
+        layout.display()
+    );
+    index_entries(layout)
 }
 
 fn blob_bytes(layout: &Path, digest: &Value) -> Result<Vec<u8>> {
@@ -182,12 +193,7 @@ fn compose_a_bundle_from_a_named_context(ctx: &Ctx) -> Result<()> {
         &["--build-context", &named],
         &out,
     )?;
-    let summary = fsck_layout(&out)?;
-    ensure!(
-        summary.blob_count == summary.referenced_blob_count,
-        "blobs nothing names"
-    );
-    let listed = index_entries(&out)?;
+    let listed = checked_entries(&out)?;
     let base_entry = &index_entries(&base)?[0];
     ensure!(listed.len() == 4, "{listed:?}");
     ensure!(
@@ -220,14 +226,11 @@ fn compose_a_bundle_from_a_named_context(ctx: &Ctx) -> Result<()> {
     let out_dir = out.to_str().context("path")?;
     let pushed = python("push_layout.py", &[out_dir, "v1", &repo])?;
     ensure!(pushed.trim() == listed[3]["digest"], "{pushed}");
-    let raw = Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false"])
-        .arg(format!("docker://{repo}:v1"))
-        .output()?;
+    let remote = format!("docker://{repo}:v1");
+    let raw = skopeo(&["inspect", "--raw", "--tls-verify=false", &remote])?;
     ensure!(
-        raw.status.success() && raw.stdout == blob_bytes(&out, &listed[3]["digest"])?,
-        "the registry's index differs: {}",
-        String::from_utf8_lossy(&raw.stderr)
+        raw.stdout == blob_bytes(&out, &listed[3]["digest"])?,
+        "the registry's index differs from the layout's"
     );
 
     // The same bytes again, from nothing cached and every file touched.
@@ -356,12 +359,7 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
     check_model(&adapter, &files, None)?;
 
     let runtime = ex.join("bundle/runtime");
-    let o = Command::new("skopeo")
-        .args(["copy", "--src-tls-verify=false"])
-        .arg(format!("docker://{BUSYBOX}"))
-        .arg(format!("oci:{}:1.36", runtime.display()))
-        .output()?;
-    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    pull_image(BUSYBOX, &format!("oci:{}:1.36", runtime.display()))?;
     let runtime_entry = index_entries(&runtime)?[0].clone();
     let out = built(
         "bundle",
@@ -370,12 +368,7 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
             format!("runtime={}", runtime.display()),
         ],
     )?;
-    let summary = fsck_layout(&out)?;
-    ensure!(
-        summary.blob_count == summary.referenced_blob_count,
-        "stray blobs"
-    );
-    let listed = index_entries(&out)?;
+    let listed = checked_entries(&out)?;
     let types: Vec<&str> = listed
         .iter()
         .map(|e| e["artifactType"].as_str().unwrap_or("-"))

@@ -157,12 +157,7 @@ fn set_up(ctx: &Ctx, bin: &Path, s: Scenario) -> Result<PathBuf> {
             run(ctx, bin, &d.join("modelpack"), model)?;
             // The README's runtime image, from the test registry.
             let runtime = d.join("bundle/runtime");
-            let o = Command::new("skopeo")
-                .args(["copy", "--src-tls-verify=false"])
-                .arg(format!("docker://{BUSYBOX}"))
-                .arg(format!("oci:{}:1.36", runtime.display()))
-                .output()?;
-            ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            support::pull_image(BUSYBOX, &format!("oci:{}:1.36", runtime.display()))?;
             return Ok(d.join("bundle"));
         }
     }

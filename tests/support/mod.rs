@@ -680,7 +680,20 @@ fn oci_ref(layout: &Path, tag: Option<&str>) -> String {
 }
 
 /// Runs `skopeo <args>`, failing with its stderr when it does not succeed.
-fn skopeo(args: &[&str]) -> Result<Output> {
+/// Copies image `reference` of the test registry (plain HTTP) to `dest`, a
+/// skopeo destination (`oci:<dir>:<tag>`, `dir:<dir>`): one platform's
+/// manifest, as a user's `skopeo copy` gives.
+pub fn pull_image(reference: &str, dest: &str) -> Result<()> {
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{reference}"),
+        dest,
+    ])?;
+    Ok(())
+}
+
+pub fn skopeo(args: &[&str]) -> Result<Output> {
     let out = Command::new("skopeo")
         .args(args)
         .stdin(Stdio::null())

@@ -79,18 +79,11 @@ pub fn build(
                 b.path
             )));
         }
-        let metadata = FileMetadata {
-            name: b.path.rsplit('/').next().unwrap_or(&b.path),
-            mode: b.mode,
-            size: b.file_size,
-            mtime: &mtime,
-            dir: b.dir,
-        };
         let annotations = BTreeMap::from([
             (modelpack::FILEPATH.to_string(), b.path.clone()),
             (
                 modelpack::FILE_METADATA.to_string(),
-                modelpack::file_metadata_json(&metadata),
+                file_metadata(b, &mtime),
             ),
             (modelpack::UNTESTED.to_string(), f.guessed.to_string()),
             (TITLE.to_string(), title),
@@ -102,6 +95,18 @@ pub fn build(
     let created = epoch.map(rfc3339);
     let config = Blob::new(model.config.to_json(created.as_deref(), &diff_ids));
     Ok(ModelLayers { layers, config })
+}
+
+/// The file metadata annotation of the file `b` hashed: what it holds
+/// follows from the file and `mtime` (SOURCE_DATE_EPOCH's) alone.
+fn file_metadata(b: &BlobReport, mtime: &str) -> String {
+    modelpack::file_metadata_json(&FileMetadata {
+        name: b.path.rsplit('/').next().unwrap_or(&b.path),
+        mode: b.mode,
+        size: b.file_size,
+        mtime,
+        dir: b.dir,
+    })
 }
 
 /// A model needs at least one layer (the schema's `diffIds` has
@@ -187,19 +192,12 @@ pub fn annotate_new(
                 .flatten()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let metadata = FileMetadata {
-                name: b.path.rsplit('/').next().unwrap_or(&b.path),
-                mode: b.mode,
-                size: b.file_size,
-                mtime: &mtime,
-                dir: b.dir,
-            };
             annotations
                 .entry(modelpack::FILEPATH.to_string())
                 .or_insert_with(|| b.path.clone());
             annotations
                 .entry(modelpack::FILE_METADATA.to_string())
-                .or_insert_with(|| modelpack::file_metadata_json(&metadata));
+                .or_insert_with(|| file_metadata(b, &mtime));
             out.push(
                 oci::descriptor(d.media_type().as_ref(), &b.digest, b.size, &annotations)
                     .map_err(|e| e.to_string())?,
