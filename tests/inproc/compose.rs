@@ -306,6 +306,36 @@ async fn layout_mistakes_are_named_with_their_line() {
         .unwrap_err();
     assert_says(&err, &["Artifactfile:1", "oci-layout"], &[]);
 
+    // A digest that would lead out of blobs/, and an index.json that is a
+    // link out of the layout: refused, nothing read there.
+    let bad = tempfile::tempdir().unwrap();
+    support::copy_dir(&base, bad.path()).unwrap();
+    let index = fs::read_to_string(bad.path().join("index.json")).unwrap();
+    let first = entries(&base)[0]["digest"].as_str().unwrap().to_string();
+    let escaping = index.replace(&first, "sha256:../../../../etc/passwd");
+    fs::write(bad.path().join("index.json"), escaping).unwrap();
+    let err = compose(&[], "INCLUDE base:a\n", &[("base", bad.path())], own)
+        .await
+        .unwrap_err();
+    assert_says(
+        &err,
+        &["Artifactfile:1", "index.json is not an OCI image index"],
+        &["root:"],
+    );
+    fs::remove_file(bad.path().join("index.json")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", bad.path().join("index.json")).unwrap();
+    let err = compose(&[], "INCLUDE base:a\n", &[("base", bad.path())], own)
+        .await
+        .unwrap_err();
+    assert_says(
+        &err,
+        &[
+            "Artifactfile:1",
+            "index.json is a link to /etc/passwd, outside",
+        ],
+        &["root:"],
+    );
+
     // An `oci-layout://` context: a directory is what the frontend reads.
     let ctx = context(&[]);
     fs::write(ctx.path().join("Artifactfile"), "INCLUDE base\n").unwrap();

@@ -207,10 +207,9 @@ impl Plan {
             EntryError::Missing => format!(
                 "{what} does not exist in the {source}; check the path (it is relative to the input root)"
             ),
-            EntryError::LinkOutside { link, target } => format!(
-                "{what}: {link} is a link to {target}, outside the {source}, where the build \
-                 can't follow it; copy what it points to into the context, or name a path inside it"
-            ),
+            EntryError::LinkOutside { link, target } => {
+                super::sources::lookup::link_outside(what, link, target, source)
+            }
             EntryError::Directory => format!(
                 "{what} is a directory in the {source}; a layer must be a single file: \
                  list its files as separate layers or pack it into a tar first"

@@ -57,6 +57,15 @@ impl Found {
     }
 }
 
+/// Why `what` can't be read: `link` on its way points at `target`, out of
+/// `source` (an input's description). One wording for layers and layouts.
+pub fn link_outside(what: &str, link: &str, target: &str, source: &str) -> String {
+    format!(
+        "{what}: {link} is a link to {target}, outside the {source}, where the build can't \
+         follow it; copy what it points to into the context, or name a path inside it"
+    )
+}
+
 /// Looks up `path` in `input` (the `describe`d source, solved).
 pub async fn stat<G: Gateway>(
     gw: &G,

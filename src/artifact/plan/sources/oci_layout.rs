@@ -24,7 +24,7 @@ use crate::oci::{Blob, REF_NAME};
 
 use crate::artifact::error::{Context as _, Error, Result};
 
-use super::lookup;
+use super::lookup::{self, Found};
 
 /// Largest `index.json`, manifest or index we read.
 const MAX_DOCUMENT: u64 = 4 << 20;
@@ -109,9 +109,16 @@ impl LayoutInput {
             ))
         };
         for file in ["oci-layout", "index.json"] {
-            let found = lookup::stat(gw, &root, file, describe).await?;
-            if found.regular_file().is_none() {
-                return Err(not_a_layout(file).into());
+            match lookup::stat(gw, &root, file, describe).await? {
+                Found::LinkOutside { link, target } => {
+                    let why = lookup::link_outside(name, &link, &target, describe);
+                    return Err(UserError::new(why).into());
+                }
+                found => {
+                    if found.regular_file().is_none() {
+                        return Err(not_a_layout(file).into());
+                    }
+                }
             }
         }
         let raw = gw
