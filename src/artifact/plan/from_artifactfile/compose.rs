@@ -96,21 +96,20 @@ impl<'a> Layouts<'a> {
     pub async fn layers<G: Gateway>(&self, gw: &G, r: &LayoutRef) -> Result<Taken> {
         let (input, layout) = self.get(r)?;
         let at = |e: Error| self.at(r.lines, e);
-        let picked = only(layout.pick(&r.pick).map_err(|e| at(e.into()))?);
+        let picked = only(layout.pick(&r.pick).map_err(|e| at(e.into()))?)?;
         let (layers, config) = layout.layers(gw, &picked).await.map_err(at)?;
-        let model_config = match config.media_type().to_string() == modelpack::CONFIG_MEDIA_TYPE {
-            true => {
-                let data = layout.document(gw, &config).await.map_err(at)?;
-                Some(serde_json::from_slice(&data).map_err(|e| {
-                    at(UserError::new(format!(
-                        "{}: the model config {} does not parse: {e}",
-                        r.name,
-                        config.digest()
-                    ))
-                    .into())
-                })?)
-            }
-            false => None,
+        let model_config = if config.media_type().to_string() == modelpack::CONFIG_MEDIA_TYPE {
+            let data = layout.document(gw, &config).await.map_err(at)?;
+            Some(serde_json::from_slice(&data).map_err(|e| {
+                at(UserError::new(format!(
+                    "{}: the model config {} does not parse: {e}",
+                    r.name,
+                    config.digest()
+                ))
+                .into())
+            })?)
+        } else {
+            None
         };
         let diff_ids = match &model_config {
             Some(c) => Some(model_diff_ids(c, layers.len()).map_err(|why| {
@@ -222,10 +221,13 @@ fn entries(picked: &[Descriptor]) -> Vec<IndexEntry> {
     out
 }
 
-/// The one entry a pick other than an `INCLUDE`'s gives.
-fn only(mut picked: Vec<Descriptor>) -> Descriptor {
-    // `pick` gives exactly one for every pick.
-    picked.swap_remove(0)
+/// The one entry a pick other than an `INCLUDE`'s gives (`pick` gives
+/// one or an error).
+fn only(picked: Vec<Descriptor>) -> Result<Descriptor> {
+    picked
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::bug("a layout pick gave no entry"))
 }
 
 /// The request that copies blob `d` of layout `name` (input `input`) and

@@ -150,9 +150,12 @@ impl LayoutInput {
     /// What `pick` picks of its entries.
     pub fn pick(&self, pick: &Pick) -> Result<Vec<Descriptor>, UserError> {
         let tags = self.tags();
-        let listed = || match tags.is_empty() {
-            true => format!("it has {} untagged entries", self.entries.len()),
-            false => format!("its tags: {}", tags.join(", ")),
+        let listed = || {
+            if tags.is_empty() {
+                format!("it has {} untagged entries", self.entries.len())
+            } else {
+                format!("its tags: {}", tags.join(", "))
+            }
         };
         let name = &self.name;
         match pick {
