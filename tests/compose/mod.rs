@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
-use serde_json::Value;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 
 use crate::modelpack::{check_model, check_model_annotated};
 use crate::support::{copy_dir, fsck_layout, pull_image, skopeo};
@@ -32,6 +33,10 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "compose_bad_layouts_are_named_at_their_line",
         compose_bad_layouts_are_named_at_their_line,
+    ),
+    (
+        "compose_includes_keep_every_digest_and_tag",
+        compose_includes_keep_every_digest_and_tag,
     ),
     (
         "compose_bake_target_context_includes_the_other_target",
@@ -252,6 +257,130 @@ fn compose_a_bundle_from_a_named_context(ctx: &Ctx) -> Result<()> {
     ensure!(
         std::fs::read(out.join("index.json"))? == std::fs::read(again.join("index.json"))?,
         "a rebuild without the cache wrote another index.json"
+    );
+    Ok(())
+}
+
+/// A layout as users get them from skopeo and from us: an image (busybox,
+/// copied by skopeo), an artifact we built, and a plain image index over
+/// both, each tagged; it reaches the file as a `FROM dockerfile:` result,
+/// so every daemon runs this.
+fn library_layout(ctx: &Ctx, dir: &Path) -> Result<PathBuf> {
+    let lib = dir.join("lib");
+    pull_image(BUSYBOX, &format!("oci:{}:busybox", lib.display()))?;
+    let card_dir = ctx.dir("cmp-lib-card");
+    write(&card_dir, &files(&[("card.md", "# card\n")]))?;
+    std::fs::write(
+        card_dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.card.v1\n\
+             LAYER text/markdown card.md\n"
+        ),
+    )?;
+    let card_out = ctx.dir("cmp-lib-card-out");
+    build_ok(ctx, &card_dir, "Artifactfile", &[], &card_out)?;
+    copy_dir(&card_out.join("blobs"), &lib.join("blobs"))?;
+
+    let mut busybox = index_entries(&lib)?[0].clone();
+    let mut card = index_entries(&card_out)?[0].clone();
+    card["annotations"] = json!({"org.opencontainers.image.ref.name": "card"});
+    // The index's members carry no tag, busybox's its platform, and none
+    // an artifactType: skopeo 1.9 drops that field from an index it
+    // copies, which changes the digest it was told to keep.
+    let member = |entry: &Value| -> Result<Value> {
+        let mut m = entry.clone();
+        let fields = m.as_object_mut().context("descriptor")?;
+        fields.remove("annotations");
+        fields.remove("artifactType");
+        Ok(m)
+    };
+    let mut image = member(&busybox)?;
+    image["platform"] = json!({"architecture": "amd64", "os": "linux"});
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [image, member(&card)?],
+    }))?;
+    let hex = hex::encode(Sha256::digest(&index));
+    std::fs::write(lib.join("blobs/sha256").join(&hex), &index)?;
+    busybox["annotations"] = json!({"org.opencontainers.image.ref.name": "busybox"});
+    let all = json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": format!("sha256:{hex}"),
+        "size": index.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "all"},
+    });
+    std::fs::write(
+        lib.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [busybox, card, all]}))?,
+    )?;
+    fsck_layout(&lib)?;
+    std::fs::write(dir.join("Dockerfile.lib"), "FROM scratch\nCOPY lib/ /\n")?;
+    Ok(lib)
+}
+
+/// The blob files of a layout, by name.
+fn blob_names(layout: &Path) -> Result<Vec<String>> {
+    let mut names = std::fs::read_dir(layout.join("blobs/sha256"))?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<Vec<_>>>()?;
+    names.sort();
+    Ok(names)
+}
+
+/// INCLUDE of a whole layout gives its `index.json` entries back as they
+/// were (digests, sizes, tags) with exactly its blobs, and skopeo copies
+/// the included image index with both members to the registry and back,
+/// digests preserved; INCLUDE of one tag brings that index with its
+/// children and can be the subject of a new artifact.
+fn compose_includes_keep_every_digest_and_tag(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("cmp-lib");
+    let lib = library_layout(ctx, &dir)?;
+    std::fs::write(dir.join("note.txt"), "reviewed")?;
+    let spec = |body: &str| {
+        std::fs::write(
+            dir.join("Artifactfile"),
+            format!(
+                "# syntax={IMAGE}\nFROM dockerfile:Dockerfile.lib AS lib\nFROM context\n{body}"
+            ),
+        )
+    };
+
+    spec("INCLUDE lib\n")?;
+    let whole = ctx.dir("cmp-lib-whole");
+    build_ok(ctx, &dir, "Artifactfile", &[], &whole)?;
+    ensure!(
+        checked_entries(&whole)? == index_entries(&lib)?,
+        "the whole layout's entries changed"
+    );
+    ensure!(
+        blob_names(&whole)? == blob_names(&lib)?,
+        "other blobs than the input's"
+    );
+    ctx.fx
+        .skopeo_roundtrip(&whole, Some("all"), "e2e/compose-include")?;
+
+    spec(
+        "INCLUDE lib:all AS all\n\
+         ARTIFACT application/vnd.example.review.v1 AS review\nSUBJECT all\n\
+         LAYER text/plain note.txt\n",
+    )?;
+    let tagged = ctx.dir("cmp-lib-tagged");
+    build_ok(ctx, &dir, "Artifactfile", &[], &tagged)?;
+    let listed = checked_entries(&tagged)?;
+    let all = &index_entries(&lib)?[2];
+    ensure!(listed.len() == 2 && listed[0] == *all, "{listed:?}");
+    let summary = fsck_layout(&tagged)?;
+    ensure!(
+        summary.manifests.len() == 4,
+        "the index, its two members and the review: {}",
+        summary.manifests.len()
+    );
+    let review = blob_json(&tagged, &listed[1]["digest"])?;
+    ensure!(
+        review["subject"]["digest"] == all["digest"]
+            && review["subject"]["mediaType"] == "application/vnd.oci.image.index.v1+json",
+        "{review}"
     );
     Ok(())
 }
