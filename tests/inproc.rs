@@ -427,6 +427,37 @@ async fn a_failed_input_is_told_apart_from_a_missing_file() {
 }
 
 #[tokio::test]
+async fn a_client_refusing_the_paths_is_named_as_the_cause() {
+    // Today's clients refuse a local source of a few hundred paths with
+    // HTTP 431, which says nothing of paths: the message says it, names
+    // the input and no layer. (Our sources stay far below; here the
+    // client takes five, enough for the spec file's source, not for ten
+    // named layers.)
+    let names: Vec<String> = (1..=10).map(|i| format!("f{i}.txt")).collect();
+    let body: String = std::iter::once("ARTIFACT application/vnd.example.v1\n".to_string())
+        .chain(names.iter().map(|n| format!("LAYER text/plain {n}\n")))
+        .collect();
+    let mut files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    files.push(("Artifactfile", body.as_bytes()));
+    let ctx = context(&files);
+    for solver in [serving(ctx.path()), serving(ctx.path()).lazy()] {
+        let solver = solver.client_taking_paths(5);
+        let worker = build(&solver, &[], Own::FrontendBin).await.unwrap_err();
+        for err in [gateway_error(&solver).await, worker] {
+            assert_says(
+                &err,
+                &[
+                    "build context",
+                    "could not be built: the client refused the list of paths",
+                    "431",
+                ],
+                &["layer 1", "does not exist"],
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn quoted_glob_characters_name_a_file_on_both_paths() {
     // `w[1].bin` is a glob (matching `w1.bin`); quoted, it is the file.
     let body: &[u8] = b"ARTIFACT application/vnd.example.v1\nLAYER text/plain 'w\\[1\\].bin'\n";

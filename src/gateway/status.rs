@@ -33,6 +33,20 @@ pub struct RpcError {
     pub status: tonic::Status,
 }
 
+impl RpcError {
+    /// Whether the client refused to send a local source's files because
+    /// the request's headers were too large: BuildKit passes a local
+    /// source's paths and patterns to the client in gRPC headers, and
+    /// today's clients (buildctl 0.32, buildx 0.36) answer a few hundred
+    /// with HTTP 431 or an HTTP/2 PROTOCOL_ERROR. Read from the message,
+    /// as nothing else carries it, and only to say the cause.
+    pub fn is_header_refusal(&self) -> bool {
+        let m = self.status.message();
+        m.contains("431") && m.contains("Request Header Fields Too Large")
+            || m.contains("PROTOCOL_ERROR")
+    }
+}
+
 /// A failure that is the user's input, not the daemon or us: reported with
 /// `InvalidArgument` and the details given (e.g. a source location).
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +179,20 @@ mod tests {
         let r = ReturnError::daemon("solving input: Solve: process failed".into(), &e);
         assert_eq!(r.code, 2);
         assert_eq!(r.details, vec![detail]);
+    }
+
+    #[test]
+    fn header_refusals_are_told_apart() {
+        let e = |m: &str| RpcError {
+            rpc: "ReadDir",
+            status: tonic::Status::unknown(m),
+        };
+        assert!(e("unexpected HTTP status code received from server: 431 (Request Header Fields Too Large)").is_header_refusal());
+        assert!(
+            e("http2: server connection error from localhost: connection error: PROTOCOL_ERROR")
+                .is_header_refusal()
+        );
+        assert!(!e("failed to compute cache key: \"/f431.txt\" not found").is_header_refusal());
     }
 
     #[test]

@@ -128,6 +128,10 @@ pub struct Solver {
     calls: Mutex<Calls>,
     /// When set, execs fail as on a daemon that can't run our image.
     exec_fails: bool,
+    /// Most paths and patterns the client takes for one local source:
+    /// BuildKit sends them in gRPC headers, and buildctl 0.32 and buildx
+    /// 0.36 refuse 500 (HTTP 431) while taking 490.
+    client_paths: usize,
     /// Solve lazily, as BuildKit 0.8 does: a failing definition gives a
     /// ref whose first read fails.
     lazy: bool,
@@ -174,6 +178,7 @@ impl Solver {
             depths: Mutex::new(BTreeMap::new()),
             calls: Mutex::new(Calls::default()),
             exec_fails: false,
+            client_paths: 490,
             lazy: false,
             failed: Mutex::new(BTreeMap::new()),
             flaky_stat: None,
@@ -196,6 +201,13 @@ impl Solver {
     /// Passes `def` as frontend input `name`.
     pub fn input(mut self, name: &str, def: pb::Definition) -> Solver {
         self.inputs.insert(name.to_string(), def);
+        self
+    }
+
+    /// Makes the client refuse a local source of more than `n` paths and
+    /// patterns, as today's clients refuse a few hundred.
+    pub fn client_taking_paths(mut self, n: usize) -> Solver {
+        self.client_paths = n;
         self
     }
 
@@ -404,6 +416,11 @@ impl Graph<'_> {
                 let mut calls = self.solver.calls.lock().unwrap();
                 let (n, b) = calls.local_patterns;
                 calls.local_patterns = (n.max(all().count()), b.max(bytes));
+                if all().count() > self.solver.client_paths {
+                    return Err("unexpected HTTP status code received from server: 431 \
+                                (Request Header Fields Too Large)"
+                        .into());
+                }
             }
             let filter = Transfer::new(&follow, &include, &exclude)?;
             copy_tree(from, &out, "", &filter)?;

@@ -19,6 +19,7 @@ use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError}
 
 use crate::artifact::error::{Context as _, Error, Result};
 use crate::artifact::plan::sources::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
+use crate::artifact::plan::sources::solve;
 use crate::artifact::plan::{BlobRequest, Plan, RequestId};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.
@@ -50,10 +51,7 @@ pub struct FileDigest {
 pub async fn hash<G: Gateway>(gw: &G, plan: &Plan) -> Result<BTreeMap<RequestId, Vec<BlobReport>>> {
     let mut refs = Vec::new();
     for input in &plan.inputs {
-        let r = gw
-            .solve(input.state.marshal().into_pb())
-            .await
-            .with_context(|| format!("solving the {}", input.describe))?;
+        let r = solve::input(gw, input).await?;
         refs.push(r);
     }
     let hashed = hash_requests(gw, &refs, plan).await?;

@@ -10,7 +10,7 @@ use crate::gateway::{Gateway, UserError};
 use crate::artifact::error::{Context as _, Result};
 use crate::artifact::request::{Config, LayerSpec, Layers, MAX_LAYERS_FILE, parse_layers};
 
-use super::sources::{input, lookup};
+use super::sources::{input, lookup, solve};
 use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 
 /// The plan for the contract's options.
@@ -94,10 +94,7 @@ async fn read_layers_file<G: Gateway>(
 ) -> Result<Vec<LayerSpec>> {
     let cache = "context-layers-file";
     let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()], cache).await?;
-    let r = gw
-        .solve(input.state.marshal().into_pb())
-        .await
-        .with_context(|| format!("solving the {}", input.describe))?;
+    let r = solve::input(gw, &input).await?;
     let missing = || {
         UserError::new(format!(
             "option {key}: layers file {path:?} does not exist in the {}",

@@ -13,7 +13,7 @@ use crate::artifact::error::{Context as _, Error, Kind, Result};
 use crate::artifact::plan::sources::context::{self, Filter};
 use crate::artifact::plan::sources::inner_build::{self, InnerBuild};
 use crate::artifact::plan::sources::input::{self, transfer_paths};
-use crate::artifact::plan::sources::lookup;
+use crate::artifact::plan::sources::solve;
 use crate::artifact::plan::spec_file::{SpecFile, located, source_detail};
 use crate::artifact::plan::types::{BlobRequest, Input};
 use crate::artifact::request::Config;
@@ -216,13 +216,7 @@ async fn from_input<G: Gateway>(
 
 /// `input`, once the daemon has built it (its root lists).
 async fn ensure_built<G: Gateway>(gw: &G, input: Input) -> Result<Input> {
-    let r = gw
-        .solve(input.state.marshal().into_pb())
-        .await
-        .with_context(|| format!("the {} could not be built", input.describe))?;
-    lookup::built(gw, &r)
-        .await
-        .with_context(|| format!("the {} could not be built", input.describe))?;
+    solve::input(gw, &input).await?;
     Ok(input)
 }
 

@@ -66,6 +66,24 @@ pub fn link_outside(what: &str, link: &str, target: &str, source: &str) -> Strin
     )
 }
 
+/// The context of a failure to build the `describe`d input: when the
+/// client refused the list of paths the transfer asked for, that cause
+/// first, since BuildKit's own words (a status code, a ReadDir) don't say
+/// it. Our local sources stay under the limit
+/// ([`super::input::MAX_PATTERNS`]), so this is a budget we missed: worth
+/// a report.
+pub fn not_built(describe: &str, e: &RpcError) -> String {
+    if e.is_header_refusal() {
+        format!(
+            "the {describe} could not be built: the client refused the list of paths the \
+             build asked it to send (too many paths for its request headers); name a directory \
+             or a glob instead of many files, and report this as a bug of the frontend"
+        )
+    } else {
+        format!("the {describe} could not be built")
+    }
+}
+
 /// Looks up `path` in `input` (the `describe`d source, solved).
 pub async fn stat<G: Gateway>(
     gw: &G,
@@ -77,9 +95,10 @@ pub async fn stat<G: Gateway>(
         Ok(stat) => return Ok(Found::Stat(stat)),
         Err(e) => e,
     };
-    built(gw, input)
-        .await
-        .with_context(|| format!("the {describe} could not be built"))?;
+    if let Err(e) = built(gw, input).await {
+        let what = not_built(describe, &e);
+        return Err(e).context(what);
+    }
     let there = match exists(gw, input, path).await {
         Presence::There => true,
         Presence::Missing => false,
@@ -139,7 +158,8 @@ pub async fn optional_file<G: Gateway>(
         // The root that won't list is a failed input; any other directory
         // that won't list is not one, and nothing is below it.
         Err(e) if dir.is_empty() => {
-            return Err(e).with_context(|| format!("the {describe} could not be built"));
+            let what = not_built(describe, &e);
+            return Err(e).context(what);
         }
         Ok(_) | Err(_) => return Ok(None),
     }

@@ -1,11 +1,31 @@
 //! Solving a graph of ours: the daemon's caps checked first, so a daemon
 //! too old for an op says which cap it lacks (instead of BuildKit's
-//! "unknown API capability"), and the failure named by what it was for.
+//! "unknown API capability"), and the failure named by what it was for;
+//! an input's failure named as that input's, with the cause BuildKit's
+//! words don't say.
 
 use crate::gateway::{Gateway, SolvedRef};
 use crate::llb::State;
 
-use crate::artifact::error::{Context as _, Result};
+use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::plan::types::Input;
+
+use super::lookup;
+
+/// Solves `input`, a source of the artifact's files, and makes the daemon
+/// build it (a daemon that solves lazily, as BuildKit 0.8 does, would
+/// otherwise fail on the first file asked for, and the error would name
+/// that file instead of the input).
+pub async fn input<G: Gateway>(gw: &G, input: &Input) -> Result<SolvedRef> {
+    let solved = match gw.solve(input.state.marshal().into_pb()).await {
+        Ok(r) => lookup::built(gw, &r).await.map(|()| r),
+        Err(e) => Err(e),
+    };
+    solved.map_err(|e| {
+        let what = lookup::not_built(&input.describe, &e);
+        Error::from(e).context(what)
+    })
+}
 
 /// Solves `state`, which the build needs `to` ("assemble the OCI layout")
 /// and is `doing` meanwhile ("assembling the OCI layout", its failure's
