@@ -15,7 +15,7 @@ use crate::blobtool::quote;
 use crate::gateway::{Gateway, RpcError, SolvedRef};
 use crate::proto::fstypes::Stat;
 
-use crate::artifact::error::{Context as _, Result};
+use crate::artifact::error::{Context as _, Error, Result};
 
 /// A pattern no file has: listing with it makes the daemon build the ref
 /// and send nothing back.
@@ -66,21 +66,25 @@ pub fn link_outside(what: &str, link: &str, target: &str, source: &str) -> Strin
     )
 }
 
-/// The context of a failure to build the `describe`d input: when the
-/// client refused the list of paths the transfer asked for, that cause
-/// first, since BuildKit's own words (a status code, a ReadDir) don't say
-/// it. Our local sources stay under the limit
+/// The error of the `describe`d input that failed to build, named as that
+/// input's: when the client refused the list of paths the transfer asked
+/// for, that cause first, since BuildKit's own words (a status code, a
+/// ReadDir) don't say it. Our local sources stay under the limit
 /// ([`super::input::MAX_PATTERNS`]), so this is a budget we missed: worth
 /// a report.
-pub fn not_built(describe: &str, e: &RpcError) -> String {
-    if e.is_header_refusal() {
-        format!(
-            "the {describe} could not be built: the client refused the list of paths the \
-             build asked it to send (too many paths for its request headers); name a directory \
-             or a glob instead of many files, and report this as a bug of the frontend"
-        )
-    } else {
-        format!("the {describe} could not be built")
+pub fn not_built(describe: &str) -> impl FnOnce(RpcError) -> Error + '_ {
+    move |e| {
+        let what = if e.is_header_refusal() {
+            format!(
+                "the {describe} could not be built: the client refused the list of paths the \
+                 build asked it to send (too many paths for its request headers); name a \
+                 directory or a glob instead of many files, and report this as a bug of the \
+                 frontend"
+            )
+        } else {
+            format!("the {describe} could not be built")
+        };
+        Error::from(e).context(what)
     }
 }
 
@@ -95,10 +99,7 @@ pub async fn stat<G: Gateway>(
         Ok(stat) => return Ok(Found::Stat(stat)),
         Err(e) => e,
     };
-    if let Err(e) = built(gw, input).await {
-        let what = not_built(describe, &e);
-        return Err(e).context(what);
-    }
+    built(gw, input).await.map_err(not_built(describe))?;
     let there = match exists(gw, input, path).await {
         Presence::There => true,
         Presence::Missing => false,
@@ -157,10 +158,7 @@ pub async fn optional_file<G: Gateway>(
         Ok(entries) if entries.iter().any(|e| e.path == name) => {}
         // The root that won't list is a failed input; any other directory
         // that won't list is not one, and nothing is below it.
-        Err(e) if dir.is_empty() => {
-            let what = not_built(describe, &e);
-            return Err(e).context(what);
-        }
+        Err(e) if dir.is_empty() => return Err(not_built(describe)(e)),
         Ok(_) | Err(_) => return Ok(None),
     }
     let Some(stat) = stat(gw, input, path, describe).await?.regular_file() else {

@@ -7,7 +7,7 @@
 use crate::gateway::{Gateway, SolvedRef};
 use crate::llb::State;
 
-use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::error::{Context as _, Result};
 use crate::artifact::plan::types::Input;
 
 use super::lookup;
@@ -21,10 +21,7 @@ pub async fn input<G: Gateway>(gw: &G, input: &Input) -> Result<SolvedRef> {
         Ok(r) => lookup::built(gw, &r).await.map(|()| r),
         Err(e) => Err(e),
     };
-    solved.map_err(|e| {
-        let what = lookup::not_built(&input.describe, &e);
-        Error::from(e).context(what)
-    })
+    solved.map_err(lookup::not_built(&input.describe))
 }
 
 /// Solves `state`, which the build needs `to` ("assemble the OCI layout")
