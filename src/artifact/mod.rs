@@ -1,15 +1,18 @@
 //! The `artifact.v0` frontend: files of a build in, an OCI artifact layout
-//! out, in four stages, each a folder that imports only the ones before it:
+//! out, in five stages, each a folder that imports only the ones before it:
 //!
 //! 1. [`request`]: the options, read once at the door into a typed
 //!    [`Config`] (the contract's `containerimage.artifact.*` keys, which
 //!    spec file language, subrequests);
-//! 2. [`plan`]: what to build, whichever way it was asked (the contract,
+//! 2. [`inputs`]: what comes in (the spec file, local directories less
+//!    what `.dockerignore` excludes, images, named contexts, inner builds,
+//!    OCI layouts), found, solved and opened;
+//! 3. [`plan`]: what to build, whichever way it was asked (the contract,
 //!    an Artifactfile, a Modelfile, a wrapped build), as one [`plan::Plan`]:
 //!    inputs, blob requests, manifests;
-//! 3. [`blobs`]: each requested file hashed and written, in the worker
+//! 4. [`blobs`]: each requested file hashed and written, in the worker
 //!    when the daemon can run our image, else through the gateway;
-//! 4. [`layout`]: the documents written with the bytes Go's
+//! 5. [`layout`]: the documents written with the bytes Go's
 //!    `encoding/json` gives, and the LLB that assembles the layout.
 //!
 //! `error` is below all of them: a failure's kind, fixed where it is
@@ -17,6 +20,7 @@
 
 pub mod blobs;
 mod error;
+pub mod inputs;
 pub mod layout;
 pub mod path;
 pub mod plan;

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::Path;
 
-use artifact_frontend::artifact::plan::sources::input::MAX_PATTERNS;
+use artifact_frontend::artifact::inputs::sources::MAX_PATTERNS;
 
 use super::solver::Solver;
 use super::support;

@@ -18,8 +18,8 @@ use crate::digest::Digest;
 use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError};
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::plan::sources::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
-use crate::artifact::plan::sources::solve;
+use crate::artifact::inputs::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
+use crate::artifact::inputs::solve;
 use crate::artifact::plan::{BlobRequest, Plan, RequestId};
 
 /// Bytes per ReadFile call: well under buildkitd's 16 MiB message cap.

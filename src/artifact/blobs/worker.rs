@@ -21,7 +21,7 @@ use crate::llb::{self, ExecOptions, ImageRef, Mount, State, caps};
 use crate::proto::pb;
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::plan::sources::solve;
+use crate::artifact::inputs::solve;
 use crate::artifact::request::Config;
 
 /// Where our binary is mounted in the exec, whose root is scratch.

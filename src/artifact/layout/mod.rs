@@ -12,7 +12,7 @@ use crate::llb::caps;
 
 use super::blobs::{BlobsAt, Produced};
 use super::error::Result;
-use super::plan::sources::solve;
+use super::inputs::solve;
 use super::plan::{BlobRequest, Plan};
 use super::request::epoch;
 use crate::blobtool::BlobReport;

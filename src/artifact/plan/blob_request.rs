@@ -7,6 +7,8 @@ use crate::artifactfile::Lines;
 use crate::blobtool::{Compression, PackOptions};
 use crate::digest::Digest;
 
+use crate::artifact::inputs::Wanted;
+
 /// Names one blob request of a plan, from the plan through the blobs
 /// stage to the documents, so an answer is matched to its request by
 /// name, never by position.
@@ -47,6 +49,17 @@ pub struct BlobRequest {
     /// For a blob taken from an OCI layout: the digest and size it must
     /// have (checked as it is copied).
     pub expect: Option<Expected>,
+}
+
+impl BlobRequest {
+    /// What the inputs stage must transfer for this request.
+    pub fn wanted(&self) -> Wanted<'_> {
+        Wanted {
+            input: self.input,
+            path: &self.path,
+            glob: self.glob,
+        }
+    }
 }
 
 /// The digest and size a blob taken from a layout must have: what the

@@ -10,8 +10,8 @@ use crate::gateway::{Gateway, UserError};
 use crate::artifact::error::{Context as _, Result};
 use crate::artifact::request::{Config, LayerSpec, Layers, MAX_LAYERS_FILE, parse_layers};
 
-use super::sources::{input, lookup, solve};
 use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
+use crate::artifact::inputs::{lookup, solve, sources};
 
 /// The plan for the contract's options.
 pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
@@ -24,7 +24,7 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
         Layers::File { path, key } => read_layers_file(gw, cfg, path, key).await?,
     };
     let paths: Vec<String> = layers.iter().map(|l| l.path.clone()).collect();
-    let input = input::contract_input(gw, &cfg.sessions, &paths, "context").await?;
+    let input = sources::contract_input(gw, &cfg.sessions, &paths, "context").await?;
     Ok(Plan {
         inputs: vec![input],
         manifests: vec![manifest(
@@ -93,7 +93,7 @@ async fn read_layers_file<G: Gateway>(
     key: &str,
 ) -> Result<Vec<LayerSpec>> {
     let cache = "context-layers-file";
-    let input = input::contract_input(gw, &cfg.sessions, &[path.to_string()], cache).await?;
+    let input = sources::contract_input(gw, &cfg.sessions, &[path.to_string()], cache).await?;
     let r = solve::input(gw, &input).await?;
     let missing = || {
         UserError::new(format!(

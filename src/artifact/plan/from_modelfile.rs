@@ -20,10 +20,10 @@ use crate::artifact::error::Result;
 use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::Config;
 
-use super::sources::input::{self, transfer_paths};
-use super::sources::{context, lookup};
-use super::spec_file::{SpecFile, located};
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
+use crate::artifact::inputs::sources::{self, transfer_paths};
+use crate::artifact::inputs::spec_file::{SpecFile, located};
+use crate::artifact::inputs::{context, lookup};
 
 /// Files a directory packaged without a list takes its metadata from, as
 /// `modctl modelfile generate` does (later files win).
@@ -67,10 +67,10 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
         .map(|r| literal_prefix(&r.path).0)
         .collect();
     let filter = context::filter(gw, &cfg.sessions, file.ignore.as_ref(), &glob_dirs).await?;
-    let context = input::build_context(
+    let context = sources::build_context(
         gw,
         &cfg.sessions,
-        transfer_paths(&requests).as_deref(),
+        transfer_paths(&requests.iter().map(|r| r.wanted()).collect::<Vec<_>>()).as_deref(),
         &exclude,
         &filter,
     )

@@ -24,8 +24,8 @@ use crate::artifact::request::{
 };
 
 use super::from_contract;
-use super::sources::inner_build::{self, InnerBuild};
 use super::types::{Input, Plan};
+use crate::artifact::inputs::inner_build::{self, InnerBuild};
 
 /// Set by a frontend on its result to ask for an artifact.
 pub const ARTIFACT_KEY: &str = "containerimage.artifact";

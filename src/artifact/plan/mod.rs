@@ -2,8 +2,8 @@
 //! contract's options, an Artifactfile, a Modelfile, or a wrapped build),
 //! it becomes one [`Plan`]: where files come from (inputs), which paths
 //! become blobs, and the manifests to write around them. Each way of
-//! asking has its builder (`from_*`); `sources` holds what they share about
-//! finding files (inputs, `.dockerignore`, lookups, inner builds).
+//! asking has its builder (`from_*`); what they read comes from the
+//! inputs stage, so the plan only decides.
 
 mod blob_request;
 mod from_artifactfile;
@@ -11,19 +11,17 @@ mod from_contract;
 mod from_modelfile;
 mod from_wrapped_build;
 pub mod items;
-pub mod sources;
-mod spec_file;
 pub mod types;
 mod warnings;
 
 use crate::gateway::Gateway;
 
 use super::error::Result;
+use super::inputs::read_spec_file;
 use super::request::{Config, Dialect, Mode, dialect_of};
 
 pub use blob_request::Expected;
 pub use items::{FixedLayer, IncludePlan, IndexPlan, Node, SubjectPlan};
-pub use spec_file::{SOURCE_DETAIL, SpecFile, located, source_detail};
 pub use types::{
     BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan, RequestId,
 };
@@ -34,7 +32,7 @@ pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
         Mode::Wrap(frontend) => from_wrapped_build::plan(gw, cfg, frontend).await?,
         Mode::Contract => from_contract::plan(gw, cfg).await?,
         Mode::SpecFile => {
-            let file = sources::read_spec_file::read(gw, cfg).await?;
+            let file = read_spec_file::read(gw, cfg).await?;
             let text = String::from_utf8_lossy(&file.data);
             match dialect_of(cfg.spec_file.dialect, &file.filename, &text)? {
                 Dialect::Modelfile => from_modelfile::plan(gw, cfg, file).await?,

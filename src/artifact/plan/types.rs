@@ -7,20 +7,11 @@ use std::collections::BTreeMap;
 use crate::artifactfile::Lines;
 use crate::blobtool::EntryError;
 use crate::gateway::UserError;
-use crate::llb::State;
 
 pub use super::blob_request::{BlobRequest, RequestId};
 use super::items::{FixedLayer, IncludePlan, IndexPlan, Node, SubjectPlan};
-use super::spec_file::{SpecFile, located};
-
-/// A filesystem layer files come from.
-#[derive(Clone, Debug)]
-pub struct Input {
-    /// The files.
-    pub state: State,
-    /// e.g. `build context (local "context")`, for messages.
-    pub describe: String,
-}
+pub use crate::artifact::inputs::Input;
+use crate::artifact::inputs::spec_file::{SpecFile, located};
 
 /// The config blob.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -208,7 +199,7 @@ impl Plan {
                 "{what} does not exist in the {source}; check the path (it is relative to the input root)"
             ),
             EntryError::LinkOutside { link, target } => {
-                super::sources::lookup::link_outside(what, link, target, source)
+                crate::artifact::inputs::lookup::link_outside(what, link, target, source)
             }
             EntryError::Directory => format!(
                 "{what} is a directory in the {source}; a layer must be a single file: \

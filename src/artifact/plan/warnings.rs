@@ -10,8 +10,8 @@ use crate::llb::{FileActions, State};
 
 use crate::artifact::error::{Context as _, Result};
 
-use super::sources::lookup;
-use super::spec_file::SpecFile;
+use crate::artifact::inputs::lookup;
+use crate::artifact::inputs::spec_file::SpecFile;
 
 /// Shows every finding about `file`.
 pub async fn show<G: Gateway>(gw: &G, file: &SpecFile, findings: &[Finding]) -> Result<()> {

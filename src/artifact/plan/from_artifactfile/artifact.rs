@@ -9,9 +9,9 @@ use crate::blobtool::{Compression, is_glob, unquote};
 use crate::gateway::UserError;
 use crate::oci::{self, TITLE};
 
+use crate::artifact::inputs::spec_file::{SpecFile, located};
 use crate::artifact::path::normalize_layer_path;
 use crate::artifact::plan::items::{Node, SubjectPlan};
-use crate::artifact::plan::spec_file::{SpecFile, located};
 use crate::artifact::plan::types::{BlobRequest, ConfigSource, LayerPlan};
 use crate::artifact::request::epoch;
 

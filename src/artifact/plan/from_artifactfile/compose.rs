@@ -6,7 +6,7 @@
 //! blob becomes a request that expects its digest, copied and checked in
 //! one read by the blobs stage.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use oci_spec::image::Descriptor;
 
@@ -17,19 +17,16 @@ use crate::gateway::{Gateway, UserError};
 use crate::modelpack;
 use crate::oci::{Blob, IndexEntry, REF_NAME, untagged};
 
-use crate::artifact::error::{Error, Kind, Result};
+use crate::artifact::error::{Error, Result};
+use crate::artifact::inputs::artifactfile::Inputs;
+use crate::artifact::inputs::oci_layout::{LayoutInput, blob_path, digest_of};
+use crate::artifact::inputs::spec_file::{SpecFile, at_line};
 use crate::artifact::plan::blob_request::Expected;
 use crate::artifact::plan::items::{FixedLayer, IncludePlan};
-use crate::artifact::plan::sources::oci_layout::{LayoutInput, blob_path, digest_of};
-use crate::artifact::plan::sources::solve;
-use crate::artifact::plan::spec_file::{SpecFile, located, source_detail};
 use crate::artifact::plan::types::{BlobRequest, LayerPlan};
 
-use super::inputs::Inputs;
-
-/// The layouts the file reads, by input.
+/// The layouts the file reads, opened when its inputs were gathered.
 pub struct Layouts<'a> {
-    opened: BTreeMap<usize, LayoutInput>,
     inputs: &'a Inputs,
     file: &'a SpecFile,
 }
@@ -44,52 +41,17 @@ pub struct Taken {
 }
 
 impl<'a> Layouts<'a> {
-    /// Opens every layout `refs` name, each once.
-    pub async fn open<G: Gateway>(
-        gw: &G,
-        inputs: &'a Inputs,
-        refs: &[&LayoutRef],
-        file: &'a SpecFile,
-    ) -> Result<Layouts<'a>> {
-        let mut opened = BTreeMap::new();
-        for r in refs {
-            let i = input_of(inputs, r)?;
-            if opened.contains_key(&i) {
-                continue;
-            }
-            let input = &inputs.inputs[i];
-            let at = |e: Error| at_line(file, r.lines, e);
-            let root = solve::checked(
-                gw,
-                &input.state,
-                "read an OCI layout",
-                &format!("loading the {}", input.describe),
-            )
-            .await
-            .map_err(at)?;
-            let layout = LayoutInput::open(gw, &r.name, root, &input.describe)
-                .await
-                .map_err(at)?;
-            opened.insert(i, layout);
-        }
-        Ok(Layouts {
-            opened,
-            inputs,
-            file,
-        })
+    /// The layouts of `inputs`, for the file `file`.
+    pub fn new(inputs: &'a Inputs, file: &'a SpecFile) -> Layouts<'a> {
+        Layouts { inputs, file }
     }
 
     fn get(&self, r: &LayoutRef) -> Result<(usize, &LayoutInput)> {
-        let i = input_of(self.inputs, r)?;
-        let layout = self
-            .opened
-            .get(&i)
-            .ok_or_else(|| Error::bug(format!("layout {:?} was not opened", r.name)))?;
-        Ok((i, layout))
+        self.inputs.layout(r)
     }
 
     fn at(&self, lines: Lines, e: Error) -> Error {
-        at_line(self.file, lines, e)
+        at_line(self.file, lines, None, e)
     }
 
     /// The layers of the manifest `r` names (`LAYERS`).
@@ -251,28 +213,6 @@ fn expected_blob(
             layout: format!("layout {name:?}"),
         }),
         ..Default::default()
-    }
-}
-
-/// The input a layout reference reads.
-fn input_of(inputs: &Inputs, r: &LayoutRef) -> Result<usize> {
-    inputs
-        .of(r)
-        .ok_or_else(|| Error::bug(format!("layout {:?} has no input", r.name)))
-}
-
-/// `e`, pointed at `lines` of the file: a user error gets the excerpt, any
-/// other the location as a detail.
-fn at_line(file: &SpecFile, lines: Lines, e: Error) -> Error {
-    match e.kind() {
-        Kind::User(u) => {
-            let mut located = located(file, lines, &u.message);
-            located.details.extend(u.details.iter().cloned());
-            located.into()
-        }
-        _ => e
-            .context(format!("{}:{}", file.filename, lines.start))
-            .located(source_detail(file, lines)),
     }
 }
 

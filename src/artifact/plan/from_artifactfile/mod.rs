@@ -6,7 +6,6 @@
 
 mod artifact;
 mod compose;
-mod inputs;
 
 use std::collections::BTreeMap;
 
@@ -16,12 +15,14 @@ use crate::modelpack;
 use crate::oci::EMPTY_JSON_MEDIA_TYPE;
 
 use crate::artifact::error::Result;
+use crate::artifact::inputs::Wanted;
+use crate::artifact::inputs::artifactfile::gather;
 use crate::artifact::request::{Config, DIALECT_KEY, epoch};
 
 use super::items::{IncludePlan, IndexPlan, Node, SubjectPlan};
-use super::spec_file::{SpecFile, located};
 use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
 use super::warnings;
+use crate::artifact::inputs::spec_file::{SpecFile, located};
 
 use artifact::{CREATED, Draft, DraftLayer};
 use compose::Layouts;
@@ -61,7 +62,11 @@ async fn resolve<G: Gateway>(
         .artifacts()
         .map(|a| Draft::of(a, &file, &ids, cfg.epoch))
         .collect::<Result<Vec<_>, UserError>>()?;
-    let requests: Vec<&BlobRequest> = drafts.iter().flat_map(Draft::requests).collect();
+    let wanted: Vec<Wanted> = drafts
+        .iter()
+        .flat_map(Draft::requests)
+        .map(BlobRequest::wanted)
+        .collect();
     let layout_refs: Vec<&LayoutRef> = drafts
         .iter()
         .flat_map(Draft::layout_refs)
@@ -70,8 +75,8 @@ async fn resolve<G: Gateway>(
             _ => None,
         }))
         .collect();
-    let inputs = inputs::resolve(gw, cfg, &f, &requests, &layout_refs, &file).await?;
-    let layouts = Layouts::open(gw, &inputs, &layout_refs, &file).await?;
+    let inputs = gather(gw, cfg, &f, &wanted, &layout_refs, &file).await?;
+    let layouts = Layouts::new(&inputs, &file);
     let mut manifests = Vec::new();
     for d in drafts {
         manifests.push(finish(gw, &layouts, d, &file).await?);
@@ -86,7 +91,6 @@ async fn resolve<G: Gateway>(
         }
     }
     check_subjects(&manifests, &includes, &file)?;
-    drop(layouts);
     Ok(Plan {
         inputs: inputs.inputs,
         manifests,

@@ -1,6 +1,8 @@
-//! The inputs an Artifactfile names: one per `FROM` source (the build
-//! context transferring only what the file uses), and one per named
-//! context that only `LAYERS` or `INCLUDE` name.
+//! The inputs an Artifactfile names, gathered in one pass before the
+//! plan is made: one per `FROM` source (the build context transferring only
+//! what the file uses), one per named context that only `LAYERS` or
+//! `INCLUDE` name, each solved (so a failing input fails at its line), and
+//! every OCI layout among them opened, its `index.json` read.
 
 use std::collections::BTreeMap;
 
@@ -10,13 +12,15 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 
 use crate::artifact::error::{Context as _, Error, Kind, Result};
-use crate::artifact::plan::sources::context::{self, Filter};
-use crate::artifact::plan::sources::inner_build::{self, InnerBuild};
-use crate::artifact::plan::sources::input::{self, transfer_paths};
-use crate::artifact::plan::sources::solve;
-use crate::artifact::plan::spec_file::{SpecFile, located, source_detail};
-use crate::artifact::plan::types::{BlobRequest, Input};
 use crate::artifact::request::Config;
+
+use super::context::{self, Filter};
+use super::inner_build::{self, InnerBuild};
+use super::oci_layout::LayoutInput;
+use super::solve;
+use super::sources::{self, transfer_paths};
+use super::spec_file::{SpecFile, at_line, located};
+use super::{Input, Wanted};
 
 /// The inputs, and which of them each layout name is.
 pub struct Inputs {
@@ -25,6 +29,8 @@ pub struct Inputs {
     pub inputs: Vec<Input>,
     /// Named contexts read as layouts: name to index in `inputs`.
     pub named_layouts: BTreeMap<String, usize>,
+    /// The layouts, opened, by index in `inputs`.
+    pub layouts: BTreeMap<usize, LayoutInput>,
 }
 
 impl Inputs {
@@ -35,20 +41,33 @@ impl Inputs {
             None => self.named_layouts.get(&r.name).copied(),
         }
     }
+
+    /// The input layout reference `r` reads, and its layout, opened.
+    pub fn layout(&self, r: &LayoutRef) -> Result<(usize, &LayoutInput)> {
+        let i = self
+            .of(r)
+            .ok_or_else(|| Error::bug(format!("layout {:?} has no input", r.name)))?;
+        let layout = self
+            .layouts
+            .get(&i)
+            .ok_or_else(|| Error::bug(format!("layout {:?} was not opened", r.name)))?;
+        Ok((i, layout))
+    }
 }
 
 /// Every input: the `FROM` sources (from the build context only what
-/// `requests` use, unless a layout is read from it), then the named
-/// contexts `layouts` name that no `FROM` line does.
-pub async fn resolve<G: Gateway>(
+/// `wanted` names, unless a layout is read from it), then the named
+/// contexts `layouts` name that no `FROM` line does; then every layout
+/// opened, each once.
+pub async fn gather<G: Gateway>(
     gw: &G,
     cfg: &Config,
     f: &Artifactfile,
-    requests: &[&BlobRequest],
+    wanted: &[Wanted<'_>],
     layouts: &[&LayoutRef],
     file: &SpecFile,
 ) -> Result<Inputs> {
-    let mut inputs = from_sources(gw, cfg, f, requests, layouts, file).await?;
+    let mut inputs = from_sources(gw, cfg, f, wanted, layouts, file).await?;
     let mut named_layouts = BTreeMap::new();
     for r in layouts.iter().filter(|r| r.source.is_none()) {
         if named_layouts.contains_key(&r.name) {
@@ -64,19 +83,40 @@ pub async fn resolve<G: Gateway>(
             Ok(input) => ensure_built(gw, input).await,
             Err(e) => Err(e),
         }
-        .map_err(|e| match e.kind() {
-            Kind::User(_) => e,
-            _ => e
-                .context(format!("{}:{}: {}", file.filename, r.lines.start, r.name))
-                .located(source_detail(file, r.lines)),
-        })?;
+        .map_err(|e| at_line(file, r.lines, Some(&r.name), e))?;
         named_layouts.insert(r.name.clone(), inputs.len());
         inputs.push(input);
     }
-    Ok(Inputs {
+    let mut gathered = Inputs {
         inputs,
         named_layouts,
-    })
+        layouts: BTreeMap::new(),
+    };
+    for r in layouts {
+        let i = gathered
+            .of(r)
+            .ok_or_else(|| Error::bug(format!("layout {:?} has no input", r.name)))?;
+        if gathered.layouts.contains_key(&i) {
+            continue;
+        }
+        let opened = open_layout(gw, &gathered.inputs[i], &r.name)
+            .await
+            .map_err(|e| at_line(file, r.lines, None, e))?;
+        gathered.layouts.insert(i, opened);
+    }
+    Ok(gathered)
+}
+
+/// The layout at the root of `input`, called `name` in the file.
+async fn open_layout<G: Gateway>(gw: &G, input: &Input, name: &str) -> Result<LayoutInput> {
+    let root = solve::checked(
+        gw,
+        &input.state,
+        "read an OCI layout",
+        &format!("loading the {}", input.describe),
+    )
+    .await?;
+    LayoutInput::open(gw, name, root, &input.describe).await
 }
 
 /// A named context read as an OCI layout.
@@ -90,7 +130,7 @@ async fn layout_context<G: Gateway>(
     if let Some(why) = not_a_layout_context(name, value) {
         return Err(at(why).into());
     }
-    input::named(gw, &cfg.sessions, name, value)
+    sources::named(gw, &cfg.sessions, name, value)
         .await
         .map_err(|e| match e.kind() {
             Kind::User(_) => at(format!("{name}: {e:#}")).into(),
@@ -120,21 +160,21 @@ async fn from_sources<G: Gateway>(
     gw: &G,
     cfg: &Config,
     f: &Artifactfile,
-    requests: &[&BlobRequest],
+    wanted: &[Wanted<'_>],
     layouts: &[&LayoutRef],
     file: &SpecFile,
 ) -> Result<Vec<Input>> {
     // What globs of the context start in: where OCI layouts are looked for.
-    let glob_dirs: Vec<String> = requests
+    let glob_dirs: Vec<String> = wanted
         .iter()
-        .filter(|r| {
-            r.glob
+        .filter(|w| {
+            w.glob
                 && matches!(
-                    f.sources.get(r.input).map(|s| &s.source),
+                    f.sources.get(w.input).map(|s| &s.source),
                     Some(Source::Context)
                 )
         })
-        .map(|r| literal_prefix(&r.path).0)
+        .map(|w| literal_prefix(w.path).0)
         .collect();
     let mut inputs = Vec::new();
     let mut context_filter: Option<Filter> = None;
@@ -143,8 +183,7 @@ async fn from_sources<G: Gateway>(
         let at = |message: String| located(file, lines, message);
         let input = match &from.source {
             Source::Context => {
-                let mine: Vec<&BlobRequest> =
-                    requests.iter().copied().filter(|r| r.input == i).collect();
+                let mine: Vec<Wanted> = wanted.iter().copied().filter(|w| w.input == i).collect();
                 // A layout read from the context needs all of it.
                 let paths = match layouts.iter().any(|r| r.source == Some(i)) {
                     true => None,
@@ -158,7 +197,7 @@ async fn from_sources<G: Gateway>(
                             .await?,
                     ),
                 };
-                input::build_context(gw, &cfg.sessions, paths.as_deref(), &[], filter).await?
+                sources::build_context(gw, &cfg.sessions, paths.as_deref(), &[], filter).await?
             }
             other => {
                 let as_layout = layouts.iter().any(|r| r.source == Some(i));
@@ -178,13 +217,7 @@ async fn from_sources<G: Gateway>(
                     Ok(input) => ensure_built(gw, input).await,
                     Err(e) => Err(e),
                 };
-                checked.map_err(|e| match e.kind() {
-                    // Already said at its line.
-                    Kind::User(_) => e,
-                    _ => e
-                        .context(format!("{}:{}: FROM", file.filename, lines.start))
-                        .located(source_detail(file, lines)),
-                })?
+                checked.map_err(|e| at_line(file, lines, Some("FROM"), e))?
             }
         };
         inputs.push(input);
@@ -201,11 +234,11 @@ async fn from_input<G: Gateway>(
 ) -> Result<Input> {
     match source {
         Source::Context => Err(Error::bug("the context is no FROM input")),
-        Source::Named { name, value } => input::named(gw, &cfg.sessions, name, value)
+        Source::Named { name, value } => sources::named(gw, &cfg.sessions, name, value)
             .await
             .map_err(|e| at(format!("FROM {name}: {e:#}")).into()),
         Source::Image(r) => {
-            input::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)).into())
+            sources::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)).into())
         }
         Source::Build { by, opts } => {
             let build = InnerBuild::of_from_line(by, opts);

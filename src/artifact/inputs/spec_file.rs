@@ -7,7 +7,9 @@ use base64::Engine as _;
 use crate::artifactfile::Lines;
 use crate::gateway::{StatusDetail, UserError};
 
-use super::sources::ignore::Ignore;
+use crate::artifact::error::{Error, Kind};
+
+use super::ignore::Ignore;
 
 /// The Artifactfile, kept for error locations.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,5 +66,27 @@ pub fn source_detail(file: &SpecFile, lines: Lines) -> StatusDetail {
     StatusDetail {
         type_url: SOURCE_DETAIL.to_string(),
         json: json.to_string().into_bytes(),
+    }
+}
+
+/// `e`, placed at `lines` of the file, where the line does `what` (`FROM`,
+/// a layout's name), if anything: a user error gets the excerpt (unless it
+/// has one already), any other error the location as a detail and
+/// `<file>:<line>` as its context.
+pub fn at_line(file: &SpecFile, lines: Lines, what: Option<&str>, e: Error) -> Error {
+    match e.kind() {
+        Kind::User(u) if u.details.iter().any(|d| d.type_url == SOURCE_DETAIL) => e,
+        Kind::User(u) => {
+            let mut placed = located(file, lines, &u.message);
+            placed.details.extend(u.details.iter().cloned());
+            placed.into()
+        }
+        _ => {
+            let at = match what {
+                Some(w) => format!("{}:{}: {w}", file.filename, lines.start),
+                None => format!("{}:{}", file.filename, lines.start),
+            };
+            e.context(at).located(source_detail(file, lines))
+        }
     }
 }

@@ -7,12 +7,12 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 
 use crate::artifact::error::{Context as _, Result};
+use crate::artifact::inputs::spec_file::SpecFile;
 use crate::artifact::path::normalize_layer_path;
-use crate::artifact::plan::spec_file::SpecFile;
 use crate::artifact::request::Config;
 
 use super::ignore;
-use super::input;
+use super::sources;
 
 /// Largest spec file we read.
 const MAX_FILE: u64 = 4 << 20;
@@ -34,7 +34,7 @@ pub async fn read<G: Gateway>(gw: &G, cfg: &Config) -> Result<SpecFile> {
         ),
         _ => {
             let name = key.unwrap_or("dockerfile");
-            let i = input::local_dir(
+            let i = sources::local_dir(
                 &cfg.sessions,
                 name,
                 Some(&[path.clone(), own_ignore.clone()]),

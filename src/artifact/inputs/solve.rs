@@ -7,8 +7,8 @@
 use crate::gateway::{Gateway, SolvedRef};
 use crate::llb::State;
 
+use super::Input;
 use crate::artifact::error::{Context as _, Result};
-use crate::artifact::plan::types::Input;
 
 use super::lookup;
 

@@ -8,8 +8,8 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
+use super::{Input, Wanted};
 use crate::artifact::error::Result;
-use crate::artifact::plan::types::{BlobRequest, Input};
 use crate::artifact::request::Sessions;
 
 use super::context::Filter;
@@ -102,20 +102,20 @@ pub async fn build_context<G: Gateway>(
     Ok(input)
 }
 
-/// What of the local build context `requests` need transferred: the named
+/// What of the local build context `wanted` needs transferred: the named
 /// paths, or the directory a glob starts in; `None` (everything) for a
 /// glob at the top.
-pub fn transfer_paths(requests: &[&BlobRequest]) -> Option<Vec<String>> {
+pub fn transfer_paths(wanted: &[Wanted]) -> Option<Vec<String>> {
     let mut paths = Vec::new();
-    for r in requests {
-        if r.glob {
-            let (prefix, _) = literal_prefix(&r.path);
+    for w in wanted {
+        if w.glob {
+            let (prefix, _) = literal_prefix(w.path);
             if prefix.is_empty() {
                 return None;
             }
             paths.push(prefix);
         } else {
-            paths.push(r.path.clone());
+            paths.push(w.path.to_string());
         }
     }
     Some(paths)
