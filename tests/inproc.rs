@@ -7,6 +7,8 @@
 
 #[path = "inproc/compose.rs"]
 mod compose;
+#[path = "inproc/naming.rs"]
+mod naming;
 #[path = "inproc/scale.rs"]
 mod scale;
 #[path = "inproc/solver.rs"]

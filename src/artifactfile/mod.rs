@@ -108,6 +108,7 @@ use std::collections::BTreeMap;
 pub use file::*;
 pub use items::*;
 pub use model::*;
+pub use names::check_ref_name;
 pub use parser::INSTRUCTIONS;
 
 /// What the build supplies besides the file itself.

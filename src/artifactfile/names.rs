@@ -45,6 +45,24 @@ pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
     ))
 }
 
+/// A tag as an `index.json` entry's `org.opencontainers.image.ref.name`
+/// may hold it, loosely (a tag, or a full reference: `localhost/x:1`);
+/// the exporter and the registry do the exact checks. `what` says where
+/// it was given (`TAG`, `artifact.tag`).
+pub fn check_ref_name(what: &str, tag: &str) -> Result<(), String> {
+    if tag.is_empty() {
+        return Err(format!("{what}: the tag is empty"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@/+-".contains(c);
+    match tag.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(bad) => Err(format!(
+            "{what} {} has {bad:?}, which a tag may not hold: use letters, digits and . _ : @ / + -",
+            quote(tag)
+        )),
+    }
+}
+
 /// `id` checked as the id `AS` gives `instruction`.
 pub(super) fn check_id(instruction: &str, id: &str) -> Result<(), String> {
     if is_id(id) {

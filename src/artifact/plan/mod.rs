@@ -11,6 +11,7 @@ mod from_contract;
 mod from_modelfile;
 mod from_wrapped_build;
 pub mod items;
+mod output_tags;
 pub mod types;
 mod warnings;
 
@@ -26,7 +27,8 @@ pub use types::{
     BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan, RequestId,
 };
 
-/// The plan for what `cfg` asks, every blob request numbered.
+/// The plan for what `cfg` asks, its output tagged as `artifact.tag`
+/// says, every blob request numbered.
 pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
     let plan = match &cfg.mode {
         Mode::Wrap(frontend) => from_wrapped_build::plan(gw, cfg, frontend).await?,
@@ -40,5 +42,5 @@ pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
             }
         }
     };
-    Ok(plan.numbered())
+    Ok(plan.tagged(&cfg.tags)?.numbered())
 }

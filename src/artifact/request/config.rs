@@ -24,6 +24,9 @@ pub const WRAP_FRONTEND_KEY: &str = "artifact.frontend";
 pub const WRAP_SOURCE_KEY: &str = "artifact.frontend.source";
 /// How a Modelfile's files are packed: `raw`, `tar`, `tar+gzip`, `tar+zstd`.
 pub const PACKING_KEY: &str = "artifact.modelpack.layers";
+/// Tags for the output's one `index.json` entry, comma-separated, when
+/// the spec file gives none (a Modelfile has no `TAG`).
+pub const TAG_KEY: &str = "artifact.tag";
 /// A client's query instead of a build.
 pub const SUBREQUEST_KEY: &str = "requestid";
 /// BuildKit's `--no-cache` (empty: every step; else Dockerfile stages).
@@ -112,6 +115,8 @@ pub struct Config {
     pub no_cache: bool,
     /// `SOURCE_DATE_EPOCH`, in seconds.
     pub epoch: Option<i64>,
+    /// `artifact.tag`: tags for the output's one entry.
+    pub tags: Vec<String>,
     /// Our own image's definition (`frontend.bin`, BuildKit 0.10+).
     pub own_definition: Option<Vec<u8>>,
     /// The `source` option: our own image, on daemons without
@@ -169,6 +174,7 @@ impl Config {
                 .get_or_build_arg(NO_CACHE_KEY)
                 .is_some_and(|(v, _)| v.is_empty()),
             epoch: epoch::source_date_epoch(opts)?,
+            tags: tags(opts)?,
             own_definition: opts.frontend_bin.clone(),
             own_image: opts
                 .get(SOURCE_KEY)
@@ -185,8 +191,9 @@ impl Config {
 
 /// Every option in our namespaces (`artifact.*`, and the contract's
 /// `containerimage.artifact.*`), for "did you mean".
-const OURS: [&str; 8] = [
+const OURS: [&str; 9] = [
     HASH_MODE_KEY,
+    TAG_KEY,
     WRAP_FRONTEND_KEY,
     WRAP_SOURCE_KEY,
     PACKING_KEY,
@@ -256,6 +263,23 @@ fn hash_mode(opts: &Options) -> Result<HashMode, UserError> {
             ))),
         },
     }
+}
+
+/// `artifact.tag=a,b`: each tag checked as a `TAG` line's is. One option
+/// key holds one value (a repeated `--opt` or `--build-arg` keeps the
+/// last), so several tags are comma-separated.
+fn tags(opts: &Options) -> Result<Vec<String>, UserError> {
+    let Some((v, key)) = opts.get_or_build_arg(TAG_KEY) else {
+        return Ok(Vec::new());
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for tag in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        crate::artifactfile::check_ref_name(&key, tag).map_err(UserError::new)?;
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    Ok(tags)
 }
 
 fn dialect(opts: &Options) -> Result<Option<Dialect>, UserError> {

@@ -149,3 +149,14 @@ fn unknown_keys_of_ours_are_refused_with_a_suggestion() {
     // Other namespaces are BuildKit's and the user's.
     assert!(Config::from_options(&opts(&[("build-arg:artifactory", "x")])).is_ok());
 }
+
+#[test]
+fn tags_are_comma_separated_checked_and_kept_once() {
+    let c = Config::from_options(&opts(&[("build-arg:artifact.tag", "v1, latest,,v1")])).unwrap();
+    assert_eq!(c.tags, vec!["v1".to_string(), "latest".to_string()]);
+    assert!(Config::from_options(&opts(&[])).unwrap().tags.is_empty());
+    let e = err(&[("artifact.tag", "v1,bad tag")]);
+    assert!(e.contains("artifact.tag \"bad tag\" has ' '"), "{e}");
+    let e = err(&[("artifact.tags", "v1")]);
+    assert!(e.contains("did you mean \"artifact.tag\""), "{e}");
+}

@@ -13,7 +13,7 @@ pub mod subrequest;
 
 pub use config::{
     Config, DEFAULT_FILENAME, HASH_MODE_KEY, HashMode, Mode, PACKING_KEY, Sessions,
-    SpecFileOptions, WRAP_FRONTEND_KEY, WRAP_SOURCE_KEY,
+    SpecFileOptions, TAG_KEY, WRAP_FRONTEND_KEY, WRAP_SOURCE_KEY,
 };
 pub use contract_options::{
     ArtifactSpec, CONFIG_MEDIATYPE_KEY, LAYERS_KEY, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY,
