@@ -81,6 +81,21 @@ impl State {
         self.output.as_ref().map(|o| o.digest.as_str())
     }
 
+    /// The reference this state pulls, when it is an image source
+    /// (`docker-image://<ref>`) and nothing else: what an error about it
+    /// can look up.
+    pub fn image_source(&self) -> Option<String> {
+        let o = self.output.as_ref()?;
+        let op = o.vertex.ops.iter().find(|m| m.digest == o.digest)?;
+        match pb::Op::decode(op.bytes.as_slice()).ok()?.op? {
+            pb::op::Op::Source(s) => s
+                .identifier
+                .strip_prefix("docker-image://")
+                .map(str::to_string),
+            _ => None,
+        }
+    }
+
     /// Wraps a freshly built op whose inputs are `inputs` (already listed in
     /// `op.inputs`), taking output `index` of it.
     pub(super) fn from_op(

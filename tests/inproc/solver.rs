@@ -115,6 +115,9 @@ pub struct Solver {
     work: tempfile::TempDir,
     locals: BTreeMap<String, PathBuf>,
     images: BTreeMap<String, PathBuf>,
+    /// OCI artifacts in the registry, by reference: their configs. The
+    /// image source fails on them as BuildKit's does.
+    artifacts: BTreeMap<String, Vec<u8>>,
     inputs: BTreeMap<String, pb::Definition>,
     /// Solved results, by ref id.
     refs: Mutex<Vec<PathBuf>>,
@@ -172,6 +175,7 @@ impl Solver {
             work,
             locals: BTreeMap::new(),
             images: BTreeMap::from([(OWN_IMAGE.to_string(), own)]),
+            artifacts: BTreeMap::new(),
             inputs: BTreeMap::new(),
             refs: Mutex::new(Vec::new()),
             cache: Mutex::new(BTreeMap::new()),
@@ -208,6 +212,14 @@ impl Solver {
     /// patterns, as today's clients refuse a few hundred.
     pub fn client_taking_paths(mut self, n: usize) -> Solver {
         self.client_paths = n;
+        self
+    }
+
+    /// Has an OCI artifact with config `config` at `reference` in the
+    /// registry: pulling it as an image fails.
+    pub fn artifact(mut self, reference: &str, config: &[u8]) -> Solver {
+        self.artifacts
+            .insert(reference.to_string(), config.to_vec());
         self
     }
 
@@ -427,6 +439,12 @@ impl Graph<'_> {
             return Ok(out);
         }
         if let Some(reference) = src.identifier.strip_prefix("docker-image://") {
+            if self.solver.artifacts.contains_key(reference) {
+                // What BuildKit's image source says of an artifact.
+                return Err(format!(
+                    "{reference}: mismatched image rootfs and manifest layers: &{{[] []}}"
+                ));
+            }
             // A pinned reference is served by the image it pins.
             let name = reference.split('@').next().unwrap_or(reference);
             let from = self
@@ -999,6 +1017,9 @@ impl Gateway for Solver {
     }
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {
+        if let Some(config) = self.artifacts.get(reference) {
+            return Ok((digest(config), config.clone()));
+        }
         if !self.images.contains_key(reference) {
             return Err(fail(
                 "ResolveImageConfig",

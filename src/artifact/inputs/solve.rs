@@ -4,7 +4,7 @@
 //! an input's failure named as that input's, with the cause BuildKit's
 //! words don't say.
 
-use crate::gateway::{Gateway, SolvedRef};
+use crate::gateway::{Gateway, SolvedRef, UserError};
 use crate::llb::State;
 
 use super::Input;
@@ -21,7 +21,35 @@ pub async fn input<G: Gateway>(gw: &G, input: &Input) -> Result<SolvedRef> {
         Ok(r) => lookup::built(gw, &r).await.map(|()| r),
         Err(e) => Err(e),
     };
-    solved.map_err(lookup::not_built(&input.describe))
+    match solved {
+        Ok(r) => Ok(r),
+        Err(e) => match not_an_image(gw, input).await {
+            Some(why) => Err(why.into()),
+            None => Err(lookup::not_built(&input.describe)(e)),
+        },
+    }
+}
+
+/// Why `input`, an image source that failed, is no image, if its config
+/// says so: an OCI artifact (a model, a chart) has a config without
+/// `rootfs`, and BuildKit's image source fails to unpack it with a dump of
+/// Go structs ("mismatched image rootfs and manifest layers"). Asked only
+/// when the solve failed, and decided by the config, not the message.
+async fn not_an_image<G: Gateway>(gw: &G, input: &Input) -> Option<UserError> {
+    let reference = input.state.image_source()?;
+    let (_, config) = gw.resolve_image_config(&reference).await.ok()?;
+    let config: serde_json::Value = serde_json::from_slice(&config).ok()?;
+    if config.pointer("/rootfs/type").and_then(|t| t.as_str()) == Some("layers") {
+        return None;
+    }
+    Some(UserError::new(format!(
+        "the {} is not a container image but an OCI artifact (its config has no rootfs), \
+         and BuildKit's image source can only unpack images; to use its layers or include \
+         it, copy it into an OCI layout and pass that directory as a named context: \
+         `skopeo copy docker://{reference} oci:<dir>`, then `--build-context <name>=<dir>` \
+         and `LAYERS <name>` or `INCLUDE <name>` in the Artifactfile",
+        input.describe
+    )))
 }
 
 /// Solves `state`, which the build needs `to` ("assemble the OCI layout")
