@@ -145,6 +145,41 @@ fn a_modelfiles_own_ignore_file_is_no_layer(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// An image reference that names an artifact in a registry (the model a
+/// colleague pushed) is said to be an artifact, with what to do instead,
+/// not BuildKit's dump of Go structs.
+fn an_artifact_named_as_an_image_says_so(ctx: &Ctx) -> Result<()> {
+    let d = spec_context(
+        ctx,
+        "artifact-src",
+        "ARTIFACT application/x.t\nLAYER text/plain a.txt\nTAG v1\n",
+    )?;
+    let out = ctx.dir("artifact-src-out");
+    let o = ctx.build_file(&d, "Artifactfile", &[], &out)?;
+    ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let remote = format!("{}/e2e/artifact-as-image:v1", ctx.fx.registry);
+    support::skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", out.display()),
+        &format!("docker://{remote}"),
+    ])?;
+    let d = spec_context(
+        ctx,
+        "artifact-as-image",
+        &format!("ARTIFACT application/x.t\nFROM {remote}\nLAYER text/plain a.txt\n"),
+    )?;
+    let (ok, log) = build_spec(ctx, &d, &[])?;
+    ensure!(!ok, "the build should fail:\n{log}");
+    ensure!(
+        log.contains("is not a container image but an OCI artifact")
+            && log.contains(&format!("skopeo copy docker://{remote} oci:<dir>")),
+        "not said to be an artifact:\n{log}"
+    );
+    ensure!(!log.contains("mismatched image rootfs"), "{log}");
+    Ok(())
+}
+
 pub const CASES: &[(&str, Case)] = &[
     (
         "a_failed_from_input_points_at_its_line",
@@ -166,5 +201,9 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "a_modelfiles_own_ignore_file_is_no_layer",
         a_modelfiles_own_ignore_file_is_no_layer,
+    ),
+    (
+        "an_artifact_named_as_an_image_says_so",
+        an_artifact_named_as_an_image_says_so,
     ),
 ];
