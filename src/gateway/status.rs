@@ -45,6 +45,20 @@ impl RpcError {
         m.contains("431") && m.contains("Request Header Fields Too Large")
             || m.contains("PROTOCOL_ERROR")
     }
+
+    /// The media type an image pull met and could not follow, when the
+    /// daemon says so: containerd walks an image's children by media type
+    /// and stops at one it does not know ("encountered unknown type <t>;
+    /// children may not be fetched"), which is what an OCI artifact's
+    /// config or layer is to it. Read from the message, as nothing else
+    /// carries it, and only to say the cause.
+    pub fn unknown_media_type(&self) -> Option<&str> {
+        const SAYS: &str = "encountered unknown type ";
+        let m = self.status.message();
+        let rest = &m[m.find(SAYS)? + SAYS.len()..];
+        let end = rest.find([';', ' ', ',']).unwrap_or(rest.len());
+        Some(&rest[..end]).filter(|t| t.contains('/'))
+    }
 }
 
 /// A failure that is the user's input, not the daemon or us: reported with
@@ -141,6 +155,24 @@ impl ReturnError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_media_type_is_read_from_containerds_words() {
+        let e = |m: &str| RpcError {
+            rpc: "Solve",
+            status: tonic::Status::unknown(m.to_string()),
+        };
+        let said = e(
+            "ReadDir: failed to load cache key: encountered unknown type \
+                       application/vnd.oci.empty.v1+json; children may not be fetched",
+        );
+        assert_eq!(
+            said.unknown_media_type(),
+            Some("application/vnd.oci.empty.v1+json")
+        );
+        assert_eq!(e("failed to resolve: not found").unknown_media_type(), None);
+        assert_eq!(e("encountered unknown type ;").unknown_media_type(), None);
+    }
 
     #[test]
     fn user_errors_are_invalid_argument_with_details() {

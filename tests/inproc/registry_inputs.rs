@@ -15,7 +15,7 @@ async fn an_artifact_named_as_an_image_is_named_as_an_artifact() {
     for lazy in [false, true] {
         let mut solver = serving(ctx.path()).artifact(
             "example.com/models/tiny:1",
-            br#"{"descriptor":{"name":"tiny"},"modelfs":{"type":"layers","diffIds":[]}}"#,
+            b"application/vnd.cncf.model.config.v1+json",
         );
         if lazy {
             solver = solver.lazy();
@@ -26,11 +26,12 @@ async fn an_artifact_named_as_an_image_is_named_as_an_artifact() {
             &err,
             &[
                 "Artifactfile:2",
-                "image example.com/models/tiny:1 is not a container image but an OCI artifact",
+                "image example.com/models/tiny:1 is not a container image but an OCI artifact \
+                 (it holds application/vnd.cncf.model.config.v1+json, which no image holds)",
                 "skopeo copy docker://example.com/models/tiny:1 oci:<dir>",
                 "--build-context <name>=<dir>",
             ],
-            &["mismatched image rootfs"],
+            &["children may not be fetched"],
         );
     }
 }

@@ -215,8 +215,9 @@ impl Solver {
         self
     }
 
-    /// Has an OCI artifact with config `config` at `reference` in the
-    /// registry: pulling it as an image fails.
+    /// Has an OCI artifact whose config's media type is `config` at
+    /// `reference` in the registry: pulling it as an image, or resolving its
+    /// config, fails as on BuildKit.
     pub fn artifact(mut self, reference: &str, config: &[u8]) -> Solver {
         self.artifacts
             .insert(reference.to_string(), config.to_vec());
@@ -439,11 +440,9 @@ impl Graph<'_> {
             return Ok(out);
         }
         if let Some(reference) = src.identifier.strip_prefix("docker-image://") {
-            if self.solver.artifacts.contains_key(reference) {
-                // What BuildKit's image source says of an artifact.
-                return Err(format!(
-                    "{reference}: mismatched image rootfs and manifest layers: &{{[] []}}"
-                ));
+            if let Some(config) = self.solver.artifacts.get(reference) {
+                // What BuildKit 0.8 and 0.25 say of an artifact.
+                return Err(unknown_type(config));
             }
             // A pinned reference is served by the image it pins.
             let name = reference.split('@').next().unwrap_or(reference);
@@ -1018,7 +1017,11 @@ impl Gateway for Solver {
 
     async fn resolve_image_config(&self, reference: &str) -> Result<(String, Vec<u8>), RpcError> {
         if let Some(config) = self.artifacts.get(reference) {
-            return Ok((digest(config), config.clone()));
+            return Err(fail(
+                "ResolveImageConfig",
+                tonic::Code::Unknown,
+                unknown_type(config),
+            ));
         }
         if !self.images.contains_key(reference) {
             return Err(fail(
@@ -1033,4 +1036,13 @@ impl Gateway for Solver {
             config.to_string().into_bytes(),
         ))
     }
+}
+
+/// containerd's words for a media type it can't follow, as BuildKit passes
+/// them on when an artifact is pulled as an image.
+fn unknown_type(media_type: &[u8]) -> String {
+    format!(
+        "failed to load cache key: encountered unknown type {}; children may not be fetched",
+        String::from_utf8_lossy(media_type)
+    )
 }

@@ -4,7 +4,7 @@
 //! an input's failure named as that input's, with the cause BuildKit's
 //! words don't say.
 
-use crate::gateway::{Gateway, SolvedRef, UserError};
+use crate::gateway::{Gateway, RpcError, SolvedRef, UserError};
 use crate::llb::State;
 
 use super::Input;
@@ -23,31 +23,43 @@ pub async fn input<G: Gateway>(gw: &G, input: &Input) -> Result<SolvedRef> {
     };
     match solved {
         Ok(r) => Ok(r),
-        Err(e) => match not_an_image(gw, input).await {
+        Err(e) => match not_an_image(gw, input, &e).await {
             Some(why) => Err(why.into()),
             None => Err(lookup::not_built(&input.describe)(e)),
         },
     }
 }
 
-/// Why `input`, an image source that failed, is no image, if its config
-/// says so: an OCI artifact (a model, a chart) has a config without
-/// `rootfs`, and BuildKit's image source fails to unpack it with a dump of
-/// Go structs ("mismatched image rootfs and manifest layers"). Asked only
-/// when the solve failed, and decided by the config, not the message.
-async fn not_an_image<G: Gateway>(gw: &G, input: &Input) -> Option<UserError> {
+/// Why `input`, an image source that failed with `failed`, is no image,
+/// if it is an OCI artifact (a model, a chart): BuildKit's image source
+/// can't pull one, and says so in containerd's words ("encountered unknown
+/// type …; children may not be fetched") or with a dump of Go structs
+/// ("mismatched image rootfs and manifest layers"). Asked only when the
+/// solve failed: by the config the reference resolves to (no `rootfs`), or
+/// by the media type the daemon could not follow.
+async fn not_an_image<G: Gateway>(gw: &G, input: &Input, failed: &RpcError) -> Option<UserError> {
     let reference = input.state.image_source()?;
-    let (_, config) = gw.resolve_image_config(&reference).await.ok()?;
-    let config: serde_json::Value = serde_json::from_slice(&config).ok()?;
-    if config.pointer("/rootfs/type").and_then(|t| t.as_str()) == Some("layers") {
-        return None;
-    }
+    let why = match gw.resolve_image_config(&reference).await {
+        Ok((_, config)) => {
+            let config: serde_json::Value = serde_json::from_slice(&config).ok()?;
+            if config.pointer("/rootfs/type").and_then(|t| t.as_str()) == Some("layers") {
+                return None;
+            }
+            "its config has no rootfs".to_string()
+        }
+        Err(e) => {
+            let unknown = e
+                .unknown_media_type()
+                .or_else(|| failed.unknown_media_type())?;
+            format!("it holds {unknown}, which no image holds")
+        }
+    };
     Some(UserError::new(format!(
-        "the {} is not a container image but an OCI artifact (its config has no rootfs), \
-         and BuildKit's image source can only unpack images; to use its layers or include \
-         it, copy it into an OCI layout and pass that directory as a named context: \
-         `skopeo copy docker://{reference} oci:<dir>`, then `--build-context <name>=<dir>` \
-         and `LAYERS <name>` or `INCLUDE <name>` in the Artifactfile",
+        "the {} is not a container image but an OCI artifact ({why}), and BuildKit's image \
+         source can only unpack images; to use its layers or include it, copy it into an OCI \
+         layout and pass that directory as a named context: `skopeo copy \
+         docker://{reference} oci:<dir>`, then `--build-context <name>=<dir>` and \
+         `LAYERS <name>` or `INCLUDE <name>` in the Artifactfile",
         input.describe
     )))
 }
