@@ -285,9 +285,15 @@ impl Fixtures {
         };
         let log = self.path.join("dockerd.log");
         let kept = keep_log(&log, keep_in, &format!("{}.{case}", self.daemon.name));
-        let mut details = match &kept {
-            Ok(path) => format!("dockerd (pid {pid}) log kept at {}\n", path.display()),
-            Err(e) => format!("dockerd (pid {pid}) log could not be kept: {e:#}\n"),
+        let (mut details, log) = match kept {
+            Ok(path) => (
+                format!("dockerd (pid {pid}) log kept at {}\n", path.display()),
+                path,
+            ),
+            Err(e) => (
+                format!("dockerd (pid {pid}) log could not be kept: {e:#}\n"),
+                log,
+            ),
         };
         details.push_str(&log_lines_of_note(&log));
         details.push_str(&log_tail(&log));
