@@ -34,6 +34,7 @@ use std::process::{ExitCode, Output};
 use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
+use support::tally::{self, Outcome, Tally};
 use support::{Daemon, Fixtures, fsck_layout};
 use util::{CONFIG, LAYERS, TYPE, VECTOR, borrow, tree, vector_layers, vector_options};
 
@@ -1038,8 +1039,9 @@ fn skip(reason: impl Into<String>) -> Result<()> {
     Err(Skip(reason.into()).into())
 }
 
-/// Runs the cases on `ctx`'s daemon; returns (passed, failed, skipped).
-fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
+/// Runs the cases the filter picks on `ctx`'s daemon, checking after each
+/// that its dockerd still runs (see [`tally`]).
+fn run_all(ctx: &mut Ctx) -> Tally {
     let cases: &[(&str, Case)] = &[
         ("reference_vector_via_syntax", reference_vector_via_syntax),
         (
@@ -1098,9 +1100,7 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         ),
     ];
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
-    let daemon = ctx.daemon().name;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for (name, case) in cases
+    let cases: Vec<(&str, Case)> = cases
         .iter()
         .chain(modelpack::CASES)
         .chain(correctness::CASES)
@@ -1109,30 +1109,41 @@ fn run_all(ctx: &Ctx) -> (usize, usize, usize) {
         .chain(rebuild::CASES)
         .chain(newcomer::CASES)
         .chain(readme_run::CASES)
-    {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
+        .filter(|(name, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
+        .copied()
+        .collect();
+    let names: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+    let daemon = ctx.daemon().name;
+    tally::run_cases(daemon, &names, &mut Cases { ctx, cases }, &mut |line| {
+        eprintln!("{line}");
+    })
+}
+
+/// The cases of one daemon, run by [`tally::run_cases`].
+struct Cases<'a> {
+    ctx: &'a mut Ctx,
+    cases: Vec<(&'static str, Case)>,
+}
+
+impl tally::Runner for Cases<'_> {
+    fn run(&mut self, name: &str) -> Outcome {
+        let Some((_, case)) = self.cases.iter().find(|(n, _)| *n == name) else {
+            return Outcome::Failed(format!("no case {name}"));
+        };
         let start = Instant::now();
-        match case(ctx) {
-            Ok(()) => {
-                passed += 1;
-                eprintln!(
-                    "[{daemon}] e2e::{name} ... ok ({:.1}s)",
-                    start.elapsed().as_secs_f64()
-                );
-            }
-            Err(e) if e.downcast_ref::<Skip>().is_some() => {
-                skipped += 1;
-                eprintln!("[{daemon}] e2e::{name} ... skipped: {e}");
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("[{daemon}] e2e::{name} ... FAILED\n{e:#}");
-            }
+        match case(self.ctx) {
+            Ok(()) => Outcome::Passed(start.elapsed()),
+            Err(e) if e.downcast_ref::<Skip>().is_some() => Outcome::Skipped(e.to_string()),
+            Err(e) => Outcome::Failed(format!("{e:#}")),
         }
     }
-    (passed, failed, skipped)
+
+    /// Asks the fixtures by dockerd's PID; a dead daemon's log is kept
+    /// under `target/e2e-logs/`, since dropping the fixtures deletes it.
+    fn death(&mut self, during: &str) -> Option<tally::Death> {
+        let logs = Path::new(ROOT).join("target/e2e-logs");
+        self.ctx.fx.dockerd_death(&logs, during)
+    }
 }
 
 /// The daemons to run on: `ARTIFACT_E2E_DAEMONS` (comma-separated names),
@@ -1230,12 +1241,12 @@ fn main() -> ExitCode {
     // The first context that started the registry keeps it (and its daemon)
     // until the end; the others stop their daemon when their cases are done.
     let mut keeper: Option<Ctx> = None;
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut not_run) = (0, 0, 0, 0);
     let mut summary = Vec::new();
     for daemon in daemons {
         let name = daemon.name;
         let started = Instant::now();
-        let ctx = match start(daemon, root, images.path()) {
+        let mut ctx = match start(daemon, root, images.path()) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("[{name}] e2e setup failed: {e:#}");
@@ -1244,10 +1255,16 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        let (p, f, s) = run_all(&ctx);
-        (passed, failed, skipped) = (passed + p, failed + f, skipped + s);
+        // A daemon that died is reported by run_all; the next one still
+        // runs.
+        let t = run_all(&mut ctx);
+        passed += t.passed;
+        failed += t.failed;
+        skipped += t.skipped;
+        not_run += t.not_run.len();
         summary.push(format!(
-            "{name}: {p} passed, {f} failed, {s} skipped in {:.0}s",
+            "{name}: {} in {:.0}s",
+            t.summary(),
             started.elapsed().as_secs_f64()
         ));
         if keeper.is_none() && ctx.fx.registry_pid().is_some() {
@@ -1255,14 +1272,21 @@ fn main() -> ExitCode {
         }
     }
     drop(keeper);
-    if passed + failed + skipped == 0 {
+    if passed + failed + skipped + not_run == 0 {
         eprintln!("e2e: no case matches the filter");
         failed = 1;
     }
     for line in &summary {
         println!("e2e: {line}");
     }
-    println!("e2e: {passed} passed, {failed} failed, {skipped} skipped");
+    // scripts/test reads the first three counts of this line.
+    if not_run == 0 {
+        println!("e2e: {passed} passed, {failed} failed, {skipped} skipped");
+    } else {
+        println!(
+            "e2e: {passed} passed, {failed} failed, {skipped} skipped, {not_run} not run on a dead daemon"
+        );
+    }
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -39,6 +39,8 @@ FIXTURES_DOCKER="/usr/bin/docker"
 FIXTURES_DAEMON="${FIXTURES_DAEMON:-docker-20.10}"
 FIXTURES_TIMEOUT="${FIXTURES_TIMEOUT:-60}"
 FIXTURES_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=apt.sh
+. "$FIXTURES_REPO_ROOT/scripts/lib/apt.sh"
 
 _fixtures_log() { echo "fixtures: $*" >&2; }
 
@@ -63,11 +65,11 @@ fixtures_ensure_deps() {
   fi
   _fixtures_log "missing: ${missing[*]}; installing $pkgs"
   if [ -z "${_FIXTURES_APT_UPDATED:-}" ]; then
-    apt-get update
+    apt_get update
     _FIXTURES_APT_UPDATED=1
   fi
   # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive apt-get install -y $pkgs
+  apt_get install -y $pkgs
 }
 
 # _fixtures_registry_up: true when the registry at FIXTURES_REGISTRY_ADDR

@@ -21,6 +21,7 @@
 
 pub mod daemon;
 pub mod images;
+pub mod tally;
 
 pub use daemon::Daemon;
 
@@ -265,6 +266,39 @@ impl Fixtures {
     /// The daemon running here.
     pub fn daemon(&self) -> &Daemon {
         &self.daemon
+    }
+
+    /// Whether our dockerd has died (checked by its PID, which stays ours
+    /// until reaped here): `None` while it runs. Once it is gone, its log
+    /// (which dropping the fixtures deletes with their directory) is copied
+    /// to `<keep_in>/<daemon>.<case>.<unix time>.dockerd.log`, and the
+    /// [`tally::Death`] says where, with the exit status, the log's lines of
+    /// note (panics, fatal errors), its tail, and the kernel's lines about
+    /// the PID (the OOM killer leaves nothing in dockerd's own log).
+    pub fn dockerd_death(&mut self, keep_in: &Path, case: &str) -> Option<tally::Death> {
+        let child = self.dockerd.as_mut()?;
+        let pid = child.id();
+        let status = match child.try_wait() {
+            Ok(None) => return None,
+            Ok(Some(status)) => status.to_string(),
+            Err(e) => format!("cannot wait for it: {e}"),
+        };
+        let log = self.path.join("dockerd.log");
+        let kept = keep_log(&log, keep_in, &format!("{}.{case}", self.daemon.name));
+        let (mut details, log) = match kept {
+            Ok(path) => (
+                format!("dockerd (pid {pid}) log kept at {}\n", path.display()),
+                path,
+            ),
+            Err(e) => (
+                format!("dockerd (pid {pid}) log could not be kept: {e:#}\n"),
+                log,
+            ),
+        };
+        details.push_str(&log_lines_of_note(&log));
+        details.push_str(&log_tail(&log));
+        details.push_str(&kernel_lines_about(pid));
+        Some(tally::Death { status, details })
     }
 
     /// A `Command` for the daemon's own `docker` client talking to our
@@ -763,6 +797,81 @@ fn log_tail(path: &Path) -> String {
         }
         Err(_) => String::new(),
     }
+}
+
+/// Copies `log` to `<dir>/<stem>.<unix time>.dockerd.log` and returns that
+/// path.
+fn keep_log(log: &Path, dir: &Path, stem: &str) -> Result<PathBuf> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let kept = dir.join(format!("{stem}.{secs}.dockerd.log"));
+    fs::copy(log, &kept)
+        .with_context(|| format!("copying {} to {}", log.display(), kept.display()))?;
+    Ok(kept)
+}
+
+/// The first 20 lines of a Go daemon's log that say why it stopped (a
+/// panic, a fatal error, running out of memory), framed for a report; a
+/// panic's goroutine dump runs for thousands of lines, so the tail alone
+/// would miss its first line.
+fn log_lines_of_note(path: &Path) -> String {
+    const MARKS: [&str; 6] = [
+        "panic:",
+        "fatal error:",
+        "level=fatal",
+        "level=panic",
+        "out of memory",
+        "SIGSEGV",
+    ];
+    let Ok(bytes) = fs::read(path) else {
+        return String::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| MARKS.iter().any(|m| l.contains(m)))
+        .take(20)
+        .collect();
+    if lines.is_empty() {
+        return format!("---- no panic or fatal error in {} ----\n", path.display());
+    }
+    format!(
+        "---- panics and fatal errors in {} ----\n{}\n----\n",
+        path.display(),
+        lines.join("\n")
+    )
+}
+
+/// The kernel log's lines naming process `pid` (`Out of memory: Killed
+/// process <pid>`, `oom-kill:...,pid=<pid>,`), framed for a report.
+fn kernel_lines_about(pid: u32) -> String {
+    let out = match Command::new("dmesg").stdin(Stdio::null()).output() {
+        Ok(o) if o.status.success() => o.stdout,
+        Ok(o) => {
+            return format!(
+                "---- dmesg failed ({}): {} ----\n",
+                o.status,
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+        }
+        Err(e) => return format!("---- dmesg could not run: {e} ----\n"),
+    };
+    let text = String::from_utf8_lossy(&out);
+    let (named, as_field) = (format!("process {pid} "), format!("pid={pid},"));
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(&named) || l.contains(&as_field))
+        .collect();
+    if lines.is_empty() {
+        return format!("---- the kernel log names no process {pid} (no OOM kill) ----\n");
+    }
+    format!(
+        "---- the kernel log on process {pid} ----\n{}\n----\n",
+        lines.join("\n")
+    )
 }
 
 /// Looks `name` up on `PATH`, returning the first executable file found.
