@@ -237,7 +237,8 @@ impl Worker {
     }
 }
 
-/// Input `state` (number `input`) mounted whole where the writer looks.
+/// Input `state` mounted whole where the writer looks for the job's input
+/// number `input`.
 pub fn whole(input: usize, state: &State) -> Mount {
     Mount::ReadOnly {
         dest: format!("{}/{input}", blobtool::INPUT_DIR),
@@ -245,8 +246,8 @@ pub fn whole(input: usize, state: &State) -> Mount {
     }
 }
 
-/// Path `path` of input `state` (number `input`) mounted alone, where the
-/// writer looks for it.
+/// Path `path` of input `state` mounted alone, where the writer looks for
+/// it in the job's input number `input`.
 pub fn selected(input: usize, state: &State, path: &str) -> Mount {
     Mount::Selected {
         dest: format!("{}/{input}/{path}", blobtool::INPUT_DIR),
