@@ -25,7 +25,9 @@ pub struct Job {
 }
 
 /// Names one entry of a job, so its answer in the report is found by
-/// name, never by position.
+/// name, never by position. The job numbers its entries itself (a cache
+/// unit's job from 0, whatever else the plan asks), and the frontend maps
+/// them back to its requests.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -44,7 +46,9 @@ impl std::fmt::Display for EntryId {
 pub struct Entry {
     /// Which entry this is.
     pub id: EntryId,
-    /// Which input (`/in/<source>`).
+    /// Which input (`/in/<source>`), in the job's own numbering: a job
+    /// that writes one cache unit numbers only the inputs it mounts, so the
+    /// job does not change when the plan gains an input.
     pub source: usize,
     /// Cleaned path relative to that input's root, or a glob pattern.
     pub path: String,

@@ -147,6 +147,77 @@ fn a_card_edit_hashes_only_the_card(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless `log` shows both weights' hashing steps, each answered
+/// from the cache.
+fn weights_cached(log: &str, after: &str) -> Result<()> {
+    let weights: Vec<(String, bool)> = hashing_steps(log)
+        .into_iter()
+        .filter(|(what, _)| what.starts_with("model-0000"))
+        .collect();
+    ensure!(
+        weights.len() == 2 && weights.iter().all(|(_, cached)| *cached),
+        "after {after}, the weights' steps must be CACHED: {weights:?}\n{log}"
+    );
+    Ok(())
+}
+
+/// Adding a file beside the weights (`LICENSE` in a directory whose
+/// Modelfile names no files, which sorts before them), a `LAYER` line
+/// above them, or a `FROM` line above them (which makes the context a
+/// later input) hashes what was added, with the other small files; the
+/// weights' steps are answered from the cache every time.
+fn adding_a_file_or_a_line_leaves_the_weights_cached(ctx: &Ctx) -> Result<()> {
+    let d = model_dir(ctx, "added")?;
+    let first = build_model(ctx, &d, &ctx.dir("added-a"))?;
+    ensure!(
+        hashed(&first).len() == 3,
+        "first build: {:?}",
+        hashed(&first)
+    );
+    std::fs::write(d.join("LICENSE"), b"Apache-2.0\n")?;
+    let out = ctx.dir("added-b");
+    let log = build_model(ctx, &d, &out)?;
+    weights_cached(&log, "adding LICENSE")?;
+    let ran = hashed(&log);
+    ensure!(
+        ran.len() == 1 && ran[0].starts_with("3 files"),
+        "only the small files' step runs: {ran:?}"
+    );
+    ensure!(
+        layers_by_path(&out)?.0.contains_key("LICENSE"),
+        "the model has LICENSE"
+    );
+
+    // An Artifactfile naming the weights, then lines added above them.
+    let spec = |above: &str| {
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.model.v1\n{above}\
+             LAYER application/octet-stream model-00001-of-00002.safetensors\n\
+             LAYER application/octet-stream model-00002-of-00002.safetensors\n\
+             LAYER text/markdown README.md\n"
+        )
+    };
+    let build = |above: &str, out: &str| -> Result<String> {
+        std::fs::write(d.join("Artifactfile"), spec(above))?;
+        let o = ctx.build_file(&d, "Artifactfile", &[], &ctx.dir(out))?;
+        let log = String::from_utf8_lossy(&o.stderr).into_owned();
+        ensure!(o.status.success(), "build failed:\n{log}");
+        Ok(log)
+    };
+    build("", "added-c")?;
+    let log = build("LAYER text/plain LICENSE\n", "added-d")?;
+    weights_cached(&log, "adding a LAYER line above them")?;
+    let log = build(
+        &format!(
+            "FROM {IMAGE}\nLAYER application/octet-stream artifact-frontend\nFROM context\n\
+             LAYER text/plain LICENSE\n"
+        ),
+        "added-e",
+    )?;
+    weights_cached(&log, "adding a FROM line above them")?;
+    Ok(())
+}
+
 /// The README's command, `docker buildx build -f Modelfile -o
 /// type=local,dest=out .`, run twice in a directory whose Modelfile names
 /// no files: `out/` is inside the context, and the second model has the
@@ -264,6 +335,10 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "a_card_edit_hashes_only_the_card",
         a_card_edit_hashes_only_the_card,
+    ),
+    (
+        "adding_a_file_or_a_line_leaves_the_weights_cached",
+        adding_a_file_or_a_line_leaves_the_weights_cached,
     ),
     (
         "readme_command_twice_gives_the_same_model",

@@ -6,7 +6,8 @@
 //! 2. split: the paths become [`units`](super::units), a big file or a
 //!    directory each, small files together;
 //! 3. write: one exec per unit, each mounting only its paths where it
-//!    can, so BuildKit keeps every unit whose files did not change.
+//!    can and naming nothing but them, so BuildKit keeps every unit whose
+//!    files did not change, whatever was added around them.
 //!
 //! The answer is every request's blobs, and the units' outputs, which the
 //! layout puts together.
@@ -61,8 +62,12 @@ pub async fn write<G: Gateway>(
     for (unit, ran) in units.iter().zip(ran) {
         let report = parse::<Report>(&ran.report, "blob report").map_err(Failure::Final)?;
         for e in report.entries {
-            let t = e.id.0 as usize;
-            let (Some(&asker), Some(slot)) = (asked_by.get(t), written.get_mut(t)) else {
+            // The unit numbers its own entries.
+            let t = unit.tasks.get(e.id.0 as usize).copied();
+            let (Some(&asker), Some(slot)) = (
+                t.and_then(|t| asked_by.get(t)),
+                t.and_then(|t| written.get_mut(t)),
+            ) else {
                 return Err(Failure::Final(Error::bug(format!(
                     "the blob report answers entry {}, which was not asked",
                     e.id
@@ -227,40 +232,54 @@ fn tasks(requests: &[(String, &BlobRequest)], found: &[Vec<Found>]) -> Tasks {
     (tasks, asked_by, per_request)
 }
 
-/// The exec that writes `unit`.
+/// The exec that writes `unit`. Its op holds the unit's own files and
+/// nothing of their places in the plan, because BuildKit keys the exec by
+/// its op (and the content of what it mounts): entries are numbered within
+/// the unit (the report is read back through [`Unit::tasks`]), and inputs
+/// by the order the unit first mounts them (`/in/0`, `/in/1`), not by their
+/// `FROM` line. So a file or a line added, removed or moved elsewhere (a
+/// `LICENSE`, a `LAYER` line above, a `FROM` line) leaves the exec cached.
 fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
-    let entries = unit
+    // Per unit-local input number, the plan's input.
+    let mut inputs: Vec<usize> = Vec::new();
+    let own: Vec<(usize, &Task)> = unit
         .tasks
         .iter()
         .map(|&t| {
             let task = &tasks[t];
-            Entry {
-                id: EntryId(t as u32),
-                source: task.input,
-                path: task.resolved.clone(),
-                shown: (task.resolved != task.path).then(|| task.path.clone()),
-                glob: false,
-                allow_dir: true,
-                compression: task.compression,
-                pack: task.pack.clone(),
-            }
+            let n = match inputs.iter().position(|&i| i == task.input) {
+                Some(n) => n,
+                None => {
+                    inputs.push(task.input);
+                    inputs.len() - 1
+                }
+            };
+            (n, task)
+        })
+        .collect();
+    let entries = own
+        .iter()
+        .enumerate()
+        .map(|(k, &(n, task))| Entry {
+            id: EntryId(k as u32),
+            source: n,
+            path: task.resolved.clone(),
+            shown: (task.resolved != task.path).then(|| task.path.clone()),
+            glob: false,
+            allow_dir: true,
+            compression: task.compression,
+            pack: task.pack.clone(),
         })
         .collect();
     let mounts = if unit.whole {
-        let mut inputs: Vec<usize> = unit.tasks.iter().map(|&t| tasks[t].input).collect();
-        inputs.sort_unstable();
-        inputs.dedup();
         inputs
-            .into_iter()
-            .map(|i| worker::whole(i, &plan.inputs[i].state))
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| worker::whole(n, &plan.inputs[i].state))
             .collect()
     } else {
-        unit.tasks
-            .iter()
-            .map(|&t| {
-                let task = &tasks[t];
-                worker::selected(task.input, &plan.inputs[task.input].state, &task.resolved)
-            })
+        own.iter()
+            .map(|&(n, task)| worker::selected(n, &plan.inputs[task.input].state, &task.resolved))
             .collect()
     };
     let mib = unit.bytes(tasks) as f64 / 1048576.0;
@@ -279,3 +298,7 @@ fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
         writes: true,
     }
 }
+
+#[cfg(test)]
+#[path = "in_worker_tests.rs"]
+mod tests;

@@ -43,7 +43,9 @@ pub struct Task {
 /// Tasks written by one exec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unit {
-    /// Indexes into the task list, in order.
+    /// Indexes into the task list, in the order the exec writes them: by
+    /// path, so that where the tasks stand in the plan (which a line added
+    /// above them changes) is not part of the exec.
     pub tasks: Vec<usize>,
     /// Mount the tasks' inputs whole, not each path alone.
     pub whole: bool,
@@ -56,7 +58,9 @@ impl Unit {
     }
 }
 
-/// The units that write `tasks`, ordered by their first task.
+/// The units that write `tasks`, ordered by their first task. Which tasks
+/// share a unit, and their order in it, depend on the tasks alone, never
+/// on their places in the list or on their input's number.
 pub fn split(tasks: &[Task]) -> Vec<Unit> {
     let (separate, small): (Vec<usize>, Vec<usize>) =
         (0..tasks.len()).partition(|&t| tasks[t].dir || tasks[t].size >= BIG_FILE);
@@ -88,13 +92,20 @@ pub fn split(tasks: &[Task]) -> Vec<Unit> {
             tasks: small,
         });
     }
-    units.sort_by_key(|u| u.tasks[0]);
+    for u in &mut units {
+        // Stable: the same path of two inputs keeps the plan's order.
+        u.tasks.sort_by(|&a, &b| {
+            (&tasks[a].resolved, &tasks[a].path).cmp(&(&tasks[b].resolved, &tasks[b].path))
+        });
+    }
+    units.sort_by_key(|u| u.tasks.iter().min().copied());
     units
 }
 
-/// A bucket for `t`, the same on every build.
+/// A bucket for `t`, the same on every build: by its path alone (an
+/// input's number changes when a `FROM` line is added above it).
 fn bucket(t: &Task) -> usize {
-    let h = Sha256::new_with_prefix(format!("{}\0{}", t.input, t.resolved)).finalize();
+    let h = Sha256::new_with_prefix(&t.resolved).finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&h[..8]);
     (u64::from_be_bytes(first) % MAX_SEPARATE as u64) as usize

@@ -76,3 +76,52 @@ fn paths_inside_each_other_are_not_mounted_one_by_one() {
     assert!(!nested(&tasks, &[0, 1]));
     assert!(nested(&[task("x", 1), task("x", 1)], &[0, 1]));
 }
+
+/// What each unit writes, by path in order, with `skip` left out.
+fn by_path(tasks: &[Task], units: &[Unit], skip: &str) -> Vec<Vec<String>> {
+    let mut shapes: Vec<Vec<String>> = units
+        .iter()
+        .map(|u| {
+            u.tasks
+                .iter()
+                .map(|&t| tasks[t].path.clone())
+                .filter(|p| p != skip)
+                .collect()
+        })
+        .filter(|u: &Vec<String>| !u.is_empty())
+        .collect();
+    shapes.sort();
+    shapes
+}
+
+#[test]
+fn a_unit_is_the_same_whatever_else_the_plan_holds() {
+    let tasks: Vec<Task> = (0..200)
+        .map(|i| task(&format!("w/{i:03}.bin"), BIG_FILE))
+        .collect();
+    let units = split(&tasks);
+    // A file added in front, every line moved to a second input (a `FROM`
+    // line above them) and their order reversed.
+    let mut other: Vec<Task> = tasks
+        .iter()
+        .rev()
+        .map(|t| Task {
+            input: 1,
+            ..t.clone()
+        })
+        .collect();
+    other.insert(0, task("w/new.bin", BIG_FILE));
+    let moved = split(&other);
+    assert_eq!(
+        by_path(&tasks, &units, ""),
+        by_path(&other, &moved, "w/new.bin")
+    );
+    // The small files' unit too.
+    let small = vec![task("b", 1), task("a", 1), task("c", 1)];
+    let reversed: Vec<Task> = small.iter().rev().cloned().collect();
+    assert_eq!(
+        by_path(&small, &split(&small), ""),
+        by_path(&reversed, &split(&reversed), "")
+    );
+    assert_eq!(by_path(&small, &split(&small), ""), [["a", "b", "c"]]);
+}

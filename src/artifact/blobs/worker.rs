@@ -151,10 +151,41 @@ pub enum Failure {
     Final(Error),
 }
 
+/// A run as LLB: the exec's blobs output (when it writes) and its report
+/// output.
+pub struct Exec {
+    /// The filesystem holding `blobs/sha256/`.
+    pub blobs: Option<State>,
+    /// The filesystem holding the report.
+    pub report: State,
+}
+
 impl Worker {
     /// Runs `run` (again even if BuildKit has it cached, with
     /// `ignore_cache`) and reads its report back.
     pub async fn run<G: Gateway>(&self, gw: &G, run: Run, ignore_cache: bool) -> Result<Ran> {
+        let exec = self.exec(run, ignore_cache)?;
+        let report_ref = solve::checked(
+            gw,
+            &exec.report,
+            "hash layers inside the worker",
+            "hashing layers in the worker",
+        )
+        .await?;
+        let report = gw
+            .read_all(&report_ref, blobtool::REPORT_FILE, MAX_REPORT)
+            .await
+            .context("reading the blob writer's report")?;
+        Ok(Ran {
+            blobs: exec.blobs,
+            report,
+        })
+    }
+
+    /// The exec that runs `run`: everything in its op (arguments, mount
+    /// paths, the job file) comes from `run` alone, which is what BuildKit
+    /// keys its cache by, beside the content of what it mounts.
+    pub fn exec(&self, run: Run, ignore_cache: bool) -> Result<Exec> {
         let job_state = State::scratch().file(
             llb::FileActions::new().mkfile(
                 &format!("/{}", blobtool::JOB_FILE),
@@ -199,23 +230,15 @@ impl Worker {
             true => (exec.output(0).cloned(), exec.output(1)),
             false => (None, exec.output(0)),
         };
-        let report = report.context("the blob writer's exec has no report output")?;
-        let report_ref = solve::checked(
-            gw,
-            report,
-            "hash layers inside the worker",
-            "hashing layers in the worker",
-        )
-        .await?;
-        let report = gw
-            .read_all(&report_ref, blobtool::REPORT_FILE, MAX_REPORT)
-            .await
-            .context("reading the blob writer's report")?;
-        Ok(Ran { blobs, report })
+        let report = report
+            .cloned()
+            .context("the blob writer's exec has no report output")?;
+        Ok(Exec { blobs, report })
     }
 }
 
-/// Input `state` (number `input`) mounted whole where the writer looks.
+/// Input `state` mounted whole where the writer looks for the job's input
+/// number `input`.
 pub fn whole(input: usize, state: &State) -> Mount {
     Mount::ReadOnly {
         dest: format!("{}/{input}", blobtool::INPUT_DIR),
@@ -223,12 +246,20 @@ pub fn whole(input: usize, state: &State) -> Mount {
     }
 }
 
-/// Path `path` of input `state` (number `input`) mounted alone, where the
-/// writer looks for it.
+/// Path `path` of input `state` mounted alone, where the writer looks for
+/// it in the job's input number `input`.
 pub fn selected(input: usize, state: &State, path: &str) -> Mount {
     Mount::Selected {
         dest: format!("{}/{input}/{path}", blobtool::INPUT_DIR),
         state: state.clone(),
         path: format!("/{path}"),
+    }
+}
+
+#[cfg(test)]
+impl Worker {
+    /// A worker whose binary is in `tool`.
+    pub fn with_tool(tool: State) -> Worker {
+        Worker { tool }
     }
 }
