@@ -222,6 +222,46 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
     }
 }
 
+/// A ModelPack model whose `LAYERS` take no ModelPack model has no config
+/// to extend: refused at that line, never written with the empty config
+/// (which no ModelPack client reads). Extending a model still works.
+#[tokio::test]
+async fn a_modelpack_artifact_over_a_plain_layout_is_refused_at_its_layers_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = two_tags(&tmp.path().join("plain")).await;
+    let base = base_model(&tmp.path().join("base")).await;
+    let body = |layout: &str| {
+        format!(
+            "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+             LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n\
+             LAYERS {layout}\n"
+        )
+    };
+    let files: &[(&str, &[u8])] = &[("adapter.safetensors", b"lora")];
+    let layouts: &[(&str, &Path)] = &[("plain", &plain), ("base", &base)];
+    let err = compose(files, &body("plain:a"), layouts, Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert_says(
+        &err,
+        &[
+            "Artifactfile:3: ARTIFACT application/vnd.cncf.model.manifest.v1+json: LAYERS plain \
+             takes no ModelPack model",
+            "write a Modelfile",
+        ],
+        &[],
+    );
+    let out = compose(files, &body("base"), layouts, Own::FrontendBin)
+        .await
+        .unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.cncf.model.config.v1+json"
+    );
+}
+
 #[tokio::test]
 async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
     let out = compose(
