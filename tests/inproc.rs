@@ -7,6 +7,8 @@
 
 #[path = "inproc/compose.rs"]
 mod compose;
+#[path = "inproc/newcomer.rs"]
+mod newcomer;
 #[path = "inproc/naming.rs"]
 mod naming;
 #[path = "inproc/registry_inputs.rs"]
