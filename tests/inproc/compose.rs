@@ -298,6 +298,22 @@ async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
         assert_eq!(m["subject"]["size"], listed[0]["size"]);
         assert_eq!(m["subject"]["mediaType"], listed[0]["mediaType"]);
     }
+
+    // The index is no manifest to take layers from, and is called so
+    // ("an image index", not "a application/...").
+    let err = compose(
+        &[],
+        "ARTIFACT application/vnd.example.v1\nLAYERS out:bundle\n",
+        &[("out", &out)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap_err();
+    assert_says(
+        &err,
+        &["is an image index (application/vnd.oci.image.index.v1+json), not a manifest"],
+        &[" a application/"],
+    );
 }
 
 #[tokio::test]
