@@ -7,10 +7,10 @@
 
 #[path = "inproc/compose.rs"]
 mod compose;
-#[path = "inproc/newcomer.rs"]
-mod newcomer;
 #[path = "inproc/naming.rs"]
 mod naming;
+#[path = "inproc/newcomer.rs"]
+mod newcomer;
 #[path = "inproc/registry_inputs.rs"]
 mod registry_inputs;
 #[path = "inproc/scale.rs"]

@@ -209,3 +209,49 @@ async fn the_contract_writes_what_the_reference_writes_and_says_what_is_wrong() 
     build(&solver, &pairs, Own::FrontendBin).await.unwrap();
     assert!(!warned_in_a_step(&solver, ""), "{:?}", solver.calls().steps);
 }
+
+/// A path that differs from a file of the context only in case (it worked
+/// on the user's case-insensitive disk) gets a "did you mean", on both
+/// hashing paths, though only the named paths were sent.
+#[tokio::test]
+async fn a_path_that_differs_only_in_case_gets_a_did_you_mean() {
+    let files: &[(&str, &[u8])] = &[("README.md", b"# hi"), ("docs/Guide.md", b"guide")];
+    for (own, hash) in [(Own::FrontendBin, "exec"), (Own::Unknown, "gateway")] {
+        for (body, says) in [
+            (
+                "ARTIFACT application/x.t\nLAYER text/markdown READMe.md\n",
+                "Artifactfile:2: layer 1 (\"READMe.md\") does not exist in the build context \
+                 (local \"context\") (did you mean \"README.md\"?)",
+            ),
+            (
+                "ARTIFACT application/x.t\nLAYER text/markdown Docs/guide.md\n",
+                "(did you mean \"docs/Guide.md\"?)",
+            ),
+        ] {
+            let mut all = files.to_vec();
+            all.push(("Artifactfile", body.as_bytes()));
+            let ctx = context(&all);
+            let err = build(&serving(ctx.path()), &[("artifact.hash", hash)], own)
+                .await
+                .unwrap_err();
+            assert_says(&err, &[says], &[]);
+        }
+    }
+    // A Modelfile's path, and a name with no other case: no guess.
+    let body = "MODEL model.safetensors\nDOC readme.MD\nDOC LICENSE\n";
+    let (_, result) = modelfile(&[WEIGHTS, ("README.md", b"# hi")], body, false).await;
+    assert_says(
+        &result.unwrap_err(),
+        &[
+            "DOC \"readme.MD\" does not exist in the build context (local \"context\") (did you mean \"README.md\"?)",
+        ],
+        &[],
+    );
+    let body = "MODEL model.safetensors\nDOC LICENSE\n";
+    let (_, result) = modelfile(&[WEIGHTS, ("README.md", b"# hi")], body, false).await;
+    assert_says(
+        &result.unwrap_err(),
+        &["\"LICENSE\" does not exist"],
+        &["did you mean"],
+    );
+}

@@ -49,7 +49,9 @@ pub async fn write<G: Gateway>(
     let listing = list(gw, worker, plan, ignore_cache)
         .await
         .map_err(Failure::Exec)?;
-    let found = answers(plan, &requests, listing.entries).map_err(Failure::Final)?;
+    let found = answers(gw, plan, &requests, listing.entries)
+        .await
+        .map_err(Failure::Final)?;
     let (tasks, asked_by, per_request) = tasks(&requests, &found);
     let units = units::split(&tasks);
     let runs = units
@@ -155,7 +157,8 @@ fn parse<T: serde::de::DeserializeOwned>(raw: &[u8], what: &str) -> Result<T> {
 
 /// Per request (in [`Plan::requests`] order), what it names: each answered
 /// exactly once; a problem found is explained at its line.
-fn answers(
+async fn answers<G: Gateway>(
+    gw: &G,
     plan: &Plan,
     requests: &[(String, &BlobRequest)],
     listed: Vec<EntryListing>,
@@ -175,7 +178,7 @@ fn answers(
         *slot = Some(match &e.error {
             None => e.found,
             Some(EntryError::NoMatch) if r.allow_no_match => Vec::new(),
-            Some(problem) => return Err(plan.explain(what, r, problem).into()),
+            Some(problem) => return Err(super::missing::explain(gw, plan, what, r, problem).await),
         });
     }
     found

@@ -15,6 +15,7 @@
 
 mod gateway;
 mod in_worker;
+mod missing;
 mod units;
 mod worker;
 

@@ -20,8 +20,8 @@ use crate::artifact::request::{
 };
 
 use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
-use crate::artifact::inputs::{lookup, solve, sources};
 use super::warnings::Note;
+use crate::artifact::inputs::{lookup, solve, sources};
 
 /// The plan for the contract's options.
 pub async fn plan<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {

@@ -21,10 +21,10 @@ use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::Config;
 
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
+use super::warnings::{self, Note};
 use crate::artifact::inputs::sources::{self, transfer_paths};
 use crate::artifact::inputs::spec_file::{SpecFile, located};
 use crate::artifact::inputs::{context, lookup};
-use super::warnings::{self, Note};
 
 /// Files a directory packaged without a list takes its metadata from, as
 /// `modctl modelfile generate` does (later files win).
