@@ -262,6 +262,36 @@ async fn a_modelpack_artifact_over_a_plain_layout_is_refused_at_its_layers_line(
     );
 }
 
+/// The adapter's step says what it does: the adapter is hashed, the
+/// base's blobs are copied and checked (not "hashing and writing 3 files").
+#[tokio::test]
+async fn an_adapters_step_says_only_the_adapter_is_hashed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let ctx = context(&[("adapter.safetensors", b"lora")]);
+    fs::write(
+        ctx.path().join("Artifactfile"),
+        "ARTIFACT application/vnd.cncf.model.manifest.v1+json\nLAYERS base\n\
+         LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n",
+    )
+    .unwrap();
+    let solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path())
+        .local("base", &base);
+    build(&solver, &[("context:base", "local:base")], Own::FrontendBin)
+        .await
+        .unwrap();
+    let steps = solver.calls().steps;
+    assert!(
+        steps.iter().any(|s| s.starts_with(
+            "[artifact] hashing and writing adapter.safetensors, copying and checking 2 blobs \
+             of layout \"base\" ("
+        )),
+        "{steps:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
     let out = compose(

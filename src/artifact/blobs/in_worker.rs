@@ -219,6 +219,7 @@ fn tasks(requests: &[(String, &BlobRequest)], found: &[Vec<Found>]) -> Tasks {
                     size: f.size,
                     compression: r.compression,
                     pack: pack.clone(),
+                    layout: r.expect.as_ref().map(|e| e.layout.clone()),
                 });
                 asked_by.push(i);
                 tasks.len() - 1
@@ -266,11 +267,6 @@ fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
             })
             .collect()
     };
-    let mib = unit.bytes(tasks) as f64 / 1048576.0;
-    let what = match unit.tasks.as_slice() {
-        [one] => tasks[*one].path.clone(),
-        many => format!("{} files", many.len()),
-    };
     Run {
         job: Job {
             list: false,
@@ -278,7 +274,7 @@ fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
             mtime: plan.epoch,
         },
         mounts,
-        name: format!("[artifact] hashing and writing {what} ({mib:.1} MiB)"),
+        name: unit.name(tasks),
         writes: true,
     }
 }
