@@ -9,6 +9,8 @@
 mod compose;
 #[path = "inproc/naming.rs"]
 mod naming;
+#[path = "inproc/newcomer.rs"]
+mod newcomer;
 #[path = "inproc/registry_inputs.rs"]
 mod registry_inputs;
 #[path = "inproc/scale.rs"]

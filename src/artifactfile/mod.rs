@@ -73,8 +73,9 @@
 //! layout reference names is looked up when the build runs. `FROM` image
 //! references are checked as BuildKit will check them
 //! ([`crate::llb::ImageRef`]), to fail at their line rather than in
-//! BuildKit. Later stages resolve sources, confine and glob paths, read
-//! layouts, and assemble the layout. Errors carry the offending [`Lines`]
+//! BuildKit; so is an artifact that OCI 1.1 or ModelPack forbids, as far
+//! as its lines show (`rules`). Later stages resolve sources, confine and
+//! glob paths, read layouts, and assemble the layout. Errors carry the offending [`Lines`]
 //! so the caller can point at them; messages say what to change. What is
 //! likely a mistake but need not stop the build (a variable no `ARG`
 //! declared) is a [`Warning`] in [`Artifactfile::warnings`], named after
@@ -96,6 +97,7 @@ mod lines;
 mod lint;
 mod names;
 mod parser;
+mod rules;
 mod sections;
 mod subject;
 mod words;

@@ -14,7 +14,7 @@ use super::model::*;
 use super::names::{check_alias, check_ref_name, split_as};
 use super::sections::Sections;
 use super::words::{Vars, Word, is_name, split_words};
-use super::{ParseOptions, compose, did_you_mean, from, graph, lint, quote, subject};
+use super::{ParseOptions, compose, did_you_mean, from, graph, lint, quote, rules, subject};
 
 /// The instructions, for "did you mean" and for the list in errors.
 pub const INSTRUCTIONS: [&str; 12] = [
@@ -63,6 +63,7 @@ pub(super) fn parse(text: &str, opts: &ParseOptions) -> Result<Artifactfile, Par
     file.items = sections.finish();
     // Ids may be used above the line that defines them: checked now.
     graph::build_order(&file.items)?;
+    rules::check(&file.items)?;
     Ok(file)
 }
 

@@ -65,6 +65,25 @@ pub fn quote(path: &str) -> String {
     out
 }
 
+/// `path` as a pattern matching it in any case of its ASCII letters
+/// (`README.md`: `[rR][eE][aA][dD][mM][eE].[mM][dD]`), other glob
+/// characters quoted: what finds the file a user meant when the name they
+/// gave is not there.
+pub fn quote_any_case(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() * 4);
+    for c in path.chars() {
+        if c.is_ascii_alphabetic() {
+            out.extend(['[', c.to_ascii_lowercase(), c.to_ascii_uppercase(), ']']);
+            continue;
+        }
+        if QUOTABLE.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The directories of `pattern` before its first glob component, unquoted
 /// (`""` for a glob at the top), and how many there are.
 pub fn literal_prefix(pattern: &str) -> (String, usize) {

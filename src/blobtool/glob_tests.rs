@@ -154,3 +154,19 @@ fn a_match_whose_name_is_not_utf8_is_an_error_naming_it_readably() {
     };
     assert_eq!(expand(r, "d/*", &skip_md).unwrap(), ["d/ok.txt"]);
 }
+
+#[test]
+fn a_name_in_any_case_matches_only_its_case_variants() {
+    assert_eq!(quote_any_case("a1.B"), "[aA]1.[bB]");
+    assert_eq!(quote_any_case("w[1]/x*"), r"[wW]\[1\]/[xX]\*");
+    // As the daemon's matchers read it: every case of the name, and only
+    // that name (its glob characters are literal).
+    let m = globset::GlobBuilder::new(&quote_any_case("d/READMe[1].md"))
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .unwrap()
+        .compile_matcher();
+    assert!(m.is_match("d/README[1].md") && m.is_match("D/readme[1].MD"));
+    assert!(!m.is_match("d/README1.md") && !m.is_match("d/READMEx1].md"));
+}

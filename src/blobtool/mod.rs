@@ -27,7 +27,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use glob::OCI_LAYOUT_FILE;
-pub use glob::{is_glob, literal_prefix, quote, unquote};
+pub use glob::{is_glob, literal_prefix, quote, quote_any_case, unquote};
 pub use job::{
     BlobReport, Entry, EntryError, EntryId, EntryListing, EntryReport, Found, Job, Listing,
     PackOptions, Report,

@@ -222,6 +222,76 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
     }
 }
 
+/// A ModelPack model whose `LAYERS` take no ModelPack model has no config
+/// to extend: refused at that line, never written with the empty config
+/// (which no ModelPack client reads). Extending a model still works.
+#[tokio::test]
+async fn a_modelpack_artifact_over_a_plain_layout_is_refused_at_its_layers_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = two_tags(&tmp.path().join("plain")).await;
+    let base = base_model(&tmp.path().join("base")).await;
+    let body = |layout: &str| {
+        format!(
+            "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+             LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n\
+             LAYERS {layout}\n"
+        )
+    };
+    let files: &[(&str, &[u8])] = &[("adapter.safetensors", b"lora")];
+    let layouts: &[(&str, &Path)] = &[("plain", &plain), ("base", &base)];
+    let err = compose(files, &body("plain:a"), layouts, Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, CODE_INVALID_ARGUMENT);
+    assert_says(
+        &err,
+        &[
+            "Artifactfile:3: ARTIFACT application/vnd.cncf.model.manifest.v1+json: LAYERS plain \
+             takes no ModelPack model",
+            "write a Modelfile",
+        ],
+        &[],
+    );
+    let out = compose(files, &body("base"), layouts, Own::FrontendBin)
+        .await
+        .unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.cncf.model.config.v1+json"
+    );
+}
+
+/// The adapter's step says what it does: the adapter is hashed, the
+/// base's blobs are copied and checked (not "hashing and writing 3 files").
+#[tokio::test]
+async fn an_adapters_step_says_only_the_adapter_is_hashed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let ctx = context(&[("adapter.safetensors", b"lora")]);
+    fs::write(
+        ctx.path().join("Artifactfile"),
+        "ARTIFACT application/vnd.cncf.model.manifest.v1+json\nLAYERS base\n\
+         LAYER application/vnd.cncf.model.weight.v1.raw adapter.safetensors\n",
+    )
+    .unwrap();
+    let solver = Solver::new()
+        .local("context", ctx.path())
+        .local("dockerfile", ctx.path())
+        .local("base", &base);
+    build(&solver, &[("context:base", "local:base")], Own::FrontendBin)
+        .await
+        .unwrap();
+    let steps = solver.calls().steps;
+    assert!(
+        steps.iter().any(|s| s.starts_with(
+            "[artifact] hashing and writing adapter.safetensors, copying and checking 2 blobs \
+             of layout \"base\" ("
+        )),
+        "{steps:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
     let out = compose(
@@ -258,6 +328,22 @@ async fn a_referrer_by_id_and_an_index_are_listed_in_file_order() {
         assert_eq!(m["subject"]["size"], listed[0]["size"]);
         assert_eq!(m["subject"]["mediaType"], listed[0]["mediaType"]);
     }
+
+    // The index is no manifest to take layers from, and is called so
+    // ("an image index", not "a application/...").
+    let err = compose(
+        &[],
+        "ARTIFACT application/vnd.example.v1\nLAYERS out:bundle\n",
+        &[("out", &out)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap_err();
+    assert_says(
+        &err,
+        &["is an image index (application/vnd.oci.image.index.v1+json), not a manifest"],
+        &[" a application/"],
+    );
 }
 
 #[tokio::test]

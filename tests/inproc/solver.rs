@@ -88,6 +88,8 @@ const LLB_CAPS: &[&str] = &[
 pub struct Calls {
     /// Definitions solved.
     pub solves: usize,
+    /// The names of their steps (`llb.customname`), as progress shows them.
+    pub steps: Vec<String>,
     /// Blob-writer execs run that write blobs.
     pub execs: usize,
     /// Blob-writer execs run that only list.
@@ -271,6 +273,15 @@ impl Solver {
     /// The daemon's caps.
     pub fn with_caps(mut self, gateway: &[&str], llb: &[&str]) -> Solver {
         self.caps = Caps::from_pong(&caps(gateway), &caps(llb));
+        self
+    }
+
+    /// Takes warnings with the Warn call (`gateway.warnings`, BuildKit
+    /// 0.11+), which the default caps (Docker 20.10's) lack.
+    pub fn with_warnings(mut self) -> Solver {
+        let mut gateway = GATEWAY_CAPS.to_vec();
+        gateway.push("gateway.warnings");
+        self.caps = Caps::from_pong(&caps(&gateway), &caps(LLB_CAPS));
         self
     }
 
@@ -877,7 +888,15 @@ impl Gateway for Solver {
     }
 
     async fn solve(&self, def: pb::Definition) -> Result<SolvedRef, RpcError> {
-        self.calls.lock().unwrap().solves += 1;
+        {
+            let mut calls = self.calls.lock().unwrap();
+            calls.solves += 1;
+            let named = def
+                .metadata
+                .values()
+                .filter_map(|m| m.description.get("llb.customname"));
+            calls.steps.extend(named.cloned());
+        }
         match self.solve_def(&def) {
             Ok(dir) => Ok(self.register(dir)),
             Err(e) if self.lazy => {

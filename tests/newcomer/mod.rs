@@ -180,6 +180,38 @@ fn an_artifact_named_as_an_image_says_so(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A Modelfile glob that matches nothing warns at its line, and the build
+/// goes on (modctl adds nothing for it either); a path that differs from
+/// a file only in case gets a "did you mean", although only the named
+/// paths of the context were sent.
+fn a_glob_that_matches_nothing_warns_and_case_gets_a_suggestion(ctx: &Ctx) -> Result<()> {
+    let d = ctx.dir("nomatch");
+    std::fs::write(d.join("model.safetensors"), [7u8; 4096])?;
+    std::fs::write(d.join("README.md"), b"# tiny\n")?;
+    let modelfile = |body: &str| -> Result<(bool, String)> {
+        std::fs::write(d.join("Modelfile"), format!("# syntax={IMAGE}\n{body}"))?;
+        let out = ctx.dir("nomatch-out");
+        let o = ctx.build_file(&d, "Modelfile", &[], &out)?;
+        Ok((
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ))
+    };
+    let (ok, log) = modelfile("NAME tiny\nMODEL model.safetensors\nDOC *.nomatch\n")?;
+    ensure!(ok, "{log}");
+    ensure!(
+        log.contains("DOC \"*.nomatch\" matches no files in the build context"),
+        "no warning shown:\n{log}"
+    );
+    let (ok, log) = modelfile("NAME tiny\nMODEL model.safetensors\nDOC READMe.md\n")?;
+    ensure!(!ok, "{log}");
+    ensure!(
+        log.contains("DOC \"READMe.md\" does not exist in the build context (local \"context\") (did you mean \"README.md\"?)"),
+        "no suggestion:\n{log}"
+    );
+    Ok(())
+}
+
 pub const CASES: &[(&str, Case)] = &[
     (
         "a_failed_from_input_points_at_its_line",
@@ -205,5 +237,9 @@ pub const CASES: &[(&str, Case)] = &[
     (
         "an_artifact_named_as_an_image_says_so",
         an_artifact_named_as_an_image_says_so,
+    ),
+    (
+        "a_glob_that_matches_nothing_warns_and_case_gets_a_suggestion",
+        a_glob_that_matches_nothing_warns_and_case_gets_a_suggestion,
     ),
 ];

@@ -149,7 +149,9 @@ async fn hash_file<G: Gateway>(
         .with_context(what)?
     {
         Found::Stat(stat) => stat,
-        Found::Missing => return Err(at(EntryError::Missing)),
+        Found::Missing => {
+            return Err(super::missing::explain(gw, plan, label, req, &EntryError::Missing).await);
+        }
         Found::LinkOutside { link, target } => {
             return Err(at(EntryError::LinkOutside { link, target }));
         }

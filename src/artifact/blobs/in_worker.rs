@@ -50,7 +50,9 @@ pub async fn write<G: Gateway>(
     let listing = list(gw, worker, plan, ignore_cache)
         .await
         .map_err(Failure::Exec)?;
-    let found = answers(plan, &requests, listing.entries).map_err(Failure::Final)?;
+    let found = answers(gw, plan, &requests, listing.entries)
+        .await
+        .map_err(Failure::Final)?;
     let (tasks, asked_by, per_request) = tasks(&requests, &found);
     let units = units::split(&tasks);
     let runs = units
@@ -160,7 +162,8 @@ fn parse<T: serde::de::DeserializeOwned>(raw: &[u8], what: &str) -> Result<T> {
 
 /// Per request (in [`Plan::requests`] order), what it names: each answered
 /// exactly once; a problem found is explained at its line.
-fn answers(
+async fn answers<G: Gateway>(
+    gw: &G,
     plan: &Plan,
     requests: &[(String, &BlobRequest)],
     listed: Vec<EntryListing>,
@@ -180,7 +183,7 @@ fn answers(
         *slot = Some(match &e.error {
             None => e.found,
             Some(EntryError::NoMatch) if r.allow_no_match => Vec::new(),
-            Some(problem) => return Err(plan.explain(what, r, problem).into()),
+            Some(problem) => return Err(super::missing::explain(gw, plan, what, r, problem).await),
         });
     }
     found
@@ -221,6 +224,7 @@ fn tasks(requests: &[(String, &BlobRequest)], found: &[Vec<Found>]) -> Tasks {
                     size: f.size,
                     compression: r.compression,
                     pack: pack.clone(),
+                    layout: r.expect.as_ref().map(|e| e.layout.clone()),
                 });
                 asked_by.push(i);
                 tasks.len() - 1
@@ -282,11 +286,6 @@ fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
             .map(|&(n, task)| worker::selected(n, &plan.inputs[task.input].state, &task.resolved))
             .collect()
     };
-    let mib = unit.bytes(tasks) as f64 / 1048576.0;
-    let what = match unit.tasks.as_slice() {
-        [one] => tasks[*one].path.clone(),
-        many => format!("{} files", many.len()),
-    };
     Run {
         job: Job {
             list: false,
@@ -294,7 +293,7 @@ fn unit_run(plan: &Plan, tasks: &[Task], unit: &Unit) -> Run {
             mtime: plan.epoch,
         },
         mounts,
-        name: format!("[artifact] hashing and writing {what} ({mib:.1} MiB)"),
+        name: unit.name(tasks),
         writes: true,
     }
 }

@@ -16,17 +16,17 @@ const WEIGHTS: &str = "model.safetensors";
 /// changes does not reach the exec's key; what the exec's own op holds is
 /// what these tests are about.
 fn context() -> Input {
-    Input {
-        state: llb::local("context", &LocalOptions::default()),
-        describe: "build context".into(),
-    }
+    Input::whole(
+        llb::local("context", &LocalOptions::default()),
+        "build context".into(),
+    )
 }
 
 fn image() -> Input {
-    Input {
-        state: llb::image(&ImageRef::parse("busybox").unwrap(), None),
-        describe: "image busybox".into(),
-    }
+    Input::whole(
+        llb::image(&ImageRef::parse("busybox").unwrap(), None),
+        "image busybox".into(),
+    )
 }
 
 /// A request for `path` of input `input` (a glob when it is one).

@@ -15,6 +15,7 @@
 
 mod gateway;
 mod in_worker;
+mod missing;
 mod units;
 mod worker;
 
@@ -25,6 +26,7 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
 
 use super::error::{Error, Result};
+use super::plan::warnings::{self, Note};
 use super::plan::{Plan, RequestId};
 use super::request::{Config, HASH_MODE_KEY, HashMode};
 
@@ -53,7 +55,29 @@ pub enum BlobsAt {
 pub async fn produce<G: Gateway>(gw: &G, cfg: &Config, plan: &Plan) -> Result<Produced> {
     let produced = hashed(gw, cfg, plan).await?;
     verify(plan, &produced.blobs)?;
+    let notes = unmatched(plan, &produced.blobs);
+    warnings::show_notes(gw, plan.spec_file.as_ref(), &notes).await?;
     Ok(produced)
+}
+
+/// A warning at the line of each glob that matched nothing where that is
+/// no error (a Modelfile's, as modctl takes it): the model would miss those
+/// files in silence, be it a typo in the pattern or a `.dockerignore`
+/// that leaves them out.
+fn unmatched(plan: &Plan, blobs: &BTreeMap<RequestId, Vec<BlobReport>>) -> Vec<Note> {
+    plan.requests()
+        .into_iter()
+        .filter(|(_, r)| r.glob && r.allow_no_match && r.lines.is_some())
+        .filter(|(_, r)| blobs.get(&r.id).is_none_or(Vec::is_empty))
+        .map(|(what, r)| Note {
+            short: format!(
+                "{what} matches no files in the {}, so nothing is packaged for it; check the \
+                 pattern (it is relative to the build context, and case matters)",
+                plan.inputs[r.input].describe
+            ),
+            lines: r.lines,
+        })
+        .collect()
 }
 
 /// The blobs, hashed where [`produce`] says.

@@ -38,6 +38,9 @@ pub struct Task {
     pub compression: Compression,
     /// How it is packed.
     pub pack: PackOptions,
+    /// For a blob taken from an OCI layout, that layout (`layout "base"`):
+    /// its bytes are copied and checked against their digest, not new.
+    pub layout: Option<String>,
 }
 
 /// Tasks written by one exec.
@@ -55,6 +58,41 @@ impl Unit {
     /// The bytes it writes, about (before compression).
     pub fn bytes(&self, tasks: &[Task]) -> u64 {
         self.tasks.iter().map(|&t| tasks[t].size).sum()
+    }
+
+    /// Its step's name, saying what it does: new files are hashed and
+    /// written (`hashing and writing model.bin`, `... 4 files`), blobs
+    /// taken from a layout are copied and checked against their digests
+    /// (`copying and checking 3 blobs of layout "base"`), with about how
+    /// many MiB in all.
+    pub fn name(&self, tasks: &[Task]) -> String {
+        let (taken, new): (Vec<&Task>, Vec<&Task>) = self
+            .tasks
+            .iter()
+            .map(|&t| &tasks[t])
+            .partition(|t| t.layout.is_some());
+        let mut doing = Vec::new();
+        match new.as_slice() {
+            [] => {}
+            [one] => doing.push(format!("hashing and writing {}", one.path)),
+            many => doing.push(format!("hashing and writing {} files", many.len())),
+        }
+        if !taken.is_empty() {
+            let mut layouts: Vec<&str> = taken.iter().filter_map(|t| t.layout.as_deref()).collect();
+            layouts.sort_unstable();
+            layouts.dedup();
+            let blobs = match taken.len() {
+                1 => "1 blob".to_string(),
+                n => format!("{n} blobs"),
+            };
+            let of = match layouts.as_slice() {
+                [one] => one.to_string(),
+                many => format!("{} layouts", many.len()),
+            };
+            doing.push(format!("copying and checking {blobs} of {of}"));
+        }
+        let mib = self.bytes(tasks) as f64 / 1048576.0;
+        format!("[artifact] {} ({mib:.1} MiB)", doing.join(", "))
     }
 }
 

@@ -11,6 +11,7 @@ fn task(path: &str, size: u64) -> Task {
         size,
         compression: Compression::None,
         pack: PackOptions::default(),
+        layout: None,
     }
 }
 
@@ -124,4 +125,46 @@ fn a_unit_is_the_same_whatever_else_the_plan_holds() {
         by_path(&reversed, &split(&reversed), "")
     );
     assert_eq!(by_path(&small, &split(&small), ""), [["a", "b", "c"]]);
+}
+
+#[test]
+fn a_step_says_what_it_hashes_and_what_it_copies_and_checks() {
+    let from_base = |path: &str, size: u64| Task {
+        layout: Some("layout \"base\"".into()),
+        ..task(path, size)
+    };
+    let tasks = vec![
+        from_base("blobs/sha256/aa", 1 << 20),
+        from_base("blobs/sha256/bb", 1 << 20),
+        from_base("blobs/sha256/cc", 1 << 20),
+        task("adapter.safetensors", 1 << 20),
+        task("notes.md", 0),
+    ];
+    let unit = |tasks: Vec<usize>| Unit {
+        tasks,
+        whole: false,
+    };
+    // The adapter example: the base's blobs are copied and checked, only
+    // the adapter is hashed as new.
+    assert_eq!(
+        unit(vec![0, 1, 2, 3]).name(&tasks),
+        "[artifact] hashing and writing adapter.safetensors, copying and checking 3 blobs of \
+         layout \"base\" (4.0 MiB)"
+    );
+    assert_eq!(
+        unit(vec![3, 4]).name(&tasks),
+        "[artifact] hashing and writing 2 files (1.0 MiB)"
+    );
+    assert_eq!(
+        unit(vec![0]).name(&tasks),
+        "[artifact] copying and checking 1 blob of layout \"base\" (1.0 MiB)"
+    );
+    let mut other = from_base("blobs/sha256/dd", 0);
+    other.layout = Some("layout \"other\"".into());
+    let mut two = tasks.clone();
+    two.push(other);
+    assert_eq!(
+        unit(vec![0, 5]).name(&two),
+        "[artifact] copying and checking 2 blobs of 2 layouts (1.0 MiB)"
+    );
 }

@@ -281,8 +281,8 @@ async fn built_input<G: Gateway>(
         .def
         .as_ref()
         .with_context(|| format!("FROM {what}: the daemon returned no definition"))?;
-    Ok(Input {
-        state: State::from_definition(def)?,
-        describe: format!("result of {what}"),
-    })
+    Ok(Input::whole(
+        State::from_definition(def)?,
+        format!("result of {what}"),
+    ))
 }

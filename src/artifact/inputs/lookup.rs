@@ -11,7 +11,7 @@
 //! directory (else the path is missing). Only the error path pays for the
 //! extra calls.
 
-use crate::blobtool::quote;
+use crate::blobtool::{quote, quote_any_case};
 use crate::gateway::{Gateway, RpcError, SolvedRef};
 use crate::proto::fstypes::Stat;
 
@@ -200,6 +200,29 @@ fn leads_out(link: &str, target: &str) -> bool {
             }
             depth < 0
         })
+}
+
+/// The path of `input` that is `path` but for the case of its letters
+/// (`README.md` for `READMe.md`), when there is one: walking down from the
+/// root, each component is looked for in any case in the directory before
+/// it. A hint for a path that is missing, so any failure gives `None`.
+pub async fn case_variant<G: Gateway>(gw: &G, input: &SolvedRef, path: &str) -> Option<String> {
+    let mut found = String::new();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        let dir = format!("/{found}");
+        let listed = gw.read_dir(input, &dir, &quote_any_case(part)).await.ok()?;
+        let names = listed.iter().map(|e| e.path.as_str());
+        // The name as it is, else the one that differs in case only.
+        let name = match listed.iter().any(|e| e.path == part) {
+            true => part,
+            false => crate::suggest::same_but_case(part, names)?,
+        };
+        if !found.is_empty() {
+            found.push('/');
+        }
+        found.push_str(name);
+    }
+    (found != path).then_some(found)
 }
 
 /// Whether every component of `path` is listed in the directory before it,

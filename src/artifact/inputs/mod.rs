@@ -18,7 +18,7 @@ pub mod solve;
 pub mod sources;
 pub mod spec_file;
 
-use crate::llb::State;
+use crate::llb::{LocalOptions, State};
 
 pub use spec_file::{SOURCE_DETAIL, SpecFile, at_line, located, source_detail};
 
@@ -29,6 +29,45 @@ pub struct Input {
     pub state: State,
     /// e.g. `build context (local "context")`, for messages.
     pub describe: String,
+    /// For a directory of the client: how it was asked for, so that other
+    /// paths of it can be (only the named ones are sent).
+    pub local: Option<LocalSource>,
+}
+
+/// A directory the client shares, as a build asks for it.
+#[derive(Clone, Debug)]
+pub struct LocalSource {
+    /// Its name (`context`, a named context's directory).
+    pub name: String,
+    /// What is sent of it, and how.
+    pub options: LocalOptions,
+}
+
+impl Input {
+    /// Files of an input as they are, whole.
+    pub fn whole(state: State, describe: String) -> Input {
+        Input {
+            state,
+            describe,
+            local: None,
+        }
+    }
+
+    /// The input with the paths matching `patterns` in it: a directory of
+    /// the client sends those (under a transfer cache of its own, so the
+    /// main one is kept), any other input is whole already.
+    pub fn with_paths(&self, patterns: Vec<String>, what: &str) -> State {
+        let Some(local) = &self.local else {
+            return self.state.clone();
+        };
+        let options = LocalOptions {
+            follow_paths: patterns,
+            shared_key_hint: format!("{}-{what}", local.options.shared_key_hint),
+            custom_name: format!("[artifact] {what} in {}", self.describe),
+            ..local.options.clone()
+        };
+        crate::llb::local(&local.name, &options)
+    }
 }
 
 /// A path the plan reads from input `input`: what decides which paths of

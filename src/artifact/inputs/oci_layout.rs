@@ -42,6 +42,16 @@ const INDEXES: [&str; 2] = [
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ];
 
+/// What a descriptor of `media` names, with its article, for "... is X,
+/// not a manifest" (a media type starts with any letter: "an
+/// application/...", "a text/...").
+fn what_is(media: &str) -> String {
+    match media {
+        _ if INDEXES.contains(&media) => format!("an image index ({media})"),
+        _ => format!("a blob of media type {media}"),
+    }
+}
+
 /// A layout opened: its name (for messages), where it is, and its
 /// `index.json` entries.
 pub struct LayoutInput {
@@ -283,10 +293,11 @@ impl LayoutInput {
         let media = d.media_type().to_string();
         if !MANIFESTS.contains(&media.as_str()) {
             return Err(UserError::new(format!(
-                "{}: {} is a {media}, not a manifest: LAYERS takes the layers of one manifest \
+                "{}: {} is {}, not a manifest: LAYERS takes the layers of one manifest \
                  (pick a platform's manifest by its digest)",
                 self.name,
-                d.digest()
+                d.digest(),
+                what_is(&media)
             ))
             .into());
         }
@@ -306,5 +317,20 @@ impl LayoutInput {
             ))
         })?;
         Ok((doc.layers, config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn what_a_descriptor_names_takes_the_right_article() {
+        assert_eq!(
+            super::what_is("application/vnd.oci.image.index.v1+json"),
+            "an image index (application/vnd.oci.image.index.v1+json)"
+        );
+        assert_eq!(
+            super::what_is("application/vnd.example.thing"),
+            "a blob of media type application/vnd.example.thing"
+        );
     }
 }

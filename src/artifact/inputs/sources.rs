@@ -8,7 +8,7 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::{self, ImageRef, LocalOptions, State};
 use crate::proto::pb;
 
-use super::{Input, Wanted};
+use super::{Input, LocalSource, Wanted};
 use crate::artifact::error::Result;
 use crate::artifact::request::Sessions;
 
@@ -40,14 +40,16 @@ pub async fn contract_input<G: Gateway>(
 ) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some((name, def)) = pick(inputs) {
-        return Ok(Input {
-            state: State::from_definition(def)?,
-            describe: format!("frontend input {name:?}"),
-        });
+        return Ok(Input::whole(
+            State::from_definition(def)?,
+            format!("frontend input {name:?}"),
+        ));
     }
+    let local = local_source(sessions, "context", key, Some(paths), &[], "build context");
     Ok(Input {
-        state: local_state(sessions, "context", key, Some(paths), &[], "build context"),
+        state: llb::local(&local.name, &local.options),
         describe: "build context (local \"context\")".to_string(),
+        local: Some(local),
     })
 }
 
@@ -64,10 +66,10 @@ pub async fn build_context<G: Gateway>(
 ) -> Result<Input> {
     let inputs = gw.inputs().await?;
     if let Some(def) = inputs.get("context") {
-        return Ok(Input {
-            state: State::from_definition(def)?,
-            describe: "frontend input \"context\"".into(),
-        });
+        return Ok(Input::whole(
+            State::from_definition(def)?,
+            "frontend input \"context\"".into(),
+        ));
     }
     let ignore = &filter.ignore;
     let layouts = filter.layouts_to_skip(paths.unwrap_or_default());
@@ -82,7 +84,7 @@ pub async fn build_context<G: Gateway>(
     }
     if !layouts.is_empty() {
         // The one progress line that says so: this step's name.
-        input.state = local_state(
+        let local = local_source(
             sessions,
             "context",
             "context",
@@ -98,6 +100,8 @@ pub async fn build_context<G: Gateway>(
                     .join(", ")
             ),
         );
+        input.state = llb::local(&local.name, &local.options);
+        input.local = Some(local);
     }
     Ok(input)
 }
@@ -136,22 +140,24 @@ fn local_input(
     exclude: &[String],
     what: &str,
 ) -> Input {
+    let local = local_source(sessions, name, name, paths, exclude, what);
     Input {
-        state: local_state(sessions, name, name, paths, exclude, what),
+        state: llb::local(&local.name, &local.options),
         describe: format!("{what} (local {name:?})"),
+        local: Some(local),
     }
 }
 
 /// The local source of [`local_input`], named `what` in progress output,
 /// its transfer cached on the client's side under `key`.
-fn local_state(
+fn local_source(
     sessions: &Sessions,
     name: &str,
     key: &str,
     paths: Option<&[String]>,
     exclude: &[String],
     what: &str,
-) -> State {
+) -> LocalSource {
     let budget = MAX_PATTERNS
         .saturating_sub(exclude.len())
         .max(MAX_PATTERNS / 4);
@@ -161,7 +167,7 @@ fn local_state(
         Some(p) => follow_paths(p, budget).unwrap_or_default(),
         None => Vec::new(),
     };
-    let local = LocalOptions {
+    let options = LocalOptions {
         session_id: sessions.for_local(name).to_string(),
         follow_paths,
         exclude_patterns: exclude.to_vec(),
@@ -169,7 +175,10 @@ fn local_state(
         custom_name: format!("[artifact] load {what} {name:?}"),
         ..Default::default()
     };
-    llb::local(name, &local)
+    LocalSource {
+        name: name.to_string(),
+        options,
+    }
 }
 
 /// The follow paths that transfer `paths`, at most `budget` of them: the
@@ -209,10 +218,10 @@ pub fn follow_paths(paths: &[String], budget: usize) -> Option<Vec<String>> {
 /// The filesystem of image `reference`.
 pub fn image(reference: &str) -> Result<Input, UserError> {
     let r = ImageRef::parse(reference).map_err(|e| UserError::new(e.to_string()))?;
-    Ok(Input {
-        state: llb::image(&r, None),
-        describe: format!("image {reference}"),
-    })
+    Ok(Input::whole(
+        llb::image(&r, None),
+        format!("image {reference}"),
+    ))
 }
 
 /// A named context's value (`--build-context NAME=VALUE`, option
@@ -244,10 +253,10 @@ pub async fn named<G: Gateway>(
                 inputs.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
         })?;
-        return Ok(Input {
-            state: State::from_definition(def)?,
-            describe: format!("context {name:?} (frontend input {key:?})"),
-        });
+        return Ok(Input::whole(
+            State::from_definition(def)?,
+            format!("context {name:?} (frontend input {key:?})"),
+        ));
     }
     Err(UserError::new(format!(
         "context {name:?}={value:?} is not supported here: use a local directory, docker-image://REF or input:KEY"

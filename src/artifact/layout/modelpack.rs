@@ -64,7 +64,7 @@ pub fn build(
     files.sort_by(|a, b| (a.kind, &a.blob.path).cmp(&(b.kind, &b.blob.path)));
     let mut seen = BTreeSet::new();
     files.retain(|f| seen.insert(f.blob.path.as_str()));
-    check_not_empty(model, &files, spec)?;
+    check_not_empty(model, blobs, &files, spec)?;
     let mtime = rfc3339(epoch.unwrap_or(0));
     let invalid = |e: oci_spec::OciSpecError| UserError::new(format!("{spec}: {e}"));
     let mut layers = Vec::with_capacity(files.len());
@@ -111,8 +111,14 @@ fn file_metadata(b: &BlobReport, mtime: &str) -> String {
 
 /// A model needs at least one layer (the schema's `diffIds` has
 /// `minItems: 1`); a directory packaged without a list needs something
-/// modctl would call a model, code or a dataset.
-fn check_not_empty(model: &ModelPlan, files: &[File], spec: &str) -> Result<(), UserError> {
+/// modctl would call a model, code or a dataset; `MODEL` lines need to
+/// find weights.
+fn check_not_empty(
+    model: &ModelPlan,
+    blobs: &[&Vec<BlobReport>],
+    files: &[File],
+    spec: &str,
+) -> Result<(), UserError> {
     if model.classified
         && !files
             .iter()
@@ -129,6 +135,18 @@ fn check_not_empty(model: &ModelPlan, files: &[File], spec: &str) -> Result<(), 
         return Err(UserError::new(format!(
             "{spec}: its globs match no files, and a ModelPack model needs at least one layer; \
              check the patterns (they are relative to the build context)"
+        )));
+    }
+    // Weights asked for and none found: a model without them is no model,
+    // however valid its config (a typo in the pattern, or a .dockerignore
+    // that leaves the weights out).
+    let mut model_lines = model.kinds.iter().zip(blobs);
+    let asked = model.kinds.contains(&Some(Kind::Model));
+    if asked && !model_lines.any(|(k, found)| *k == Some(Kind::Model) && !found.is_empty()) {
+        return Err(UserError::new(format!(
+            "{spec}: its MODEL lines match no files, so the model would have no weights; check \
+             the patterns (they are relative to the build context, and case matters) and what \
+             the build's .dockerignore leaves out"
         )));
     }
     Ok(())

@@ -181,6 +181,36 @@ fn no_files_at_all_is_an_error_naming_the_fix() {
 }
 
 #[test]
+fn model_lines_that_find_no_weights_are_refused() {
+    // MODEL model-*.safetensors (nothing), DOC README.md.
+    let reports = [vec![], vec![blob("README.md", 1, false)]];
+    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
+    let p = plan(vec![Some(Kind::Model), Some(Kind::Doc)], Packing::Raw);
+    let e = build(&p, &refs, "Modelfile", None).err().unwrap();
+    assert!(
+        e.message.contains(
+            "Modelfile: its MODEL lines match no files, so the model would have no weights"
+        ),
+        "{}",
+        e.message
+    );
+    // A weight named by a CONFIG line too is one layer, in the config
+    // group: the MODEL line did find it.
+    let reports = [
+        vec![blob("w.json", 1, false)],
+        vec![blob("w.json", 1, false)],
+    ];
+    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
+    let p = plan(vec![Some(Kind::Config), Some(Kind::Model)], Packing::Raw);
+    assert!(build(&p, &refs, "Modelfile", None).is_ok());
+    // No MODEL line: not refused here (the plan warns about it).
+    let reports = [vec![blob("README.md", 1, false)]];
+    let refs: Vec<&Vec<BlobReport>> = reports.iter().collect();
+    let p = plan(vec![Some(Kind::Doc)], Packing::Raw);
+    assert!(build(&p, &refs, "Modelfile", None).is_ok());
+}
+
+#[test]
 fn colliding_titles_are_refused() {
     let m = refused(vec![blob("x.tar", 1, false), blob("x", 2, true)]);
     assert!(m.contains("would both be pulled as \"x.tar\""), "{m}");

@@ -1,16 +1,26 @@
 //! The `artifact.v0` contract: `containerimage.artifact.*` options (or
 //! their `build-arg:` forms) describe the artifact; the result must match
 //! the reference byte for byte.
+//!
+//! So what the reference writes is written, even where a spec forbids it
+//! (the empty config without an artifactType; a ModelPack model whose
+//! config is `{}`): such a build says so in a warning ([`findings`]) and
+//! goes on, as the same keys would on a daemon running the reference.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::blobtool::Compression;
 use crate::gateway::{Gateway, UserError};
+use crate::modelpack;
+use crate::oci::EMPTY_JSON_MEDIA_TYPE;
 
 use crate::artifact::error::{Context as _, Result};
-use crate::artifact::request::{Config, LayerSpec, Layers, MAX_LAYERS_FILE, parse_layers};
+use crate::artifact::request::{
+    CONFIG_MEDIATYPE_KEY, Config, LayerSpec, Layers, MAX_LAYERS_FILE, TYPE_KEY, parse_layers,
+};
 
 use super::types::{BlobRequest, ConfigSource, LayerPlan, ManifestPlan, Plan};
+use super::warnings::Note;
 use crate::artifact::inputs::{lookup, solve, sources};
 
 /// The plan for the contract's options.
@@ -63,6 +73,37 @@ pub fn manifest(
         subject: None,
         model: None,
     }
+}
+
+/// What the contract's `manifests` (the options', or a wrapped build's
+/// keys) ask that OCI 1.1 or ModelPack forbids, each said once.
+pub fn findings(manifests: &[ManifestPlan]) -> Vec<Note> {
+    let mut said = BTreeSet::new();
+    for m in manifests {
+        let artifact_type = m.artifact_type.as_deref();
+        if artifact_type.is_none() && m.config_media_type == EMPTY_JSON_MEDIA_TYPE {
+            said.insert(format!(
+                "{CONFIG_MEDIATYPE_KEY} is the empty descriptor's ({EMPTY_JSON_MEDIA_TYPE}) and \
+                 {TYPE_KEY} is not set, but OCI 1.1 requires an artifactType then: registries and \
+                 tools may refuse this manifest; set {TYPE_KEY}"
+            ));
+        }
+        if artifact_type == Some(modelpack::ARTIFACT_TYPE)
+            || m.config_media_type == modelpack::CONFIG_MEDIA_TYPE
+        {
+            said.insert(format!(
+                "this is a ModelPack model ({TYPE_KEY}={}, {CONFIG_MEDIATYPE_KEY}={}), but the \
+                 contract's config is `{{}}`, which no ModelPack client reads (a ModelPack config \
+                 lists every layer's DiffID); build the model from a Modelfile, which generates \
+                 its config",
+                artifact_type.unwrap_or_default(),
+                m.config_media_type
+            ));
+        }
+    }
+    said.into_iter()
+        .map(|short| Note { short, lines: None })
+        .collect()
 }
 
 fn layer(l: LayerSpec, input: usize) -> LayerPlan {

@@ -21,6 +21,7 @@ use crate::artifact::path::normalize_layer_path;
 use crate::artifact::request::Config;
 
 use super::types::{BlobRequest, ConfigSource, Input, LayerPlan, ManifestPlan, ModelPlan, Plan};
+use super::warnings::{self, Note};
 use crate::artifact::inputs::sources::{self, transfer_paths};
 use crate::artifact::inputs::spec_file::{SpecFile, located};
 use crate::artifact::inputs::{context, lookup};
@@ -38,6 +39,8 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, file: SpecFile) -> Result<Pl
     let packing = cfg.spec_file.packing;
     let epoch = cfg.epoch;
     let classified = parsed.files.is_empty();
+    let weightless: Vec<Note> = weightless(&parsed, &file.filename).into_iter().collect();
+    warnings::show_notes(gw, Some(&file), &weightless).await?;
     let (layers, kinds) = if classified {
         let whole = LayerPlan {
             blob: whole_context(&file.filename, packing),
@@ -217,6 +220,29 @@ fn named_layers(
         kinds.push(Some(line.kind));
     }
     Ok((layers, kinds))
+}
+
+/// A warning for a Modelfile that names files but no weights: its model
+/// has no weight layer, which is what a ModelPack client loads. (MODEL
+/// lines that find nothing are refused once the files are known.) One that
+/// names no files is classified, by modctl's rules.
+fn weightless(parsed: &Modelfile, filename: &str) -> Option<Note> {
+    let first = parsed.files.first()?;
+    if parsed
+        .files
+        .iter()
+        .any(|l| l.kind == modelpack::Kind::Model)
+    {
+        return None;
+    }
+    Some(Note {
+        short: format!(
+            "{filename} has no MODEL line, so the model has no weights (a ModelPack client \
+             loads a model's weights from its weight layers); name the weight files with \
+             MODEL <path or glob>"
+        ),
+        lines: Some(first.lines),
+    })
 }
 
 /// The config fields the Modelfile sets.

@@ -49,3 +49,26 @@ fn the_whole_context_skips_what_modctl_skips_and_this_file() {
     );
     assert_eq!(any_case("*.pyc"), "*.[pP][yY][cC]");
 }
+
+#[test]
+fn a_modelfile_naming_files_but_no_weights_warns_at_its_first_file_line() {
+    let parse = |text: &str| modelfile::parse(text).unwrap();
+    let n = weightless(
+        &parse("NAME x\nCONFIG config.json\nDOC README.md\n"),
+        "Modelfile",
+    )
+    .unwrap();
+    assert_eq!(n.lines.map(|l| l.start), Some(2));
+    assert!(
+        n.short
+            .contains("Modelfile has no MODEL line, so the model has no weights"),
+        "{}",
+        n.short
+    );
+    assert_eq!(
+        weightless(&parse("DOC README.md\nmodel *.gguf\n"), "Modelfile"),
+        None
+    );
+    // Naming no files packages the context, classified: no warning.
+    assert_eq!(weightless(&parse("NAME x\n"), "Modelfile"), None);
+}

@@ -74,13 +74,13 @@ pub async fn plan<G: Gateway>(gw: &G, cfg: &Config, frontend: &Frontend) -> Resu
             )
         })?;
         let pid = platform.as_ref().map(|(id, _)| id.as_str());
-        inputs.push(Input {
-            state: State::from_definition(def)?,
-            describe: match pid {
+        inputs.push(Input::whole(
+            State::from_definition(def)?,
+            match pid {
                 Some(p) => format!("{described} for {p}"),
                 None => described.clone(),
             },
-        });
+        ));
         let (artifact_type, config_media_type, layers) = match from_metadata(&result.metadata, pid)?
         {
             Some(found) => found,

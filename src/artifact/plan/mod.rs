@@ -13,7 +13,7 @@ mod from_wrapped_build;
 pub mod items;
 mod output_tags;
 pub mod types;
-mod warnings;
+pub mod warnings;
 
 use crate::gateway::Gateway;
 
@@ -42,5 +42,8 @@ pub async fn make<G: Gateway>(gw: &G, cfg: &Config) -> Result<Plan> {
             }
         }
     };
+    if matches!(cfg.mode, Mode::Wrap(_) | Mode::Contract) {
+        warnings::show_notes(gw, None, &from_contract::findings(&plan.manifests)).await?;
+    }
     Ok(plan.tagged(&cfg.tags)?.numbered())
 }

@@ -188,6 +188,18 @@ impl Plan {
     /// message names the request, the path and where it was looked for, and
     /// points at its line of the spec file.
     pub fn explain(&self, what: &str, r: &BlobRequest, e: &EntryError) -> UserError {
+        self.explain_near(what, r, e, None)
+    }
+
+    /// [`Plan::explain`], with the path of the input that differs from a
+    /// missing one only in case (`near`), found by asking the input.
+    pub fn explain_near(
+        &self,
+        what: &str,
+        r: &BlobRequest,
+        e: &EntryError,
+        near: Option<&str>,
+    ) -> UserError {
         let source = &self.inputs[r.input].describe;
         let message = match e {
             EntryError::Missing if r.expect.is_some() => format!(
@@ -196,7 +208,9 @@ impl Plan {
                 r.path
             ),
             EntryError::Missing => format!(
-                "{what} does not exist in the {source}; check the path (it is relative to the input root)"
+                "{what} does not exist in the {source}{}; check the path (it is relative to the \
+                 input root)",
+                near.map(crate::suggest::meant).unwrap_or_default()
             ),
             EntryError::LinkOutside { link, target } => {
                 crate::artifact::inputs::lookup::link_outside(what, link, target, source)

@@ -1,11 +1,13 @@
 //! Whole-file behaviour of [`super::parse`]: directives, substitution,
 //! errors and their lines; `FROM` in [`from`], `SUBJECT` in [`subject`],
 //! several items, layouts and indexes in [`compose`], warnings in
-//! [`warnings`], hostile input in [`robust`].
+//! [`warnings`], what the specs forbid in [`rules`], hostile input in
+//! [`robust`].
 
 mod compose;
 mod from;
 mod robust;
+mod rules;
 mod subject;
 mod warnings;
 

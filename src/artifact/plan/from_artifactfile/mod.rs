@@ -132,13 +132,16 @@ async fn finish<G: Gateway>(
 ) -> Result<ManifestPlan> {
     let mut layers: Vec<LayerPlan> = Vec::new();
     let mut model_base: Option<(serde_json::Value, &LayoutRef)> = None;
+    let mut not_models: Vec<&LayoutRef> = Vec::new();
     for l in &d.layers {
         match l {
             DraftLayer::File(p) => layers.push((**p).clone()),
             DraftLayer::Layout(r) => {
                 let taken = layouts.layers(gw, r).await?;
-                if model_base.is_none() {
-                    model_base = taken.model_config.map(|c| (c, r));
+                match taken.model_config {
+                    Some(c) if model_base.is_none() => model_base = Some((c, r)),
+                    Some(_) => {}
+                    None => not_models.push(r),
                 }
                 layers.extend(taken.layers);
             }
@@ -173,13 +176,38 @@ async fn finish<G: Gateway>(
             )
         }
         (None, _) if d.artifact_type.is_none() => {
-            return Err(UserError::new(format!(
-                "{}: ARTIFACT is required when there is no CONFIG: OCI 1.1 needs an artifactType \
-                 when the config is the empty descriptor; add e.g. `ARTIFACT application/vnd.example.thing.v1` \
-                 (for a ModelPack model of the context's files, write a Modelfile: name the file \
-                 Modelfile or pass --build-arg {DIALECT_KEY}=modelfile)",
-                file.filename,
-            ))
+            return Err(located(
+                file,
+                d.lines,
+                format!(
+                    "ARTIFACT is required when there is no CONFIG: OCI 1.1 needs an artifactType \
+                     when the config is the empty descriptor; add e.g. `ARTIFACT application/vnd.example.thing.v1` \
+                     (for a ModelPack model of the context's files, write a Modelfile: name the file \
+                     Modelfile or pass --build-arg {DIALECT_KEY}=modelfile)"
+                ),
+            )
+            .into());
+        }
+        (None, None) if is_model => {
+            // The parser let it through for its LAYERS lines: none of them
+            // took a ModelPack model, so there is no config to extend, and
+            // the empty one would be no model at all.
+            let named: Vec<String> = not_models.iter().map(|r| r.name.clone()).collect();
+            let first = not_models.first().map_or(d.lines, |r| r.lines);
+            return Err(located(
+                file,
+                first,
+                format!(
+                    "ARTIFACT {}: LAYERS {} takes no ModelPack model (its config is not a \
+                     ModelPack config), so there is no model config to extend with these layers' \
+                     DiffIDs, and the empty config is no ModelPack model; take the layers of a \
+                     ModelPack model, give the config with CONFIG {} <file>, or write a \
+                     Modelfile, which generates the config",
+                    modelpack::ARTIFACT_TYPE,
+                    named.join(", "),
+                    modelpack::CONFIG_MEDIA_TYPE,
+                ),
+            )
             .into());
         }
         (None, _) => (
