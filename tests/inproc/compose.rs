@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
 use serde_json::Value;
 
-use super::solver::Solver;
+use super::solver::{Calls, Solver};
 use super::{Own, assert_says, build, context, support};
 
 /// A base layout of one untagged entry: a model with two layers and a config, built
@@ -55,6 +55,16 @@ async fn compose(
     layouts: &[(&str, &Path)],
     own: Own,
 ) -> Result<PathBuf, ReturnError> {
+    Ok(compose_calls(files, body, layouts, own).await?.0)
+}
+
+/// [`compose`], and what the fake daemon was asked.
+async fn compose_calls(
+    files: &[(&str, &[u8])],
+    body: &str,
+    layouts: &[(&str, &Path)],
+    own: Own,
+) -> Result<(PathBuf, Calls), ReturnError> {
     let ctx = context(files);
     fs::write(ctx.path().join("Artifactfile"), body).unwrap();
     let mut solver = Solver::new()
@@ -73,7 +83,7 @@ async fn compose(
     // The layout lives in the solver's directory: keep a copy past it.
     let keep = tempfile::tempdir().unwrap().keep();
     support::copy_dir(&layout, &keep).unwrap();
-    Ok(keep)
+    Ok((keep, solver.calls()))
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -123,6 +133,51 @@ async fn an_included_manifest_is_copied_byte_for_byte_with_its_blobs() {
             summary.blob_count,
             support::fsck_layout(&base).unwrap().blob_count
         );
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn included_documents_are_copied_from_the_layout_not_carried_in_the_llb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let bundle = compose(
+        &[],
+        "INCLUDE base:a AS a\nINCLUDE base:b AS b\n\
+         INDEX application/vnd.example.bundle.v1 AS all\nMANIFEST a b\nTAG all\n",
+        &[("base", &base)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    // Listed and reached from the index: each once.
+    let documents: std::collections::BTreeMap<String, Vec<u8>> = support::fsck_layout(&bundle)
+        .unwrap()
+        .manifests
+        .iter()
+        .map(|m| (m.digest.clone(), blob(&bundle, &m.digest)))
+        .collect();
+    assert_eq!(documents.len(), 3, "the index and its two members");
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let (out, calls) = compose_calls(&[], "INCLUDE bundle:all\n", &[("bundle", &bundle)], own)
+            .await
+            .unwrap();
+        let summary = support::fsck_layout(&out).unwrap();
+        assert_eq!(summary.manifests.len(), 3);
+        assert!(!calls.definitions.is_empty());
+        for (digest, doc) in &documents {
+            assert_eq!(&blob(&out, digest), doc, "the document, byte for byte");
+            for def in &calls.definitions {
+                assert!(
+                    !holds(def, doc),
+                    "a Solve request carries the included document {digest}"
+                );
+            }
+        }
     }
 }
 
