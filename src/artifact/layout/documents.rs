@@ -37,6 +37,8 @@ pub struct Documents {
 /// The blobs each request of the plan gave.
 type Reports = BTreeMap<RequestId, Vec<BlobReport>>;
 
+/// Metadata oci-spec refuses (a media type or digest it can't take): the
+/// one place this message is made.
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(invalid)")]
 fn invalid(e: oci_spec::OciSpecError) -> UserError {
     UserError::new(format!("invalid artifact metadata: {e}"))
@@ -356,8 +358,7 @@ fn plain_layers(
                 oras_directory(&mut annotations, b);
             }
             layers.push(
-                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
-                    .map_err(|e| UserError::new(format!("invalid artifact metadata: {e}")))?,
+                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations).map_err(invalid)?,
             );
         }
     }
