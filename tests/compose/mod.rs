@@ -65,7 +65,21 @@ fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
 
 /// Builds `spec` of `dir` into `out`; fails with the build's log.
 fn build_ok(ctx: &Ctx, dir: &Path, spec: &str, flags: &[&str], out: &Path) -> Result<String> {
-    let o = ctx.build_file_with(dir, spec, &[("SOURCE_DATE_EPOCH", EPOCH)], flags, out)?;
+    build_args_ok(ctx, dir, spec, &[], flags, out)
+}
+
+/// [`build_ok`] with build args besides SOURCE_DATE_EPOCH.
+fn build_args_ok(
+    ctx: &Ctx,
+    dir: &Path,
+    spec: &str,
+    args: &[(&str, &str)],
+    flags: &[&str],
+    out: &Path,
+) -> Result<String> {
+    let mut all = vec![("SOURCE_DATE_EPOCH", EPOCH)];
+    all.extend_from_slice(args);
+    let o = ctx.build_file_with(dir, spec, &all, flags, out)?;
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     ensure!(o.status.success(), "docker build of {spec} failed:\n{log}");
     Ok(log)
@@ -102,6 +116,16 @@ fn blob_json(layout: &Path, digest: &Value) -> Result<Value> {
 
 /// A base model built from a Modelfile, in `<name>-out`.
 fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
+    base_model_packed(ctx, name, "raw")
+}
+
+/// [`base_model`] with its files packed as `packing` says
+/// (`artifact.modelpack.layers`).
+fn base_model_packed(
+    ctx: &Ctx,
+    name: &str,
+    packing: &str,
+) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
     let dir = ctx.dir(name);
     let base = files(&[
         ("config.json", "{\"architectures\":[\"TinyForCausalLM\"]}"),
@@ -116,16 +140,19 @@ fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8
         ),
     )?;
     let out = ctx.dir(&format!("{name}-out"));
-    build_ok(ctx, &dir, "Modelfile", &[], &out)?;
+    let packing = [("artifact.modelpack.layers", packing)];
+    build_args_ok(ctx, &dir, "Modelfile", &packing, &[], &out)?;
     Ok((out, base))
 }
 
 /// An adapter over a base model read from a layout (here the result of a
 /// Dockerfile build copying it, which every daemon runs): the base's
 /// layers keep their descriptors, the config is the base's with every
-/// DiffID, the model is schema-valid and every file comes back.
+/// DiffID, the model is schema-valid and every file comes back. The base's
+/// layers are `tar+gzip`, so a DiffID taken for a digest (or the other way
+/// round) shows: each DiffID is checked against the unpacked content.
 fn compose_an_adapter_over_a_base_model(ctx: &Ctx) -> Result<()> {
-    let (base, mut all) = base_model(ctx, "cmp-base")?;
+    let (base, mut all) = base_model_packed(ctx, "cmp-base", "tar+gzip")?;
     let dir = ctx.dir("cmp-adapter");
     copy_dir(&base, &dir.join("base"))?;
     std::fs::write(dir.join("adapter.safetensors"), "lora weights")?;
@@ -158,6 +185,20 @@ fn compose_an_adapter_over_a_base_model(ctx: &Ctx) -> Result<()> {
     ensure!(
         config["config"] == base_config["config"] && config["descriptor"]["name"] == "tiny",
         "{config}"
+    );
+    let base_ids = base_config["modelfs"]["diffIds"]
+        .as_array()
+        .context("diffIds")?;
+    ensure!(
+        config["modelfs"]["diffIds"].as_array().context("diffIds")?[..n] == base_ids[..],
+        "the base's DiffIDs changed: {config}"
+    );
+    ensure!(
+        layers[..n]
+            .iter()
+            .zip(base_ids)
+            .all(|(l, id)| l["digest"] != *id),
+        "the base's layers are not compressed: a DiffID swapped for a digest would not show"
     );
     ctx.fx.skopeo_roundtrip(&out, None, "e2e/compose-adapter")?;
     Ok(())
@@ -576,7 +617,7 @@ fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
     )?;
     fails(
         "FROM dockerfile:Dockerfile.layout AS base\nFROM context\nINCLUDE base:v9\n",
-        &["Artifactfile:4", "v9"],
+        &["Artifactfile:4", "no tag \"v9\""],
     )?;
     // One byte of the model's weights changed, its size kept.
     let m = fsck_layout(&base)?.manifests[0].manifest.clone();
@@ -601,3 +642,4 @@ fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
     )?;
     Ok(())
 }
+

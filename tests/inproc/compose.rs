@@ -14,7 +14,9 @@ use super::solver::{Calls, Solver};
 use super::{Own, assert_says, build, context, support};
 
 /// A base layout of one untagged entry: a model with two layers and a config, built
-/// by this frontend from a Modelfile (a ModelPack model).
+/// by this frontend from a Modelfile (a ModelPack model). Its layers are
+/// `tar+gzip`, so a DiffID is not the layer's digest: taking one for the
+/// other shows.
 async fn base_model(dir: &Path) -> PathBuf {
     let ctx = context(&[
         ("config.json", b"{\"architectures\":[\"Tiny\"]}"),
@@ -27,7 +29,10 @@ async fn base_model(dir: &Path) -> PathBuf {
     let solver = Solver::new()
         .local("context", ctx.path())
         .local("dockerfile", ctx.path());
-    let pairs = [("filename", "Modelfile")];
+    let pairs = [
+        ("filename", "Modelfile"),
+        ("build-arg:artifact.modelpack.layers", "tar+gzip"),
+    ];
     let layout = build(&solver, &pairs, Own::FrontendBin).await.unwrap();
     support::copy_dir(&layout, dir).unwrap();
     dir.to_path_buf()
@@ -234,6 +239,21 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
         .manifest
         .clone();
     let base_config = json(&base, base_manifest["config"]["digest"].as_str().unwrap());
+    let base_digests: Vec<&Value> = base_manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["digest"])
+        .collect();
+    let base_diff_ids: Vec<&Value> = base_config["modelfs"]["diffIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(base_diff_ids.len(), 2);
+    for (digest, diff_id) in base_digests.iter().zip(&base_diff_ids) {
+        assert_ne!(digest, diff_id, "a gzip layer's DiffID is not its digest");
+    }
     for own in [Own::FrontendBin, Own::Unknown] {
         let out = compose(
             &[("adapter.safetensors", b"lora")],
@@ -262,9 +282,12 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
         let config = json(&out, manifest["config"]["digest"].as_str().unwrap());
         let diff_ids = config["modelfs"]["diffIds"].as_array().unwrap();
         assert_eq!(diff_ids.len(), layers.len(), "{config}");
+        let diff_ids: Vec<&Value> = diff_ids.iter().collect();
+        assert_eq!(diff_ids[..base_layers.len()], base_diff_ids[..]);
+        // The adapter's raw layer: its DiffID is its digest.
         assert_eq!(
-            &diff_ids[..base_layers.len()],
-            &base_config["modelfs"]["diffIds"].as_array().unwrap()[..]
+            diff_ids[base_layers.len()],
+            &layers[base_layers.len()]["digest"]
         );
         let adapter = &layers[base_layers.len()]["annotations"];
         assert_eq!(adapter["org.cncf.model.filepath"], "adapter.safetensors");
@@ -337,7 +360,7 @@ async fn layout_mistakes_are_named_with_their_line() {
     let err = compose(&[], "INCLUDE base:c\n", &[("base", &base)], own)
         .await
         .unwrap_err();
-    assert_says(&err, &["Artifactfile:1", "c"], &[]);
+    assert_says(&err, &["Artifactfile:1", "no tag \"c\""], &[]);
 
     // One tag for two different manifests.
     let err = compose(
@@ -444,7 +467,15 @@ async fn a_damaged_layout_is_refused_not_copied() {
         let err = compose(&[], "INCLUDE base:a\n", &[("base", &base)], own)
             .await
             .unwrap_err();
-        assert_says(&err, &[&layer], &["does not match"]);
+        let outside = format!(
+            "blobs/sha256/{} is a link to /etc/passwd, outside",
+            &layer[7..]
+        );
+        assert_says(
+            &err,
+            &["Artifactfile:1", &layer, &outside],
+            &["does not match"],
+        );
         fs::remove_file(&path).unwrap();
         fs::write(&path, b"a").unwrap();
     }
