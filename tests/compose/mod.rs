@@ -42,6 +42,10 @@ pub const CASES: &[(&str, Case)] = &[
         "compose_bake_target_context_includes_the_other_target",
         compose_bake_target_context_includes_the_other_target,
     ),
+    (
+        "compose_includes_manifests_near_a_registrys_limit",
+        compose_includes_manifests_near_a_registrys_limit,
+    ),
 ];
 
 /// The time every model here is stamped with (as `modelpack::check_model`
@@ -643,3 +647,94 @@ fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The bytes of each manifest of [`big_manifests`]: under the 4 MiB a
+/// registry takes for one manifest, and five of them over the 16 MiB
+/// BuildKit takes in one gRPC message.
+const BIG_MANIFEST: usize = (39 << 20) / 10;
+
+/// A layout in `dir` of `n` manifests of about [`BIG_MANIFEST`] bytes,
+/// tagged `m1`, `m2`...: each names its own one-byte layer some 37,000
+/// times (a manifest may name a blob more than once), so the documents are
+/// big and the blobs tiny.
+fn big_manifests(dir: &Path, n: usize) -> Result<()> {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs)?;
+    let put = |data: &[u8]| -> Result<String> {
+        let hex = hex::encode(Sha256::digest(data));
+        std::fs::write(blobs.join(&hex), data)?;
+        Ok(format!("sha256:{hex}"))
+    };
+    let config = put(b"{}")?;
+    let mut entries = Vec::new();
+    for i in 1..=n {
+        let layer = put(&[b'0' + u8::try_from(i)?])?;
+        let descriptor =
+            format!(r#"{{"mediaType":"application/octet-stream","digest":"{layer}","size":1}}"#);
+        let head = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example.big.v1","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{config}","size":2}},"layers":["#
+        );
+        let count = (BIG_MANIFEST - head.len() - 2) / (descriptor.len() + 1);
+        let mut manifest = head;
+        manifest.push_str(&vec![descriptor.as_str(); count].join(","));
+        manifest.push_str("]}");
+        let digest = put(manifest.as_bytes())?;
+        entries.push(json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest,
+            "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": format!("m{i}")},
+            "artifactType": "application/vnd.example.big.v1",
+        }));
+    }
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": entries}))?,
+    )?;
+    Ok(())
+}
+
+/// INCLUDE of a layout holding five manifests of 3.9 MiB (each under a
+/// registry's 4 MiB limit, 19.5 MiB together) gives them back byte for
+/// byte: they are copied from the input, never carried in the request
+/// that assembles the layout (which BuildKit takes up to 16 MiB, and which
+/// failed with "h2 protocol error" when it carried them). Every daemon
+/// runs it (the layout reaches the file as a `FROM dockerfile:` result).
+fn compose_includes_manifests_near_a_registrys_limit(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("cmp-big");
+    let big = dir.join("big");
+    big_manifests(&big, 5)?;
+    let input = fsck_layout(&big)?;
+    ensure!(
+        input.manifests.iter().all(|m| m.descriptor["size"]
+            .as_u64()
+            .is_some_and(|s| s > 4_000_000 && s < 4 << 20)),
+        "the input's manifests are not near 4 MiB"
+    );
+    std::fs::write(dir.join("Dockerfile.big"), "FROM scratch\nCOPY big/ /\n")?;
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nFROM dockerfile:Dockerfile.big AS big\nFROM context\nINCLUDE big\n"
+        ),
+    )?;
+    let out = ctx.dir("cmp-big-out");
+    build_ok(ctx, &dir, "Artifactfile", &[], &out)?;
+    ensure!(
+        checked_entries(&out)? == index_entries(&big)?,
+        "the entries changed"
+    );
+    ensure!(
+        blob_names(&out)? == blob_names(&big)?,
+        "other blobs than the input's"
+    );
+    for m in &input.manifests {
+        ensure!(
+            blob_bytes(&out, &m.descriptor["digest"])?
+                == blob_bytes(&big, &m.descriptor["digest"])?,
+            "manifest {} changed",
+            m.digest
+        );
+    }
+    Ok(())
+}
