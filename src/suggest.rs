@@ -1,6 +1,12 @@
 //! "Did you mean" suggestions for misspelled names, and for file names that
 //! differ only in case.
 
+/// Most names a "did you mean" compares with: each costs an edit
+/// distance, and past this many (a generated file's `ARG`s, ids or named
+/// contexts) comparing every unknown name with each would cost time
+/// quadratic in the input.
+pub const MAX_CANDIDATES: usize = 256;
+
 /// The candidate closest to `given` (case-insensitive edit distance), if
 /// it is close enough to be a plausible typo.
 pub fn nearest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {

@@ -4,13 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::llb::{ImageRef, LlbError};
+use crate::suggest::MAX_CANDIDATES;
 
 use super::model::{BuildBy, Source};
 use super::{did_you_mean, quote, suggest};
-
-/// Most named contexts a "did you mean" compares with (each costs an edit
-/// distance).
-const MAX_CANDIDATES: usize = 256;
 
 /// The prefixes a FROM word may start with: the word before the colon,
 /// which a misspelling is compared with, and the prefix as written.

@@ -8,12 +8,11 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::suggest::MAX_CANDIDATES;
+
 use super::did_you_mean;
 use super::items::Item;
 use super::model::{Lines, ParseError, Subject};
-
-/// Most ids a "did you mean" compares with (each costs an edit distance).
-const MAX_CANDIDATES: usize = 256;
 
 /// Most steps of a cycle the message spells out.
 const MAX_STEPS: usize = 8;

@@ -6,13 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::suggest::MAX_CANDIDATES;
+
 use super::items::{LayoutRef, Pick};
 use super::model::Lines;
 use super::names::check_tag;
 use super::{did_you_mean, quote};
-
-/// Most names a "did you mean" compares with (each costs an edit distance).
-const MAX_CANDIDATES: usize = 256;
 
 /// The names a layout reference may use: the build's named contexts, and
 /// the `FROM ... AS` aliases so far, each with its source's index.

@@ -1,14 +1,11 @@
 //! Warnings: what BuildKit's Dockerfile linter would point out in a
 //! Dockerfile, worded as it words it, for the same mistakes here.
 
+use crate::suggest::MAX_CANDIDATES;
+
 use super::model::{Lines, Rule, Warning};
 use super::suggest;
 use super::words::{Vars, short};
-
-/// Most names a "did you mean" compares against: beyond this many `ARG`s
-/// and build args the file is generated, and comparing each undefined name
-/// with every one would cost time quadratic in the input.
-const MAX_CANDIDATES: usize = 256;
 
 /// BuildKit's `UndefinedVar` for `$name`, used on `lines` with no `ARG`
 /// before it. Like BuildKit, a name only given as a build arg is

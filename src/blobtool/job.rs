@@ -75,7 +75,7 @@ pub struct Entry {
 /// How an entry's files become blobs, beyond the defaults (a file as it
 /// is, a directory as a tar under its own name, a glob matching files and
 /// directories alike). ModelPack's Modelfile uses them.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase")]
 pub struct PackOptions {
     /// Pack regular files as tars too (ModelPack's `.tar` layers), each

@@ -20,7 +20,7 @@ use crate::digest::Digest;
 use crate::gateway::ChangedWhileRead;
 
 /// Compression of a directory's tar, from the layer media type's suffix.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Plain tar.

@@ -16,7 +16,7 @@ mod types;
 
 pub use api::{ChangedWhileRead, Gateway, ReadError};
 pub use caps::{Caps, MissingCap, id as cap};
-pub use client::{Bridge, ConnectError};
+pub use client::{Bridge, ConnectError, MAX_MESSAGE};
 pub use options::{FRONTEND_BIN, Options, from_env};
 pub use status::{
     CODE_FAILED_PRECONDITION, CODE_INVALID_ARGUMENT, ReturnError, RpcError, StatusDetail, UserError,

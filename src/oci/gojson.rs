@@ -199,17 +199,18 @@ pub fn index(i: &ImageIndex) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Any JSON value as Go's `encoding/json` writes a decoded
-/// `interface{}`: object keys sorted, strings escaped Go's way, numbers as
-/// they were. For documents we take from elsewhere and change (a base
-/// model's config), so their bytes are a function of their content.
+/// Any JSON value as Go's `encoding/json` writes what it decoded into an
+/// `interface{}`: object keys sorted, strings escaped Go's way, and
+/// numbers as the `float64` decoding made of them ([`number`]: `1e21` is
+/// written `1e+21`, `1.0` is `1`, an integer past 2^53 is rounded). For
+/// documents we take from elsewhere and change (a base model's config), so
+/// their bytes are a function of their content, and are the bytes a Go
+/// tool reading and writing it back would give.
 pub fn value(out: &mut String, v: &serde_json::Value) {
     match v {
         serde_json::Value::Null => out.push_str("null"),
         serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        serde_json::Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        serde_json::Value::Number(n) => number(out, n),
         serde_json::Value::String(s) => write_string(out, s),
         serde_json::Value::Array(items) => {
             out.push('[');
@@ -229,6 +230,34 @@ pub fn value(out: &mut String, v: &serde_json::Value) {
             }
             o.end();
         }
+    }
+}
+
+/// A number as Go writes a `float64` (`encoding/json`'s `floatEncoder`):
+/// the shortest digits that read back as the same value, in plain
+/// decimals, except below 1e-6 or from 1e21 up, which take an exponent
+/// (`1e+21`, `1.5e-7`: a sign when positive, no leading zero). Decoding
+/// makes every number a `float64`, so an integer is rounded to one as
+/// well (serde_json parses with `float_roundtrip`, so its `f64` is the one
+/// Go parses).
+fn number(out: &mut String, n: &serde_json::Number) {
+    let Some(f) = n.as_f64() else {
+        // Only with serde_json's `arbitrary_precision`, which we don't use.
+        let _ = write!(out, "{n}");
+        return;
+    };
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // Rust writes `1e21` and `1.5e-7`; Go `1e+21` and `1.5e-7`.
+        let e = format!("{f:e}");
+        match e.split_once('e') {
+            Some((mantissa, exp)) if !exp.starts_with('-') => {
+                let _ = write!(out, "{mantissa}e+{exp}");
+            }
+            _ => out.push_str(&e),
+        }
+    } else {
+        let _ = write!(out, "{f}");
     }
 }
 
@@ -254,6 +283,43 @@ mod tests {
         let mut out = String::new();
         value(&mut out, &v);
         assert_eq!(out, r#"{"a":{"y":true,"z":null},"b":[1,2.5,"\u003c"]}"#);
+    }
+
+    /// Each number as Go's `json.Marshal` writes the `float64` that
+    /// `json.Unmarshal` into an `interface{}` gives: its `floatEncoder`'s
+    /// format choice and exponent clean-up, and the shortest round-trip
+    /// digits (`strconv`'s, which Python's `repr` gives too).
+    #[test]
+    fn numbers_as_go_writes_the_float64_it_decoded() {
+        for (given, go) in [
+            ("0", "0"),
+            ("-0", "-0"),
+            ("1.0", "1"),
+            ("2.50", "2.5"),
+            ("0.1", "0.1"),
+            ("-17", "-17"),
+            ("1e20", "100000000000000000000"),
+            ("1e21", "1e+21"),
+            ("1E+21", "1e+21"),
+            ("123456789012345678901234", "1.2345678901234569e+23"),
+            ("12345678901234567890", "12345678901234567000"),
+            ("9007199254740993", "9007199254740992"),
+            ("0.000001", "0.000001"),
+            ("0.0000001", "1e-7"),
+            ("-1.25e-7", "-1.25e-7"),
+            ("1.5e-10", "1.5e-10"),
+            ("1e-100", "1e-100"),
+            ("5e-324", "5e-324"),
+            ("1.7976931348623157e308", "1.7976931348623157e+308"),
+            // A correctly rounded parse (float_roundtrip): the nearest
+            // float64, as Go's strconv finds it.
+            ("2.2250738585072011e-308", "2.225073858507201e-308"),
+        ] {
+            let v: serde_json::Value = serde_json::from_str(given).unwrap();
+            let mut out = String::new();
+            value(&mut out, &v);
+            assert_eq!(out, go, "{given}");
+        }
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub const CASES: &[(&str, Case)] = &[
         "compose_bake_target_context_includes_the_other_target",
         compose_bake_target_context_includes_the_other_target,
     ),
+    (
+        "compose_includes_manifests_near_a_registrys_limit",
+        compose_includes_manifests_near_a_registrys_limit,
+    ),
 ];
 
 /// The time every model here is stamped with (as `modelpack::check_model`
@@ -65,7 +69,21 @@ fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
 
 /// Builds `spec` of `dir` into `out`; fails with the build's log.
 fn build_ok(ctx: &Ctx, dir: &Path, spec: &str, flags: &[&str], out: &Path) -> Result<String> {
-    let o = ctx.build_file_with(dir, spec, &[("SOURCE_DATE_EPOCH", EPOCH)], flags, out)?;
+    build_args_ok(ctx, dir, spec, &[], flags, out)
+}
+
+/// [`build_ok`] with build args besides SOURCE_DATE_EPOCH.
+fn build_args_ok(
+    ctx: &Ctx,
+    dir: &Path,
+    spec: &str,
+    args: &[(&str, &str)],
+    flags: &[&str],
+    out: &Path,
+) -> Result<String> {
+    let mut all = vec![("SOURCE_DATE_EPOCH", EPOCH)];
+    all.extend_from_slice(args);
+    let o = ctx.build_file_with(dir, spec, &all, flags, out)?;
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     ensure!(o.status.success(), "docker build of {spec} failed:\n{log}");
     Ok(log)
@@ -102,6 +120,16 @@ fn blob_json(layout: &Path, digest: &Value) -> Result<Value> {
 
 /// A base model built from a Modelfile, in `<name>-out`.
 fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
+    base_model_packed(ctx, name, "raw")
+}
+
+/// [`base_model`] with its files packed as `packing` says
+/// (`artifact.modelpack.layers`).
+fn base_model_packed(
+    ctx: &Ctx,
+    name: &str,
+    packing: &str,
+) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
     let dir = ctx.dir(name);
     let base = files(&[
         ("config.json", "{\"architectures\":[\"TinyForCausalLM\"]}"),
@@ -116,16 +144,19 @@ fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8
         ),
     )?;
     let out = ctx.dir(&format!("{name}-out"));
-    build_ok(ctx, &dir, "Modelfile", &[], &out)?;
+    let packing = [("artifact.modelpack.layers", packing)];
+    build_args_ok(ctx, &dir, "Modelfile", &packing, &[], &out)?;
     Ok((out, base))
 }
 
 /// An adapter over a base model read from a layout (here the result of a
 /// Dockerfile build copying it, which every daemon runs): the base's
 /// layers keep their descriptors, the config is the base's with every
-/// DiffID, the model is schema-valid and every file comes back.
+/// DiffID, the model is schema-valid and every file comes back. The base's
+/// layers are `tar+gzip`, so a DiffID taken for a digest (or the other way
+/// round) shows: each DiffID is checked against the unpacked content.
 fn compose_an_adapter_over_a_base_model(ctx: &Ctx) -> Result<()> {
-    let (base, mut all) = base_model(ctx, "cmp-base")?;
+    let (base, mut all) = base_model_packed(ctx, "cmp-base", "tar+gzip")?;
     let dir = ctx.dir("cmp-adapter");
     copy_dir(&base, &dir.join("base"))?;
     std::fs::write(dir.join("adapter.safetensors"), "lora weights")?;
@@ -158,6 +189,20 @@ fn compose_an_adapter_over_a_base_model(ctx: &Ctx) -> Result<()> {
     ensure!(
         config["config"] == base_config["config"] && config["descriptor"]["name"] == "tiny",
         "{config}"
+    );
+    let base_ids = base_config["modelfs"]["diffIds"]
+        .as_array()
+        .context("diffIds")?;
+    ensure!(
+        config["modelfs"]["diffIds"].as_array().context("diffIds")?[..n] == base_ids[..],
+        "the base's DiffIDs changed: {config}"
+    );
+    ensure!(
+        layers[..n]
+            .iter()
+            .zip(base_ids)
+            .all(|(l, id)| l["digest"] != *id),
+        "the base's layers are not compressed: a DiffID swapped for a digest would not show"
     );
     ctx.fx.skopeo_roundtrip(&out, None, "e2e/compose-adapter")?;
     Ok(())
@@ -576,7 +621,7 @@ fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
     )?;
     fails(
         "FROM dockerfile:Dockerfile.layout AS base\nFROM context\nINCLUDE base:v9\n",
-        &["Artifactfile:4", "v9"],
+        &["Artifactfile:4", "no tag \"v9\""],
     )?;
     // One byte of the model's weights changed, its size kept.
     let m = fsck_layout(&base)?.manifests[0].manifest.clone();
@@ -599,5 +644,97 @@ fn compose_bad_layouts_are_named_at_their_line(ctx: &Ctx) -> Result<()> {
         "FROM dockerfile:Dockerfile.layout AS base\nFROM context\nARTIFACT application/vnd.example.x.v1\nLAYERS base\n",
         &["Artifactfile:5", &weights, "does not match its descriptor"],
     )?;
+    Ok(())
+}
+
+/// The bytes of each manifest of [`big_manifests`]: under the 4 MiB a
+/// registry takes for one manifest, and five of them over the 16 MiB
+/// BuildKit takes in one gRPC message.
+const BIG_MANIFEST: usize = (39 << 20) / 10;
+
+/// A layout in `dir` of `n` manifests of about [`BIG_MANIFEST`] bytes,
+/// tagged `m1`, `m2`...: each names its own one-byte layer some 37,000
+/// times (a manifest may name a blob more than once), so the documents are
+/// big and the blobs tiny.
+fn big_manifests(dir: &Path, n: usize) -> Result<()> {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs)?;
+    let put = |data: &[u8]| -> Result<String> {
+        let hex = hex::encode(Sha256::digest(data));
+        std::fs::write(blobs.join(&hex), data)?;
+        Ok(format!("sha256:{hex}"))
+    };
+    let config = put(b"{}")?;
+    let mut entries = Vec::new();
+    for i in 1..=n {
+        let layer = put(&[b'0' + u8::try_from(i)?])?;
+        let descriptor =
+            format!(r#"{{"mediaType":"application/octet-stream","digest":"{layer}","size":1}}"#);
+        let head = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example.big.v1","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{config}","size":2}},"layers":["#
+        );
+        let count = (BIG_MANIFEST - head.len() - 2) / (descriptor.len() + 1);
+        let mut manifest = head;
+        manifest.push_str(&vec![descriptor.as_str(); count].join(","));
+        manifest.push_str("]}");
+        let digest = put(manifest.as_bytes())?;
+        entries.push(json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest,
+            "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": format!("m{i}")},
+            "artifactType": "application/vnd.example.big.v1",
+        }));
+    }
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": entries}))?,
+    )?;
+    Ok(())
+}
+
+/// INCLUDE of a layout holding five manifests of 3.9 MiB (each under a
+/// registry's 4 MiB limit, 19.5 MiB together) gives them back byte for
+/// byte: they are copied from the input, never carried in the request
+/// that assembles the layout (which BuildKit takes up to 16 MiB, and which
+/// failed with "h2 protocol error" when it carried them). Every daemon
+/// runs it (the layout reaches the file as a `FROM dockerfile:` result).
+fn compose_includes_manifests_near_a_registrys_limit(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("cmp-big");
+    let big = dir.join("big");
+    big_manifests(&big, 5)?;
+    let input = fsck_layout(&big)?;
+    ensure!(
+        input.manifests.iter().all(|m| m.descriptor["size"]
+            .as_u64()
+            .is_some_and(|s| s > 4_000_000 && s < 4 << 20)),
+        "the input's manifests are not near 4 MiB"
+    );
+    std::fs::write(dir.join("Dockerfile.big"), "FROM scratch\nCOPY big/ /\n")?;
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nFROM dockerfile:Dockerfile.big AS big\nFROM context\nINCLUDE big\n"
+        ),
+    )?;
+    let out = ctx.dir("cmp-big-out");
+    build_ok(ctx, &dir, "Artifactfile", &[], &out)?;
+    ensure!(
+        checked_entries(&out)? == index_entries(&big)?,
+        "the entries changed"
+    );
+    ensure!(
+        blob_names(&out)? == blob_names(&big)?,
+        "other blobs than the input's"
+    );
+    for m in &input.manifests {
+        ensure!(
+            blob_bytes(&out, &m.descriptor["digest"])?
+                == blob_bytes(&big, &m.descriptor["digest"])?,
+            "manifest {} changed",
+            m.digest
+        );
+    }
     Ok(())
 }

@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
 use serde_json::Value;
 
-use super::solver::Solver;
+use super::solver::{Calls, Solver};
 use super::{Own, assert_says, build, context, support};
 
 /// A base layout of one untagged entry: a model with two layers and a config, built
-/// by this frontend from a Modelfile (a ModelPack model).
+/// by this frontend from a Modelfile (a ModelPack model). Its layers are
+/// `tar+gzip`, so a DiffID is not the layer's digest: taking one for the
+/// other shows.
 async fn base_model(dir: &Path) -> PathBuf {
     let ctx = context(&[
         ("config.json", b"{\"architectures\":[\"Tiny\"]}"),
@@ -27,7 +29,10 @@ async fn base_model(dir: &Path) -> PathBuf {
     let solver = Solver::new()
         .local("context", ctx.path())
         .local("dockerfile", ctx.path());
-    let pairs = [("filename", "Modelfile")];
+    let pairs = [
+        ("filename", "Modelfile"),
+        ("build-arg:artifact.modelpack.layers", "tar+gzip"),
+    ];
     let layout = build(&solver, &pairs, Own::FrontendBin).await.unwrap();
     support::copy_dir(&layout, dir).unwrap();
     dir.to_path_buf()
@@ -55,6 +60,16 @@ async fn compose(
     layouts: &[(&str, &Path)],
     own: Own,
 ) -> Result<PathBuf, ReturnError> {
+    Ok(compose_calls(files, body, layouts, own).await?.0)
+}
+
+/// [`compose`], and what the fake daemon was asked.
+async fn compose_calls(
+    files: &[(&str, &[u8])],
+    body: &str,
+    layouts: &[(&str, &Path)],
+    own: Own,
+) -> Result<(PathBuf, Calls), ReturnError> {
     let ctx = context(files);
     fs::write(ctx.path().join("Artifactfile"), body).unwrap();
     let mut solver = Solver::new()
@@ -73,7 +88,7 @@ async fn compose(
     // The layout lives in the solver's directory: keep a copy past it.
     let keep = tempfile::tempdir().unwrap().keep();
     support::copy_dir(&layout, &keep).unwrap();
-    Ok(keep)
+    Ok((keep, solver.calls()))
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -123,6 +138,51 @@ async fn an_included_manifest_is_copied_byte_for_byte_with_its_blobs() {
             summary.blob_count,
             support::fsck_layout(&base).unwrap().blob_count
         );
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn included_documents_are_copied_from_the_layout_not_carried_in_the_llb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = two_tags(&tmp.path().join("base")).await;
+    let bundle = compose(
+        &[],
+        "INCLUDE base:a AS a\nINCLUDE base:b AS b\n\
+         INDEX application/vnd.example.bundle.v1 AS all\nMANIFEST a b\nTAG all\n",
+        &[("base", &base)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    // Listed and reached from the index: each once.
+    let documents: std::collections::BTreeMap<String, Vec<u8>> = support::fsck_layout(&bundle)
+        .unwrap()
+        .manifests
+        .iter()
+        .map(|m| (m.digest.clone(), blob(&bundle, &m.digest)))
+        .collect();
+    assert_eq!(documents.len(), 3, "the index and its two members");
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let (out, calls) = compose_calls(&[], "INCLUDE bundle:all\n", &[("bundle", &bundle)], own)
+            .await
+            .unwrap();
+        let summary = support::fsck_layout(&out).unwrap();
+        assert_eq!(summary.manifests.len(), 3);
+        assert!(!calls.definitions.is_empty());
+        for (digest, doc) in &documents {
+            assert_eq!(&blob(&out, digest), doc, "the document, byte for byte");
+            for def in &calls.definitions {
+                assert!(
+                    !holds(def, doc),
+                    "a Solve request carries the included document {digest}"
+                );
+            }
+        }
     }
 }
 
@@ -179,6 +239,21 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
         .manifest
         .clone();
     let base_config = json(&base, base_manifest["config"]["digest"].as_str().unwrap());
+    let base_digests: Vec<&Value> = base_manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["digest"])
+        .collect();
+    let base_diff_ids: Vec<&Value> = base_config["modelfs"]["diffIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(base_diff_ids.len(), 2);
+    for (digest, diff_id) in base_digests.iter().zip(&base_diff_ids) {
+        assert_ne!(digest, diff_id, "a gzip layer's DiffID is not its digest");
+    }
     for own in [Own::FrontendBin, Own::Unknown] {
         let out = compose(
             &[("adapter.safetensors", b"lora")],
@@ -207,9 +282,12 @@ async fn an_adapter_on_a_base_model_is_a_modelpack_model_reusing_its_blobs() {
         let config = json(&out, manifest["config"]["digest"].as_str().unwrap());
         let diff_ids = config["modelfs"]["diffIds"].as_array().unwrap();
         assert_eq!(diff_ids.len(), layers.len(), "{config}");
+        let diff_ids: Vec<&Value> = diff_ids.iter().collect();
+        assert_eq!(diff_ids[..base_layers.len()], base_diff_ids[..]);
+        // The adapter's raw layer: its DiffID is its digest.
         assert_eq!(
-            &diff_ids[..base_layers.len()],
-            &base_config["modelfs"]["diffIds"].as_array().unwrap()[..]
+            diff_ids[base_layers.len()],
+            &layers[base_layers.len()]["digest"]
         );
         let adapter = &layers[base_layers.len()]["annotations"];
         assert_eq!(adapter["org.cncf.model.filepath"], "adapter.safetensors");
@@ -368,7 +446,7 @@ async fn layout_mistakes_are_named_with_their_line() {
     let err = compose(&[], "INCLUDE base:c\n", &[("base", &base)], own)
         .await
         .unwrap_err();
-    assert_says(&err, &["Artifactfile:1", "c"], &[]);
+    assert_says(&err, &["Artifactfile:1", "no tag \"c\""], &[]);
 
     // One tag for two different manifests.
     let err = compose(
@@ -475,7 +553,15 @@ async fn a_damaged_layout_is_refused_not_copied() {
         let err = compose(&[], "INCLUDE base:a\n", &[("base", &base)], own)
             .await
             .unwrap_err();
-        assert_says(&err, &[&layer], &["does not match"]);
+        let outside = format!(
+            "blobs/sha256/{} is a link to /etc/passwd, outside",
+            &layer[7..]
+        );
+        assert_says(
+            &err,
+            &["Artifactfile:1", &layer, &outside],
+            &["does not match"],
+        );
         fs::remove_file(&path).unwrap();
         fs::write(&path, b"a").unwrap();
     }

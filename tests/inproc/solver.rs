@@ -109,6 +109,8 @@ pub struct Calls {
     pub reads: usize,
     /// Inputs calls.
     pub inputs: usize,
+    /// Every definition sent to Solve, as it went over the wire.
+    pub definitions: Vec<Vec<u8>>,
 }
 
 /// The fake daemon.
@@ -149,6 +151,10 @@ pub struct Solver {
     /// timeout").
     fails_once: Mutex<BTreeMap<String, (bool, bool)>>,
 }
+
+/// buildkitd's limit on one gRPC message (containerd's default), which a
+/// Solve request must keep to.
+const DAEMON_MAX_MESSAGE: usize = 16 << 20;
 
 /// Layers one filesystem may stack (overlay2's `maxDepth` plus its base).
 const MAX_DEPTH: usize = 129;
@@ -888,14 +894,26 @@ impl Gateway for Solver {
     }
 
     async fn solve(&self, def: pb::Definition) -> Result<SolvedRef, RpcError> {
+        let wire = def.encode_to_vec();
+        let size = wire.len();
         {
             let mut calls = self.calls.lock().unwrap();
             calls.solves += 1;
+            calls.definitions.push(wire);
             let named = def
                 .metadata
                 .values()
                 .filter_map(|m| m.description.get("llb.customname"));
             calls.steps.extend(named.cloned());
+        }
+        // buildkitd's limit on one message: a request past it never
+        // reaches the solver.
+        if size > DAEMON_MAX_MESSAGE {
+            return Err(fail(
+                "Solve",
+                tonic::Code::ResourceExhausted,
+                format!("grpc: received message larger than max ({size} vs. 16777216)"),
+            ));
         }
         match self.solve_def(&def) {
             Ok(dir) => Ok(self.register(dir)),

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use futures_util::future::try_join_all;
 
 use crate::blobtool::{
-    BlobReport, Entry, EntryError, EntryId, EntryListing, Found, Job, Listing, PackOptions, Report,
+    BlobReport, Compression, Entry, EntryError, EntryId, EntryListing, Found, Job, Listing,
+    PackOptions, Report,
 };
 use crate::gateway::Gateway;
 use crate::llb::{Mount, State};
@@ -199,10 +200,19 @@ async fn answers<G: Gateway>(
 /// packed one way share its blob.
 type Tasks = (Vec<Task>, Vec<usize>, Vec<(RequestId, Vec<usize>)>);
 
+/// What decides a blob's bytes: a path of an input, and how it is packed.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct TaskKey {
+    input: usize,
+    path: String,
+    compression: Compression,
+    pack: PackOptions,
+}
+
 fn tasks(requests: &[(String, &BlobRequest)], found: &[Vec<Found>]) -> Tasks {
     let mut tasks: Vec<Task> = Vec::new();
     let mut asked_by = Vec::new();
-    let mut index: BTreeMap<(usize, String, String), usize> = BTreeMap::new();
+    let mut index: BTreeMap<TaskKey, usize> = BTreeMap::new();
     let mut per_request = Vec::new();
     for (i, ((_, r), found)) in requests.iter().zip(found).enumerate() {
         let pack = PackOptions {
@@ -210,11 +220,14 @@ fn tasks(requests: &[(String, &BlobRequest)], found: &[Vec<Found>]) -> Tasks {
             path_names: r.pack.path_names,
             ..Default::default()
         };
-        // What decides the blob's bytes, besides the path.
-        let how = format!("{:?}/{:?}", r.compression, pack);
         let mut mine = Vec::new();
         for f in found {
-            let key = (r.input, f.path.clone(), how.clone());
+            let key = TaskKey {
+                input: r.input,
+                path: f.path.clone(),
+                compression: r.compression,
+                pack: pack.clone(),
+            };
             let t = *index.entry(key).or_insert_with(|| {
                 tasks.push(Task {
                     input: r.input,

@@ -4,7 +4,9 @@
 //! an input's failure named as that input's, with the cause BuildKit's
 //! words don't say.
 
-use crate::gateway::{Gateway, RpcError, SolvedRef, UserError};
+use prost::Message as _;
+
+use crate::gateway::{Gateway, MAX_MESSAGE, RpcError, SolvedRef, UserError};
 use crate::llb::State;
 
 use super::Input;
@@ -66,7 +68,8 @@ async fn not_an_image<G: Gateway>(gw: &G, input: &Input, failed: &RpcError) -> O
 
 /// Solves `state`, which the build needs `to` ("assemble the OCI layout")
 /// and is `doing` meanwhile ("assembling the OCI layout", its failure's
-/// context).
+/// context). A definition BuildKit would refuse for its size is refused
+/// here, naming the limit, instead of as a broken connection.
 pub async fn checked<G: Gateway>(
     gw: &G,
     state: &State,
@@ -75,5 +78,43 @@ pub async fn checked<G: Gateway>(
 ) -> Result<SolvedRef> {
     let def = state.marshal();
     gw.caps().require_llb(&def.required_caps(), to)?;
-    gw.solve(def.into_pb()).await.context(doing)
+    let def = def.into_pb();
+    within_message(def.encoded_len(), to)?;
+    gw.solve(def).await.context(doing)
+}
+
+/// Refuses a definition of `bytes` that one gRPC message to BuildKit can't
+/// carry (the request around it takes a few bytes more: a margin of 64 KiB
+/// covers them).
+fn within_message(bytes: usize, to: &str) -> Result<(), UserError> {
+    if bytes + (64 << 10) <= MAX_MESSAGE {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "the LLB to {to} comes to {}, more than the {} BuildKit takes in one gRPC message; \
+         build fewer files or layers at a time (split the artifacts over several builds)",
+        mib(bytes),
+        mib(MAX_MESSAGE)
+    )))
+}
+
+/// `n` bytes in MiB, for messages.
+pub fn mib(n: usize) -> String {
+    format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_definition_past_one_message_is_refused_naming_the_limit() {
+        assert!(super::within_message(15 << 20, "assemble the OCI layout").is_ok());
+        let err = super::within_message(17 << 20, "assemble the OCI layout").unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "the LLB to assemble the OCI layout comes to 17.0 MiB, more than the 16.0 MiB"
+            ),
+            "{}",
+            err.message
+        );
+    }
 }

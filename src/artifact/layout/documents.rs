@@ -12,12 +12,13 @@ use oci_spec::image::Descriptor;
 
 use crate::artifactfile::Lines;
 use crate::blobtool::{BlobReport, Compression, literal_prefix};
-use crate::gateway::UserError;
+use crate::gateway::{MAX_MESSAGE, UserError};
 use crate::oci::{
     self, Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, ManifestBuilder, TITLE,
 };
 
 use crate::artifact::error::{Context as _, Error, Result};
+use crate::artifact::inputs::solve::mib;
 use crate::artifact::plan::{
     BlobRequest, ConfigSource, ManifestPlan, Node, Plan, RequestId, SubjectPlan,
 };
@@ -36,6 +37,8 @@ pub struct Documents {
 /// The blobs each request of the plan gave.
 type Reports = BTreeMap<RequestId, Vec<BlobReport>>;
 
+/// Metadata oci-spec refuses (a media type or digest it can't take): the
+/// one place this message is made.
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(invalid)")]
 fn invalid(e: oci_spec::OciSpecError) -> UserError {
     UserError::new(format!("invalid artifact metadata: {e}"))
@@ -67,11 +70,12 @@ impl Documents {
                     documents.push(blob);
                     vec![d]
                 }
-                Node::Include(i) => {
-                    let inc = &plan.includes[i];
-                    documents.extend(inc.documents.iter().cloned());
-                    inc.entries.iter().map(|e| e.descriptor.clone()).collect()
-                }
+                // Its documents are blobs copied from its layout.
+                Node::Include(i) => plan.includes[i]
+                    .entries
+                    .iter()
+                    .map(|e| e.descriptor.clone())
+                    .collect(),
                 Node::Index(i) => {
                     let ix = &plan.indexes[i];
                     let mut manifests = Vec::new();
@@ -93,9 +97,48 @@ impl Documents {
         }
         let entries = listing(plan, &written)?;
         let layout = oci::layout(&entries, documents).map_err(invalid)?;
-        Ok(Documents { layout, inline })
+        let docs = Documents { layout, inline };
+        docs.within(MAX_WRITTEN)?;
+        Ok(docs)
+    }
+
+    /// Bytes written from the documents: what the LLB carries.
+    fn bytes(&self) -> usize {
+        let l = &self.layout;
+        let blobs = l.manifests.iter().chain(&self.inline);
+        l.index_json.len() + l.oci_layout.len() + blobs.map(|b| b.data.len()).sum::<usize>()
+    }
+
+    /// Refuses documents of more than `limit` bytes, saying why and what
+    /// to do, before BuildKit refuses the request that would carry them.
+    fn within(&self, limit: usize) -> Result<(), UserError> {
+        let bytes = self.bytes();
+        if bytes <= limit {
+            return Ok(());
+        }
+        Err(UserError::new(format!(
+            "the documents this build writes ({} manifest(s) and index(es), {} config(s), \
+             index.json) come to {}, over the {} one build may write: they travel in the one \
+             request that assembles the layout, and BuildKit takes at most {} in one gRPC \
+             message; split the artifacts over several builds (an INCLUDE of an earlier \
+             build's layout copies its documents instead of writing them) or give a manifest \
+             fewer layers",
+            self.layout.manifests.len(),
+            self.inline.len(),
+            mib(bytes),
+            mib(limit),
+            mib(MAX_MESSAGE),
+        )))
     }
 }
+
+/// Most bytes of documents (manifests, indexes, configs, `index.json`)
+/// one build writes. They are written from bytes the LLB carries, all in
+/// the one Solve request that assembles the layout, and BuildKit refuses a
+/// gRPC message over [`MAX_MESSAGE`] (16 MiB); the rest of that request,
+/// the ops that copy the blobs, keeps the other 4 MiB. Documents taken
+/// from a layout (`INCLUDE`) are copied as blobs and do not count.
+pub const MAX_WRITTEN: usize = 12 << 20;
 
 /// The descriptors item `n` was written as.
 fn pointers(written: &BTreeMap<Node, Vec<Descriptor>>, n: Node) -> Result<&[Descriptor]> {
@@ -315,8 +358,7 @@ fn plain_layers(
                 oras_directory(&mut annotations, b);
             }
             layers.push(
-                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations)
-                    .map_err(|e| UserError::new(format!("invalid artifact metadata: {e}")))?,
+                oci::descriptor(&l.media_type, &b.digest, b.size, &annotations).map_err(invalid)?,
             );
         }
     }

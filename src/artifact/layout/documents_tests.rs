@@ -32,3 +32,27 @@ fn a_gzip_directory_follows_oras_convention_unless_retitled() {
     super::oras_directory(&mut retitled, &b);
     assert_eq!(retitled.len(), 1, "a title of the user's own is theirs");
 }
+
+#[test]
+fn documents_past_the_limit_are_refused_naming_it() {
+    use crate::oci::Blob;
+    let manifest = Blob::new(vec![b'm'; 3 << 20]);
+    let layout = crate::oci::layout(&[], vec![manifest.clone(), manifest]).unwrap();
+    let docs = super::Documents {
+        layout,
+        inline: vec![Blob::new(vec![b'c'; 1 << 20])],
+    };
+    let bytes = docs.bytes();
+    assert!(bytes > 7 << 20, "{bytes}");
+    assert!(docs.within(bytes).is_ok());
+    let err = docs.within(6 << 20).unwrap_err();
+    for says in [
+        "2 manifest(s) and index(es), 1 config(s)",
+        "come to 7.0 MiB, over the 6.0 MiB one build may write",
+        "at most 16.0 MiB in one gRPC message",
+    ] {
+        assert!(err.message.contains(says), "{says:?} in {}", err.message);
+    }
+    // The rest of the request that carries them keeps room.
+    const { assert!(super::MAX_WRITTEN + (4 << 20) <= crate::gateway::MAX_MESSAGE) };
+}

@@ -11,7 +11,7 @@ use oci_spec::image::Descriptor;
 
 use crate::artifactfile::Lines;
 use crate::digest::Digest;
-use crate::oci::{Blob, IndexEntry};
+use crate::oci::IndexEntry;
 
 use super::blob_request::BlobRequest;
 
@@ -56,10 +56,10 @@ pub struct IncludePlan {
     /// The entries, as the layout lists them (`ref.name` taken out, kept
     /// as tags).
     pub entries: Vec<IndexEntry>,
-    /// The manifests and indexes they reach, bytes as read (checked).
-    pub documents: Vec<Blob>,
-    /// The other blobs they reach (configs, layers), each expecting its
-    /// digest.
+    /// Every blob they reach, each expecting its digest: the manifests
+    /// and indexes (read and checked while planning, to follow them) and
+    /// the configs and layers, all copied from the layout like `LAYERS`'
+    /// blobs, never written from bytes the LLB carries.
     pub blobs: Vec<BlobRequest>,
     /// The `INCLUDE` line.
     pub lines: Lines,

@@ -92,7 +92,6 @@ fn an_include_of_one_untagged_entry_is_tagged() {
                 descriptor: d,
                 tags: Vec::new(),
             }],
-            documents: Vec::new(),
             blobs: Vec::new(),
             lines: crate::artifactfile::Lines { start: 2, end: 2 },
         }],

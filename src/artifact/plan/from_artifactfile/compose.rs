@@ -2,9 +2,10 @@
 //! turned into layers whose descriptors are kept as they are, `INCLUDE`
 //! into the entries and every document and blob they reach, and the
 //! ModelPack config an extended model takes from its base. Only JSON
-//! documents are read here (checked against their digests); every other
-//! blob becomes a request that expects its digest, copied and checked in
-//! one read by the blobs stage.
+//! documents are read here (checked against their digests, to follow
+//! them); every blob an `INCLUDE` reaches, those documents too, becomes a
+//! request that expects its digest, copied and checked in one read by the
+//! blobs stage, so the LLB never carries a document's bytes.
 
 use std::collections::BTreeSet;
 
@@ -15,7 +16,7 @@ use crate::blobtool::Compression;
 use crate::digest::Digest;
 use crate::gateway::{Gateway, UserError};
 use crate::modelpack;
-use crate::oci::{Blob, IndexEntry, REF_NAME, untagged};
+use crate::oci::{IndexEntry, REF_NAME, untagged};
 
 use crate::artifact::error::{Error, Result};
 use crate::artifact::inputs::artifactfile::Inputs;
@@ -134,14 +135,16 @@ impl<'a> Layouts<'a> {
             ))
             .into()));
         }
-        let mut documents: Vec<Blob> = Vec::new();
         let mut blobs: Vec<BlobRequest> = Vec::new();
         let mut seen: BTreeSet<Digest> = BTreeSet::new();
         for d in &picked {
             let reached = layout.reach(gw, d).await.map_err(at)?;
+            // Read (and checked) to follow them; copied from the layout
+            // like any blob, so the LLB never carries their bytes.
             for doc in reached.documents {
                 if seen.insert(doc.digest.clone()) {
-                    documents.push(doc);
+                    let size = doc.data.len() as u64;
+                    blobs.push(expected(input, &r.name, &doc.digest, size, inc.lines));
                 }
             }
             for b in reached.blobs {
@@ -154,7 +157,6 @@ impl<'a> Layouts<'a> {
         Ok(IncludePlan {
             id: inc.id.clone(),
             entries: entries(&picked),
-            documents,
             blobs,
             lines: inc.lines,
         })
@@ -201,6 +203,12 @@ fn expected_blob(
     digest: &Digest,
     lines: Lines,
 ) -> BlobRequest {
+    expected(input, name, digest, d.size(), lines)
+}
+
+/// The request that copies blob `digest` of `size` bytes from layout
+/// `name` (input `input`) and checks it.
+fn expected(input: usize, name: &str, digest: &Digest, size: u64, lines: Lines) -> BlobRequest {
     BlobRequest {
         input,
         path: blob_path(digest),
@@ -209,7 +217,7 @@ fn expected_blob(
         lines: Some(lines),
         expect: Some(Expected {
             digest: digest.clone(),
-            size: d.size(),
+            size,
             layout: format!("layout {name:?}"),
         }),
         ..Default::default()
