@@ -12,6 +12,6 @@ pub mod gojson;
 mod layout;
 
 pub use layout::{
-    Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, LayoutBuilder, ManifestBuilder,
-    REF_NAME, TITLE, descriptor, layout, untagged,
+    Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, ManifestBuilder, REF_NAME,
+    TITLE, descriptor, layout, untagged,
 };
