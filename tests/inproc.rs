@@ -7,6 +7,8 @@
 
 #[path = "inproc/compose.rs"]
 mod compose;
+#[path = "inproc/hand_layout.rs"]
+mod hand_layout;
 #[path = "inproc/scale.rs"]
 mod scale;
 #[path = "inproc/solver.rs"]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
 use serde_json::Value;
 
+use super::hand_layout::{EMPTY, HandLayout, IMAGE_CONFIG, for_platform, tagged};
 use super::solver::Solver;
 use super::{Own, assert_says, build, context, support};
 
@@ -392,5 +393,151 @@ async fn a_damaged_layout_is_refused_not_copied() {
         assert_says(&err, &[&layer], &["does not match"]);
         fs::remove_file(&path).unwrap();
         fs::write(&path, b"a").unwrap();
+    }
+}
+
+/// `buildx --platform linux/amd64,linux/arm64 -o type=oci`: one entry,
+/// tagged `latest`, an index of two platforms' manifests (given back).
+fn multi_platform(layout: &HandLayout) -> (Value, Value) {
+    let amd64 = for_platform(&layout.small_manifest("amd64"), "amd64");
+    let arm64 = for_platform(&layout.small_manifest("arm64"), "arm64");
+    let index = layout.index(&[amd64.clone(), arm64.clone()]);
+    layout.index_json(&[tagged(&index, "latest")]);
+    (amd64, arm64)
+}
+
+fn digest_of(d: &Value) -> &str {
+    d["digest"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn a_platform_of_a_multi_platform_layout_is_taken_by_the_digest_the_error_gives() {
+    let base = HandLayout::new();
+    let (amd64, arm64) = multi_platform(&base);
+    let layouts = [("base", base.path())];
+    let own = Own::FrontendBin;
+    for pick in ["base", "base:latest"] {
+        let body = format!("ARTIFACT x/y\nLAYERS {pick}\n");
+        let err = compose(&[], &body, &layouts, own).await.unwrap_err();
+        assert_says(
+            &err,
+            &[
+                "Artifactfile:2",
+                "not a manifest",
+                &format!("base@{} (linux/amd64)", digest_of(&amd64)),
+                &format!("base@{} (linux/arm64)", digest_of(&arm64)),
+            ],
+            &[],
+        );
+    }
+    // The hint, followed: the platform's manifest, inside the index.
+    let body = format!("ARTIFACT x/y\nLAYERS base@{}\n", digest_of(&amd64));
+    let out = compose(&[], &body, &layouts, own).await.unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    let taken = json(base.path(), digest_of(&amd64));
+    assert_eq!(manifest["layers"], taken["layers"]);
+
+    // INCLUDE takes it as well, as its index lists it (platform kept).
+    let body = format!("INCLUDE base@{}\n", digest_of(&arm64));
+    let out = compose(&[], &body, &layouts, own).await.unwrap();
+    support::fsck_layout(&out).unwrap();
+    assert_eq!(entries(&out), [arm64]);
+}
+
+#[tokio::test]
+async fn our_own_output_with_two_tags_is_one_base() {
+    let ctx = [("a.txt", b"a" as &[u8])];
+    let body = "ARTIFACT x/a\nLAYER text/plain a.txt\nTAG v1\nTAG latest\n";
+    let base = compose(&ctx, body, &[], Own::FrontendBin).await.unwrap();
+    assert_eq!(entries(&base).len(), 2, "one entry per tag");
+    let out = compose(
+        &[],
+        "ARTIFACT x/b\nLAYERS base\n",
+        &[("base", &base)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_images_layers_extend_a_model_with_the_diff_ids_its_config_lists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let image = HandLayout::new();
+    let diff_id = artifact_frontend::digest::Digest::of(b"the layer's tar");
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id.to_string()]},
+    });
+    let config = image.blob(IMAGE_CONFIG, config.to_string().as_bytes());
+    let layer = image.blob("application/vnd.oci.image.layer.v1.tar+gzip", b"gzipped");
+    let manifest = image.manifest(&config, &[layer]);
+    image.index_json(&[manifest]);
+    let body = "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+                LAYERS base\nLAYERS image\n";
+    let layouts = [("base", base.as_path()), ("image", image.path())];
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let out = compose(&[], body, &layouts, own).await.unwrap();
+        let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+        let config = json(&out, manifest["config"]["digest"].as_str().unwrap());
+        let ids = config["modelfs"]["diffIds"].as_array().unwrap();
+        assert_eq!(ids.last().unwrap(), &diff_id.to_string(), "{config}");
+    }
+}
+
+#[tokio::test]
+async fn an_encrypted_layer_has_no_diff_id_to_give_a_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let sealed = HandLayout::new();
+    let config = sealed.blob(EMPTY, b"{}");
+    let media_type = "application/vnd.oci.image.layer.v1.tar+gzip+encrypted";
+    let layer = sealed.blob(media_type, b"sealed");
+    let manifest = sealed.manifest(&config, &[layer]);
+    sealed.index_json(&[manifest]);
+    let body = "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+                LAYERS base\nLAYERS sealed\n";
+    let layouts = [("base", base.as_path()), ("sealed", sealed.path())];
+    let err = compose(&[], body, &layouts, Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_says(&err, &["Artifactfile:3", "is compressed", "DiffID"], &[]);
+}
+
+#[tokio::test]
+async fn a_non_distributable_layer_the_layout_lacks_is_kept_as_a_descriptor() {
+    let base = HandLayout::new();
+    let config = base.blob(EMPTY, b"{}");
+    let held = base.blob("text/plain", b"held");
+    let foreign = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "digest": artifact_frontend::digest::Digest::of(b"far away").to_string(),
+        "size": 8,
+        "urls": ["https://example.com/layer.tar.gz"],
+    });
+    let manifest = base.manifest(&config, &[held.clone(), foreign.clone()]);
+    base.index_json(std::slice::from_ref(&manifest));
+    let layouts = [("base", base.path())];
+    let absent = |out: &Path| {
+        !out.join("blobs/sha256")
+            .join(&digest_of(&foreign)[7..])
+            .exists()
+    };
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let out = compose(&[], "ARTIFACT x/y\nLAYERS base\n", &layouts, own)
+            .await
+            .unwrap();
+        let index = entries(&out);
+        let written = json(&out, digest_of(&index[0]));
+        assert_eq!(written["layers"], serde_json::json!([held, foreign]));
+        assert!(absent(&out));
+
+        let out = compose(&[], "INCLUDE base\n", &layouts, own).await.unwrap();
+        assert_eq!(entries(&out), std::slice::from_ref(&manifest));
+        assert_eq!(blob(&out, digest_of(&held)), b"held");
+        assert!(absent(&out));
     }
 }

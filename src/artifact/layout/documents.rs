@@ -36,6 +36,10 @@ pub struct Documents {
 /// The blobs each request of the plan gave.
 type Reports = BTreeMap<RequestId, Vec<BlobReport>>;
 
+/// The blobs of a layer that is not copied (one the layout it comes from
+/// names but does not hold).
+static NONE: Vec<BlobReport> = Vec::new();
+
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(invalid)")]
 fn invalid(e: oci_spec::OciSpecError) -> UserError {
     UserError::new(format!("invalid artifact metadata: {e}"))
@@ -199,7 +203,10 @@ fn manifest(
     let layer_blobs = m
         .layers
         .iter()
-        .map(|l| of(&l.blob))
+        .map(|l| match l.copied() {
+            true => of(&l.blob),
+            false => Ok(&NONE),
+        })
         .collect::<Result<Vec<&Vec<BlobReport>>>>()?;
     let (config_bytes, mut layers) = match (&m.model, &m.config) {
         (Some(model), _) => {

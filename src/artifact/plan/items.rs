@@ -43,8 +43,13 @@ pub struct FixedLayer {
     /// The descriptor, unchanged.
     pub descriptor: Descriptor,
     /// Its DiffID where known: the source model's `modelfs.diffIds` entry,
-    /// or the digest of an uncompressed layer.
+    /// an image config's `rootfs.diff_ids` entry, or the digest of an
+    /// uncompressed layer.
     pub diff_id: Option<Digest>,
+    /// A non-distributable layer (its descriptor has `urls`) that the
+    /// layout does not hold: listed, never copied, as OCI lets such a
+    /// layer be (its request is no request).
+    pub elsewhere: bool,
 }
 
 /// `INCLUDE`: entries of a layout's `index.json`, put into ours

@@ -136,11 +136,11 @@ async fn finish<G: Gateway>(
         match l {
             DraftLayer::File(p) => layers.push((**p).clone()),
             DraftLayer::Layout(r) => {
-                let taken = layouts.layers(gw, r).await?;
+                let from_layout = layouts.layers(gw, r).await?;
                 if model_base.is_none() {
-                    model_base = taken.model_config.map(|c| (c, r));
+                    model_base = from_layout.model_config.map(|c| (c, r));
                 }
-                layers.extend(taken.layers);
+                layers.extend(from_layout.layers);
             }
         }
     }
@@ -158,9 +158,10 @@ async fn finish<G: Gateway>(
                     file,
                     l.blob.lines.unwrap_or(d.lines),
                     format!(
-                        "layer {} ({}) is compressed and comes from a layout that is not a \
-                         ModelPack model, so its DiffID for the model config is unknown; \
-                         take it from a ModelPack model or give CONFIG",
+                        "layer {} ({}) is compressed, and the config of the manifest it comes \
+                         from lists no DiffID for it (neither a ModelPack model's modelfs.diffIds \
+                         nor an image's rootfs.diff_ids), so the model config can't list it; \
+                         take it from a ModelPack model or an image, or give CONFIG",
                         i + 1,
                         l.blob.given
                     ),
