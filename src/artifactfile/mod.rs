@@ -56,8 +56,9 @@
 //!   the next `FROM` (`FROM context` goes back to the build context).
 //!   A layout reference `<name>[:<tag>|@sha256:<hex>]` (after `INCLUDE`
 //!   and `LAYERS`) is the OCI layout in a named context or in a source so
-//!   named on an earlier line, and picks its `index.json` entry by tag, by
-//!   digest, or as the only one.
+//!   named on an earlier line, and picks its entry by tag (which may be a
+//!   full reference, `base:localhost/x:1`), by digest (in `index.json` or
+//!   in the indexes it lists, at any depth), or as the only one.
 //! - `INCLUDE <layout ref> [AS <id>]` copies that manifest as an item of
 //!   its own; `LAYERS <layout ref>` puts its layers into the artifact's
 //!   list, where the line is. A file may be `INCLUDE` lines only.

@@ -508,6 +508,29 @@ async fn an_encrypted_layer_has_no_diff_id_to_give_a_model() {
 }
 
 #[tokio::test]
+async fn a_podman_tag_is_picked_whole() {
+    let base = HandLayout::new();
+    let picked = base.small_manifest("podman");
+    let other = base.small_manifest("other");
+    base.index_json(&[
+        tagged(&picked, "localhost/x:1"),
+        tagged(&other, "localhost/x:2"),
+    ]);
+    let out = compose(
+        &[],
+        "INCLUDE base:localhost/x:1\n",
+        &[("base", base.path())],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let listed = entries(&out);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["digest"], picked["digest"]);
+    assert_eq!(tag(&listed[0]), Some("localhost/x:1"));
+}
+
+#[tokio::test]
 async fn a_non_distributable_layer_the_layout_lacks_is_kept_as_a_descriptor() {
     let base = HandLayout::new();
     let config = base.blob(EMPTY, b"{}");

@@ -251,6 +251,18 @@ fn layout_references() {
     let f = parsed("FROM alpine AS a\nFROM alpine AS b\nINCLUDE a\nINCLUDE b");
     let froms: Vec<Option<usize>> = f.items.iter().map(|i| include(i).from.source).collect();
     assert_eq!(froms, [Some(1), Some(2)]);
+    // A full reference as a tag (Podman's `ref.name`): the name is what
+    // comes before the first ':' after which a known name ends.
+    let f = parsed("INCLUDE base:localhost/x:1\nINCLUDE base:docker.io/library/alpine:3.20");
+    let picks: Vec<&Pick> = f.items.iter().map(|i| &include(i).from.pick).collect();
+    assert_eq!(
+        picks,
+        [
+            &Pick::Tag("localhost/x:1".into()),
+            &Pick::Tag("docker.io/library/alpine:3.20".into())
+        ]
+    );
+    assert!(f.items.iter().all(|i| include(i).from.name == "base"));
     // The longest tag OCI allows, and one more.
     parsed(&format!("INCLUDE base:{}", "t".repeat(128)));
     fails(
