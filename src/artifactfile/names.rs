@@ -57,6 +57,20 @@ pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
     ))
 }
 
+/// A `ref.name` this file writes (`TAG`, `INCLUDE --tag=`): loosely the
+/// OCI grammar, what a tag or a full reference can hold. The exporter does
+/// the exact checks.
+pub(super) fn check_ref_name(what: &str, name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@/+-".contains(c);
+    match name.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(bad) => Err(format!(
+            "{what} {} has {bad:?}, which a tag may not hold: use letters, digits and . _ : @ / + -",
+            quote(name)
+        )),
+    }
+}
+
 /// `id` checked as the id `AS` gives `instruction`.
 pub(super) fn check_id(instruction: &str, id: &str) -> Result<(), String> {
     if is_id(id) {

@@ -11,7 +11,7 @@ use super::items::LayerEntry;
 use super::layout::LayoutNames;
 use super::lines::logical_lines;
 use super::model::*;
-use super::names::{check_alias, split_as};
+use super::names::{check_alias, check_ref_name, split_as};
 use super::sections::Sections;
 use super::words::{Vars, Word, is_name, split_words};
 use super::{ParseOptions, compose, did_you_mean, from, graph, lint, quote, subject};
@@ -223,16 +223,7 @@ impl Parser<'_> {
     fn tag(&mut self, words: Vec<Word>, lines: Lines) -> Result<(), String> {
         let [tag] = exactly("TAG", words, "TAG <name>")?;
         non_empty(&tag, "TAG", "name")?;
-        // Loosely the OCI `ref.name` grammar: what a tag or a full
-        // reference can hold. The exporter does the exact checks.
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@/+-".contains(c);
-        if let Some(bad) = tag.chars().find(|&c| !allowed(c)) {
-            return Err(format!(
-                "TAG {} has {:?}, which a tag may not hold: use letters, digits and . _ : @ / + -",
-                quote(&tag),
-                bad
-            ));
-        }
+        check_ref_name("TAG", &tag)?;
         self.sections.tag(tag, lines)
     }
 

@@ -11,7 +11,7 @@ use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
 use serde_json::Value;
 
 use super::hand_layout::{EMPTY, HandLayout, IMAGE_CONFIG, for_platform, tagged};
-use super::solver::Solver;
+use super::solver::{Calls, Solver};
 use super::{Own, assert_says, build, context, support};
 
 /// A base layout of one untagged entry: a model with two layers and a config, built
@@ -56,9 +56,20 @@ async fn compose(
     layouts: &[(&str, &Path)],
     own: Own,
 ) -> Result<PathBuf, ReturnError> {
+    compose_calls(files, body, layouts, own).await.0
+}
+
+/// As [`compose`], with the calls the build made (its warnings).
+async fn compose_calls(
+    files: &[(&str, &[u8])],
+    body: &str,
+    layouts: &[(&str, &Path)],
+    own: Own,
+) -> (Result<PathBuf, ReturnError>, Calls) {
     let ctx = context(files);
     fs::write(ctx.path().join("Artifactfile"), body).unwrap();
     let mut solver = Solver::new()
+        .with_warnings()
         .local("context", ctx.path())
         .local("dockerfile", ctx.path());
     let mut opts = Vec::new();
@@ -70,11 +81,13 @@ async fn compose(
         opts.push(("artifact.hash".into(), "gateway".into()));
     }
     let pairs: Vec<(&str, &str)> = opts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let layout = build(&solver, &pairs, own).await?;
-    // The layout lives in the solver's directory: keep a copy past it.
-    let keep = tempfile::tempdir().unwrap().keep();
-    support::copy_dir(&layout, &keep).unwrap();
-    Ok(keep)
+    let built = build(&solver, &pairs, own).await.map(|layout| {
+        // The layout lives in the solver's directory: keep a copy past it.
+        let keep = tempfile::tempdir().unwrap().keep();
+        support::copy_dir(&layout, &keep).unwrap();
+        keep
+    });
+    (built, solver.calls())
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -460,6 +473,74 @@ async fn our_own_output_with_two_tags_is_one_base() {
     .unwrap();
     let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
     assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
+}
+
+/// A layout of one artifact holding `text`, tagged `latest`.
+async fn latest(text: &'static [u8]) -> PathBuf {
+    let body = "ARTIFACT x/m\nLAYER text/plain m.txt\nTAG latest\n";
+    compose(&[("m.txt", text)], body, &[], Own::FrontendBin)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_tag_an_include_brings_yields_to_the_files_own() {
+    let model = latest(b"model").await;
+    let layouts = [("model", model.as_path())];
+    let body = "INCLUDE model:latest AS m\n\
+                INDEX x/bundle AS bundle\nMANIFEST m\nTAG latest\n";
+    let (out, calls) = compose_calls(&[], body, &layouts, Own::FrontendBin).await;
+    let out = out.unwrap();
+    support::fsck_layout(&out).unwrap();
+    let listed = entries(&out);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(tag(&listed[0]), None, "the included entry lost latest");
+    assert_eq!(tag(&listed[1]), Some("latest"), "the bundle is latest now");
+    let warned: Vec<&str> = calls.warnings.iter().map(|w| w.short.as_str()).collect();
+    assert!(
+        warned.iter().any(
+            |w| w.contains("INCLUDE model:latest brings the tag \"latest\"")
+                && w.contains("line 4")
+        ),
+        "{warned:?}"
+    );
+}
+
+#[tokio::test]
+async fn tags_two_includes_bring_collide_until_one_is_renamed() {
+    let model = latest(b"model").await;
+    let other = latest(b"other").await;
+    let layouts = [("model", model.as_path()), ("other", other.as_path())];
+    let own = Own::FrontendBin;
+    let err = compose(&[], "INCLUDE model\nINCLUDE other\n", &layouts, own)
+        .await
+        .unwrap_err();
+    assert_says(
+        &err,
+        &[
+            "Artifactfile:2",
+            "tag \"latest\" comes with both INCLUDE model (line 1",
+            "INCLUDE --tag=<tag> <ref>",
+            "INCLUDE --tag= <ref>",
+        ],
+        &[],
+    );
+
+    // Renamed, and dropped.
+    let body = "INCLUDE model\nINCLUDE --tag=other --tag=v2 other\n";
+    let out = compose(&[], body, &layouts, own).await.unwrap();
+    let listed = entries(&out);
+    assert_eq!(
+        listed.iter().map(|e| tag(e)).collect::<Vec<_>>(),
+        [Some("latest"), Some("other"), Some("v2")],
+    );
+    let body = "INCLUDE model\nINCLUDE --tag= other\n";
+    let out = compose(&[], body, &layouts, own).await.unwrap();
+    let listed = entries(&out);
+    assert_eq!(
+        listed.iter().map(|e| tag(e)).collect::<Vec<_>>(),
+        [Some("latest"), None]
+    );
 }
 
 #[tokio::test]

@@ -261,6 +261,17 @@ impl Solver {
         self
     }
 
+    /// Every cap, and `gateway.warnings` (BuildKit 0.11+): warnings are
+    /// sent with the Warn call, recorded in [`Calls::warnings`].
+    pub fn with_warnings(self) -> Solver {
+        let gateway: Vec<&str> = GATEWAY_CAPS
+            .iter()
+            .copied()
+            .chain(["gateway.warnings"])
+            .collect();
+        self.with_caps(&gateway, LLB_CAPS)
+    }
+
     /// What was asked so far.
     pub fn calls(&self) -> Calls {
         self.calls.lock().unwrap().clone()

@@ -326,7 +326,8 @@ fn layout_reference_errors() {
     );
     fails(
         "INCLUDE base base",
-        "INCLUDE takes 1 argument, got 2: INCLUDE <name>[:<tag>|@sha256:<hex>] [AS <id>]",
+        "INCLUDE takes 1 argument, got 2: INCLUDE [--tag=<tag>]... \
+         <name>[:<tag>|@sha256:<hex>] [AS <id>]",
         lines(1, 1),
     );
     fails(
@@ -342,6 +343,39 @@ fn layout_reference_errors() {
     fails(
         "LAYERS base:v1 x",
         "LAYERS takes 1 argument, got 2: LAYERS <name>[:<tag>|@sha256:<hex>]",
+        lines(1, 1),
+    );
+}
+
+#[test]
+fn include_tags_replace_the_layouts() {
+    let f = parsed(
+        "INCLUDE --tag=v1 --tag=stable --tag=v1 base:latest AS m\n\
+         INCLUDE --tag= weights\n\
+         INCLUDE base:v2",
+    );
+    let tags: Vec<Option<Vec<String>>> = f.items.iter().map(|i| include(i).tags.clone()).collect();
+    assert_eq!(
+        tags,
+        [
+            Some(vec!["v1".to_string(), "stable".to_string()]),
+            Some(vec![]),
+            None
+        ]
+    );
+    fails(
+        "INCLUDE --tag= --tag=v1 base",
+        "INCLUDE --tag= drops every tag the layout gives, and other --tag flags give some",
+        lines(1, 1),
+    );
+    fails(
+        "INCLUDE --tag=a\\ b base",
+        "INCLUDE --tag \"a b\" has ' '",
+        lines(1, 1),
+    );
+    fails(
+        "INCLUDE base --tag=v1",
+        "INCLUDE flags go before its other arguments: move --tag to just after INCLUDE",
         lines(1, 1),
     );
 }

@@ -127,7 +127,8 @@ impl<'a> Layouts<'a> {
     }
 
     /// What `INCLUDE` copies: the entry it names (plain `<name>`: every
-    /// entry of the layout), with every document and blob it reaches.
+    /// entry of the layout), with every document and blob it reaches, and
+    /// its tags (or those `--tag` gives).
     pub async fn include<G: Gateway>(&self, gw: &G, inc: &IncludeDecl) -> Result<IncludePlan> {
         let r = &inc.from;
         let (input, layout) = self.get(r)?;
@@ -162,9 +163,13 @@ impl<'a> Layouts<'a> {
                 }
             }
         }
+        let mut entries = entries(&picked);
+        if let Some(tags) = &inc.tags {
+            retag(&mut entries, tags, &r.name).map_err(|e| at(e.into()))?;
+        }
         Ok(IncludePlan {
             id: inc.id.clone(),
-            entries: entries(&picked),
+            entries,
             documents,
             blobs,
             lines: inc.lines,
@@ -188,6 +193,25 @@ fn entries(picked: &[Descriptor]) -> Vec<IndexEntry> {
         }
     }
     out
+}
+
+/// `INCLUDE --tag=...`: `tags` instead of the entries' own (none for
+/// `--tag=`); a tag names one entry, so several take none.
+fn retag(entries: &mut [IndexEntry], tags: &[String], name: &str) -> Result<(), UserError> {
+    match entries {
+        [one] => one.tags = tags.to_vec(),
+        many if tags.is_empty() => many.iter_mut().for_each(|e| e.tags.clear()),
+        many => {
+            return Err(UserError::new(format!(
+                "INCLUDE --tag={} names one entry, but {name} has {} and a tag names one: \
+                 include one with {name}:<tag> or {name}@sha256:<hex>, or drop every tag \
+                 with --tag=",
+                tags[0],
+                many.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The request that copies blob `d` of layout `name` (input `input`) and

@@ -6,6 +6,7 @@
 
 mod artifact;
 mod compose;
+mod tags;
 
 use std::collections::BTreeMap;
 
@@ -89,6 +90,9 @@ async fn resolve<G: Gateway>(
             Item::Index(ix) => indexes.push(index(ix, &ids, cfg.epoch)),
             Item::Artifact(_) => {}
         }
+    }
+    for dropped in tags::settle(&f.items, &mut includes, &file)? {
+        warnings::show_at(gw, &file, dropped.lines, dropped.message).await?;
     }
     check_subjects(&manifests, &includes, &file)?;
     Ok(Plan {
