@@ -309,11 +309,25 @@ async fn read_document<F: LayoutFiles>(
     }
 }
 
+/// Whether the layout holds `path` as a regular file, asked without
+/// reading it.
+async fn holds<F: LayoutFiles>(files: &F, path: &str) -> Result<bool, LayoutError<F::Error>> {
+    match files.read(path, 0).await.map_err(LayoutError::Files)? {
+        FileRead::Bytes(_) | FileRead::TooLarge(_) => Ok(true),
+        FileRead::Missing | FileRead::NotRegular => Ok(false),
+        FileRead::LinkOutside { link, target } => Err(LayoutError::LinkOutside {
+            path: path.to_string(),
+            link,
+            target,
+        }),
+    }
+}
+
 impl LayoutIndex {
     /// Opens the layout `files` holds: `oci-layout` must be there, and
     /// `index.json` is read, every entry's digest checked.
     pub async fn open<F: LayoutFiles>(files: &F) -> Result<LayoutIndex, LayoutError<F::Error>> {
-        if read_document(files, "oci-layout").await?.is_none() {
+        if !holds(files, "oci-layout").await? {
             return Err(LayoutError::NotALayout {
                 missing: "oci-layout",
             });
@@ -475,11 +489,7 @@ pub async fn elsewhere<F: LayoutFiles>(
         return Ok(false);
     }
     let digest = checked_digest(d)?;
-    let found = files
-        .read(&blob_path(&digest), 0)
-        .await
-        .map_err(LayoutError::Files)?;
-    Ok(found == FileRead::Missing)
+    Ok(!holds(files, &blob_path(&digest)).await?)
 }
 
 /// Everything `top` reaches: the documents (itself, and for an index its

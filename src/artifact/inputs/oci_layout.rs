@@ -34,7 +34,7 @@ pub struct LayoutInput {
     /// What the Artifactfile calls it.
     pub name: String,
     /// Its input, solved.
-    pub root: SolvedRef,
+    root: SolvedRef,
     /// Its input, for messages (`named context "base"`).
     describe: String,
     /// Its `index.json`.
