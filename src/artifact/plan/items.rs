@@ -59,7 +59,7 @@ pub struct IncludePlan {
     /// `AS <id>`.
     pub id: Option<String>,
     /// The entries, as the layout lists them (`ref.name` taken out, kept
-    /// as tags).
+    /// as tags, or those `INCLUDE --tag` gives).
     pub entries: Vec<IndexEntry>,
     /// The manifests and indexes they reach, bytes as read (checked).
     pub documents: Vec<Blob>,
