@@ -10,7 +10,7 @@
 //! - [`digest`]: content digests (`sha256:<hex>`) as one type.
 //! - [`llb`]: a typed, deterministic LLB builder (no I/O).
 //! - [`oci`]: OCI descriptors, manifests and the layout, serialized with the
-//!   same bytes as Go's `encoding/json`.
+//!   same bytes as Go's `encoding/json`, and a layout read back.
 //! - [`gateway`]: the stdio gRPC client, options, caps and `Return`.
 //! - [`suggest`]: "did you mean" for misspelled names.
 //! - [`modelpack`]: the CNCF ModelPack format: media types, modctl's file

@@ -7,6 +7,8 @@
 
 #[path = "inproc/compose.rs"]
 mod compose;
+#[path = "inproc/hand_layout.rs"]
+mod hand_layout;
 #[path = "inproc/naming.rs"]
 mod naming;
 #[path = "inproc/newcomer.rs"]

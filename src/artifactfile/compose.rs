@@ -3,11 +3,11 @@
 //! words; [`Sections`] decides what the line belongs to.
 
 use super::args::{count, exactly, non_empty};
-use super::flags::split_flags;
+use super::flags::{Flags, split_flags};
 use super::items::{IncludeDecl, LayerEntry};
 use super::layout::{LayoutNames, layout_ref};
 use super::model::Lines;
-use super::names::{check_id, is_id, split_as};
+use super::names::{check_id, check_ref_name, is_id, split_as};
 use super::quote;
 use super::sections::Sections;
 use super::words::Word;
@@ -73,21 +73,55 @@ pub(super) fn manifest(
     sections.manifest(ids, lines)
 }
 
-/// `INCLUDE <layout ref> [AS <id>]`.
+/// `INCLUDE [--tag=<tag>]... <layout ref> [AS <id>]`.
 pub(super) fn include(
     words: Vec<Word>,
     lines: Lines,
     sections: &mut Sections,
     names: &LayoutNames,
 ) -> Result<(), String> {
-    let (_, args) = split_flags("INCLUDE", words, &[])?;
+    let (flags, args) = split_flags("INCLUDE", words, &[("--tag", "<tag>")])?;
     let (args, id) = split_as("INCLUDE", args)?;
-    let [word] = count("INCLUDE", args, &format!("INCLUDE {LAYOUT_REF} [AS <id>]"))?;
+    let usage = format!("INCLUDE [--tag=<tag>]... {LAYOUT_REF} [AS <id>]");
+    let [word] = count("INCLUDE", args, &usage)?;
     if let Some(id) = &id {
         check_id("INCLUDE", id)?;
     }
     let from = layout_ref("INCLUDE", &word, lines, names)?;
-    sections.include(IncludeDecl { from, id, lines })
+    let tags = match flags.is_empty() {
+        true => None,
+        false => Some(include_tags(flags)?),
+    };
+    sections.include(IncludeDecl {
+        from,
+        tags,
+        id,
+        lines,
+    })
+}
+
+/// The tags `--tag=` flags give an `INCLUDE`'s entry, each once; `--tag=`
+/// alone gives none.
+fn include_tags(flags: Flags) -> Result<Vec<String>, String> {
+    let given = flags.len();
+    let mut tags: Vec<String> = Vec::new();
+    for (_, tag) in flags {
+        if tag.is_empty() {
+            if given > 1 {
+                return Err(
+                    "INCLUDE --tag= drops every tag the layout gives, and other --tag flags \
+                     give some: use --tag= alone, or only --tag=<tag> flags"
+                        .to_string(),
+                );
+            }
+            continue;
+        }
+        check_ref_name("INCLUDE --tag", &tag)?;
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
 }
 
 /// `LAYERS <layout ref>`: that manifest's layers, here in the list.

@@ -115,12 +115,16 @@ pub enum Pick {
     Digest(crate::digest::Digest),
 }
 
-/// `INCLUDE <layout ref> [AS <id>]`: the manifest (or index), its config
-/// and its blobs copied as they are, as one more top-level entry.
+/// `INCLUDE [--tag=<tag>]... <layout ref> [AS <id>]`: the manifest (or
+/// index), its config and its blobs copied as they are, as one more
+/// top-level entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IncludeDecl {
     /// What to copy.
     pub from: LayoutRef,
+    /// `--tag=`: the tags its entry gets instead of those the layout gives
+    /// it (`None`: the layout's; empty: none, for `--tag=` alone).
+    pub tags: Option<Vec<String>>,
     /// `AS <id>`.
     pub id: Option<String>,
     /// The `INCLUDE` line.

@@ -1,6 +1,7 @@
 //! Layout references, `<name>[:<tag>|@sha256:<hex>]` after `INCLUDE` and
 //! `LAYERS`: a manifest in the OCI layout that a named context, or a
-//! source named with `FROM <source> AS <name>`, holds. Only the name is
+//! source named with `FROM <source> AS <name>`, holds. The tag may be a
+//! full reference (`base:localhost/x:1`), as Podman tags. Only the name is
 //! checked here (it must be known by this line); the layout is read, and
 //! the tag or digest looked up, when the build runs.
 
@@ -56,7 +57,7 @@ pub(super) fn layout_ref(
             )
         })?;
         (name, Pick::Digest(digest))
-    } else if let Some((name, tag)) = word.rsplit_once(':') {
+    } else if let Some((name, tag)) = split_tag(word, names) {
         (name, Pick::Tag(tag.to_string()))
     } else {
         (word, Pick::Only)
@@ -73,6 +74,21 @@ pub(super) fn layout_ref(
         pick,
         lines,
     })
+}
+
+/// `word` split at a `:` into a name and a tag: the first `:` after a
+/// known name, since a tag may hold `:` too (`base:localhost/x:1`, a
+/// full reference as Podman tags); with no known name before any, the
+/// first `:` (the name is then reported unknown).
+fn split_tag<'w>(word: &'w str, names: &LayoutNames) -> Option<(&'w str, &'w str)> {
+    let mut splits = word
+        .match_indices(':')
+        .map(|(i, _)| (&word[..i], &word[i + 1..]));
+    let first = splits.next()?;
+    std::iter::once(first)
+        .chain(splits)
+        .find(|(name, _)| names.find(name).is_some())
+        .or(Some(first))
 }
 
 /// The error for a layout reference `word` whose `name` is no known name.

@@ -56,11 +56,14 @@
 //!   the next `FROM` (`FROM context` goes back to the build context).
 //!   A layout reference `<name>[:<tag>|@sha256:<hex>]` (after `INCLUDE`
 //!   and `LAYERS`) is the OCI layout in a named context or in a source so
-//!   named on an earlier line, and picks its `index.json` entry by tag, by
-//!   digest, or as the only one.
-//! - `INCLUDE <layout ref> [AS <id>]` copies that manifest as an item of
-//!   its own; `LAYERS <layout ref>` puts its layers into the artifact's
-//!   list, where the line is. A file may be `INCLUDE` lines only.
+//!   named on an earlier line, and picks its entry by tag (which may be a
+//!   full reference, `base:localhost/x:1`), by digest (in `index.json` or
+//!   in the indexes it lists, at any depth), or as the only one.
+//! - `INCLUDE [--tag=<tag>]... <layout ref> [AS <id>]` copies that manifest
+//!   as an item of its own, with the tags the layout gives it, or those
+//!   `--tag` gives instead (`--tag=` alone: none); `LAYERS <layout ref>`
+//!   puts its layers into the artifact's list, where the line is. A file
+//!   may be `INCLUDE` lines only.
 //! - Ids (`[a-zA-Z0-9][a-zA-Z0-9._-]*`) of `ARTIFACT`, `INCLUDE` and
 //!   `INDEX` share one namespace. `SUBJECT <id>` and `MANIFEST <id>` may
 //!   name an item defined further down; once the whole file is read, each

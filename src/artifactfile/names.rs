@@ -27,20 +27,32 @@ fn is_alias(s: &str) -> bool {
 }
 
 /// A tag as OCI and Docker define it: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
-pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
+fn is_tag(tag: &str) -> bool {
     let mut chars = tag.chars();
     let first = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if first
-        && tag.len() <= MAX_TAG
-        && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
+    first && tag.len() <= MAX_TAG && chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// A full reference ending in a tag (`localhost/x:1`): what Podman and
+/// skopeo put in an `index.json` entry's `ref.name`.
+fn is_tagged_reference(s: &str) -> bool {
+    s.rsplit_once(':').is_some_and(|(name, tag)| {
+        !name.is_empty() && is_tag(tag) && crate::llb::ImageRef::parse(s).is_ok()
+    })
+}
+
+/// A tag to pick a layout's entry by: a tag as OCI and Docker define it,
+/// or a full reference ending in one.
+pub(super) fn check_tag(what: &str, tag: &str) -> Result<(), String> {
+    if is_tag(tag) || is_tagged_reference(tag) {
         return Ok(());
     }
     Err(format!(
         "{what}: the tag {} is not valid: a tag is 1 to {MAX_TAG} letters, digits, '.', '_' \
-         and '-', starting with a letter, digit or '_'",
+         and '-', starting with a letter, digit or '_' (or a full reference ending in one, \
+         such as localhost/x:1)",
         quote(tag)
     ))
 }

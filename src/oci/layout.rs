@@ -167,17 +167,6 @@ pub struct ManifestBuilder {
     pub platform: Option<Platform>,
 }
 
-/// Inputs for a layout: its manifests and the tags of the index.
-#[derive(Clone, Debug)]
-pub struct LayoutBuilder {
-    /// One or more manifests.
-    pub manifests: Vec<ManifestBuilder>,
-    /// With one manifest: one `index.json` descriptor per tag (none gives
-    /// one untagged). Several manifests are told apart by platform and
-    /// carry no tag, since a tag must name one manifest.
-    pub tags: Vec<String>,
-}
-
 /// oci-spec's digest for ours (both checked the same way, so this holds).
 fn spec_digest(d: &crate::digest::Digest) -> Result<Digest, OciSpecError> {
     Digest::from_str(&d.to_string())
@@ -228,14 +217,6 @@ impl ManifestBuilder {
     /// The descriptor of this manifest, written as `blob`: its media type,
     /// digest and size, its `artifactType` and platform.
     pub fn descriptor(&self, blob: &Blob) -> Result<Descriptor, OciSpecError> {
-        self.index_descriptor(blob, None)
-    }
-
-    fn index_descriptor(
-        &self,
-        blob: &Blob,
-        tag: Option<&String>,
-    ) -> Result<Descriptor, OciSpecError> {
         let mut d = DescriptorBuilder::default()
             .media_type(MediaType::ImageManifest)
             .digest(spec_digest(&blob.digest)?)
@@ -243,41 +224,9 @@ impl ManifestBuilder {
         if let Some(t) = &self.artifact_type {
             d = d.artifact_type(MediaType::from(t.as_str()));
         }
-        if let Some(tag) = tag {
-            d = d.annotations(HashMap::from([(REF_NAME.to_string(), tag.clone())]));
-        }
         if let Some(p) = &self.platform {
             d = d.platform(p.clone());
         }
         d.build()
-    }
-}
-
-impl LayoutBuilder {
-    /// Serializes the manifests, the index and `oci-layout`.
-    pub fn build(&self) -> Result<Layout, OciSpecError> {
-        let mut blobs = Vec::new();
-        let mut entries = Vec::new();
-        let single = self.manifests.len() == 1;
-        for m in &self.manifests {
-            let blob = m.build()?;
-            let tags: Vec<Option<&String>> = match (single, self.tags.is_empty()) {
-                (true, false) => self.tags.iter().map(Some).collect(),
-                _ => vec![None],
-            };
-            for tag in tags {
-                entries.push(m.index_descriptor(&blob, tag)?);
-            }
-            blobs.push(blob);
-        }
-        let index = ImageIndexBuilder::default()
-            .schema_version(2u32)
-            .manifests(entries)
-            .build()?;
-        Ok(Layout {
-            oci_layout: gojson::oci_layout(),
-            index_json: gojson::index(&index),
-            manifests: blobs,
-        })
     }
 }

@@ -1,4 +1,5 @@
-//! OCI artifacts: descriptors, the manifest, `index.json` and `oci-layout`.
+//! OCI artifacts: descriptors, the manifest, `index.json` and `oci-layout`,
+//! written, and a layout read back ([`reader`]).
 //!
 //! The data model is oci-spec's. The bytes are our own: every JSON document
 //! is written the way Go's `encoding/json` writes the image-spec structs
@@ -10,8 +11,9 @@
 
 pub mod gojson;
 mod layout;
+pub mod reader;
 
 pub use layout::{
-    Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, LayoutBuilder, ManifestBuilder,
-    REF_NAME, TITLE, descriptor, layout, untagged,
+    Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, ManifestBuilder, REF_NAME,
+    TITLE, descriptor, layout, untagged,
 };

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use artifact_frontend::gateway::{CODE_INVALID_ARGUMENT, ReturnError};
 use serde_json::Value;
 
+use super::hand_layout::{EMPTY, HandLayout, IMAGE_CONFIG, for_platform, tagged};
 use super::solver::{Calls, Solver};
 use super::{Own, assert_says, build, context, support};
 
@@ -60,19 +61,20 @@ async fn compose(
     layouts: &[(&str, &Path)],
     own: Own,
 ) -> Result<PathBuf, ReturnError> {
-    Ok(compose_calls(files, body, layouts, own).await?.0)
+    compose_calls(files, body, layouts, own).await.0
 }
 
-/// [`compose`], and what the fake daemon was asked.
+/// As [`compose`], with the calls the build made (its warnings).
 async fn compose_calls(
     files: &[(&str, &[u8])],
     body: &str,
     layouts: &[(&str, &Path)],
     own: Own,
-) -> Result<(PathBuf, Calls), ReturnError> {
+) -> (Result<PathBuf, ReturnError>, Calls) {
     let ctx = context(files);
     fs::write(ctx.path().join("Artifactfile"), body).unwrap();
     let mut solver = Solver::new()
+        .with_warnings()
         .local("context", ctx.path())
         .local("dockerfile", ctx.path());
     let mut opts = Vec::new();
@@ -84,11 +86,13 @@ async fn compose_calls(
         opts.push(("artifact.hash".into(), "gateway".into()));
     }
     let pairs: Vec<(&str, &str)> = opts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let layout = build(&solver, &pairs, own).await?;
-    // The layout lives in the solver's directory: keep a copy past it.
-    let keep = tempfile::tempdir().unwrap().keep();
-    support::copy_dir(&layout, &keep).unwrap();
-    Ok((keep, solver.calls()))
+    let built = build(&solver, &pairs, own).await.map(|layout| {
+        // The layout lives in the solver's directory: keep a copy past it.
+        let keep = tempfile::tempdir().unwrap().keep();
+        support::copy_dir(&layout, &keep).unwrap();
+        keep
+    });
+    (built, solver.calls())
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -168,9 +172,9 @@ async fn included_documents_are_copied_from_the_layout_not_carried_in_the_llb() 
         .collect();
     assert_eq!(documents.len(), 3, "the index and its two members");
     for own in [Own::FrontendBin, Own::Unknown] {
-        let (out, calls) = compose_calls(&[], "INCLUDE bundle:all\n", &[("bundle", &bundle)], own)
-            .await
-            .unwrap();
+        let (out, calls) =
+            compose_calls(&[], "INCLUDE bundle:all\n", &[("bundle", &bundle)], own).await;
+        let out = out.unwrap();
         let summary = support::fsck_layout(&out).unwrap();
         assert_eq!(summary.manifests.len(), 3);
         assert!(!calls.definitions.is_empty());
@@ -564,5 +568,242 @@ async fn a_damaged_layout_is_refused_not_copied() {
         );
         fs::remove_file(&path).unwrap();
         fs::write(&path, b"a").unwrap();
+    }
+}
+
+/// `buildx --platform linux/amd64,linux/arm64 -o type=oci`: one entry,
+/// tagged `latest`, an index of two platforms' manifests (given back).
+fn multi_platform(layout: &HandLayout) -> (Value, Value) {
+    let amd64 = for_platform(&layout.small_manifest("amd64"), "amd64");
+    let arm64 = for_platform(&layout.small_manifest("arm64"), "arm64");
+    let index = layout.index(&[amd64.clone(), arm64.clone()]);
+    layout.index_json(&[tagged(&index, "latest")]);
+    (amd64, arm64)
+}
+
+fn digest_of(d: &Value) -> &str {
+    d["digest"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn a_platform_of_a_multi_platform_layout_is_taken_by_the_digest_the_error_gives() {
+    let base = HandLayout::new();
+    let (amd64, arm64) = multi_platform(&base);
+    let layouts = [("base", base.path())];
+    let own = Own::FrontendBin;
+    for pick in ["base", "base:latest"] {
+        let body = format!("ARTIFACT x/y\nLAYERS {pick}\n");
+        let err = compose(&[], &body, &layouts, own).await.unwrap_err();
+        assert_says(
+            &err,
+            &[
+                "Artifactfile:2",
+                "not a manifest",
+                &format!("base@{} (linux/amd64)", digest_of(&amd64)),
+                &format!("base@{} (linux/arm64)", digest_of(&arm64)),
+            ],
+            &[],
+        );
+    }
+    // The hint, followed: the platform's manifest, inside the index.
+    let body = format!("ARTIFACT x/y\nLAYERS base@{}\n", digest_of(&amd64));
+    let out = compose(&[], &body, &layouts, own).await.unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    let taken = json(base.path(), digest_of(&amd64));
+    assert_eq!(manifest["layers"], taken["layers"]);
+
+    // INCLUDE takes it as well, as its index lists it (platform kept).
+    let body = format!("INCLUDE base@{}\n", digest_of(&arm64));
+    let out = compose(&[], &body, &layouts, own).await.unwrap();
+    support::fsck_layout(&out).unwrap();
+    assert_eq!(entries(&out), [arm64]);
+}
+
+#[tokio::test]
+async fn our_own_output_with_two_tags_is_one_base() {
+    let ctx = [("a.txt", b"a" as &[u8])];
+    let body = "ARTIFACT x/a\nLAYER text/plain a.txt\nTAG v1\nTAG latest\n";
+    let base = compose(&ctx, body, &[], Own::FrontendBin).await.unwrap();
+    assert_eq!(entries(&base).len(), 2, "one entry per tag");
+    let out = compose(
+        &[],
+        "ARTIFACT x/b\nLAYERS base\n",
+        &[("base", &base)],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+    assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
+}
+
+/// A layout of one artifact holding `text`, tagged `latest`.
+async fn latest(text: &'static [u8]) -> PathBuf {
+    let body = "ARTIFACT x/m\nLAYER text/plain m.txt\nTAG latest\n";
+    compose(&[("m.txt", text)], body, &[], Own::FrontendBin)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_tag_an_include_brings_yields_to_the_files_own() {
+    let model = latest(b"model").await;
+    let layouts = [("model", model.as_path())];
+    let body = "INCLUDE model:latest AS m\n\
+                INDEX x/bundle AS bundle\nMANIFEST m\nTAG latest\n";
+    let (out, calls) = compose_calls(&[], body, &layouts, Own::FrontendBin).await;
+    let out = out.unwrap();
+    support::fsck_layout(&out).unwrap();
+    let listed = entries(&out);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(tag(&listed[0]), None, "the included entry lost latest");
+    assert_eq!(tag(&listed[1]), Some("latest"), "the bundle is latest now");
+    let warned: Vec<&str> = calls.warnings.iter().map(|w| w.short.as_str()).collect();
+    assert!(
+        warned.iter().any(
+            |w| w.contains("INCLUDE model:latest brings the tag \"latest\"")
+                && w.contains("line 4")
+        ),
+        "{warned:?}"
+    );
+}
+
+#[tokio::test]
+async fn tags_two_includes_bring_collide_until_one_is_renamed() {
+    let model = latest(b"model").await;
+    let other = latest(b"other").await;
+    let layouts = [("model", model.as_path()), ("other", other.as_path())];
+    let own = Own::FrontendBin;
+    let err = compose(&[], "INCLUDE model\nINCLUDE other\n", &layouts, own)
+        .await
+        .unwrap_err();
+    assert_says(
+        &err,
+        &[
+            "Artifactfile:2",
+            "tag \"latest\" comes with both INCLUDE model (line 1",
+            "INCLUDE --tag=<tag> <ref>",
+            "INCLUDE --tag= <ref>",
+        ],
+        &[],
+    );
+
+    // Renamed, and dropped.
+    let body = "INCLUDE model\nINCLUDE --tag=other --tag=v2 other\n";
+    let out = compose(&[], body, &layouts, own).await.unwrap();
+    let listed = entries(&out);
+    assert_eq!(
+        listed.iter().map(|e| tag(e)).collect::<Vec<_>>(),
+        [Some("latest"), Some("other"), Some("v2")],
+    );
+    let body = "INCLUDE model\nINCLUDE --tag= other\n";
+    let out = compose(&[], body, &layouts, own).await.unwrap();
+    let listed = entries(&out);
+    assert_eq!(
+        listed.iter().map(|e| tag(e)).collect::<Vec<_>>(),
+        [Some("latest"), None]
+    );
+}
+
+#[tokio::test]
+async fn an_images_layers_extend_a_model_with_the_diff_ids_its_config_lists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let image = HandLayout::new();
+    let diff_id = artifact_frontend::digest::Digest::of(b"the layer's tar");
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id.to_string()]},
+    });
+    let config = image.blob(IMAGE_CONFIG, config.to_string().as_bytes());
+    let layer = image.blob("application/vnd.oci.image.layer.v1.tar+gzip", b"gzipped");
+    let manifest = image.manifest(&config, &[layer]);
+    image.index_json(&[manifest]);
+    let body = "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+                LAYERS base\nLAYERS image\n";
+    let layouts = [("base", base.as_path()), ("image", image.path())];
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let out = compose(&[], body, &layouts, own).await.unwrap();
+        let manifest = &support::fsck_layout(&out).unwrap().manifests[0].manifest;
+        let config = json(&out, manifest["config"]["digest"].as_str().unwrap());
+        let ids = config["modelfs"]["diffIds"].as_array().unwrap();
+        assert_eq!(ids.last().unwrap(), &diff_id.to_string(), "{config}");
+    }
+}
+
+#[tokio::test]
+async fn an_encrypted_layer_has_no_diff_id_to_give_a_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = base_model(&tmp.path().join("base")).await;
+    let sealed = HandLayout::new();
+    let config = sealed.blob(EMPTY, b"{}");
+    let media_type = "application/vnd.oci.image.layer.v1.tar+gzip+encrypted";
+    let layer = sealed.blob(media_type, b"sealed");
+    let manifest = sealed.manifest(&config, &[layer]);
+    sealed.index_json(&[manifest]);
+    let body = "ARTIFACT application/vnd.cncf.model.manifest.v1+json\n\
+                LAYERS base\nLAYERS sealed\n";
+    let layouts = [("base", base.as_path()), ("sealed", sealed.path())];
+    let err = compose(&[], body, &layouts, Own::FrontendBin)
+        .await
+        .unwrap_err();
+    assert_says(&err, &["Artifactfile:3", "is compressed", "DiffID"], &[]);
+}
+
+#[tokio::test]
+async fn a_podman_tag_is_picked_whole() {
+    let base = HandLayout::new();
+    let picked = base.small_manifest("podman");
+    let other = base.small_manifest("other");
+    base.index_json(&[
+        tagged(&picked, "localhost/x:1"),
+        tagged(&other, "localhost/x:2"),
+    ]);
+    let out = compose(
+        &[],
+        "INCLUDE base:localhost/x:1\n",
+        &[("base", base.path())],
+        Own::FrontendBin,
+    )
+    .await
+    .unwrap();
+    let listed = entries(&out);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["digest"], picked["digest"]);
+    assert_eq!(tag(&listed[0]), Some("localhost/x:1"));
+}
+
+#[tokio::test]
+async fn a_non_distributable_layer_the_layout_lacks_is_kept_as_a_descriptor() {
+    let base = HandLayout::new();
+    let config = base.blob(EMPTY, b"{}");
+    let held = base.blob("text/plain", b"held");
+    let foreign = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "digest": artifact_frontend::digest::Digest::of(b"far away").to_string(),
+        "size": 8,
+        "urls": ["https://example.com/layer.tar.gz"],
+    });
+    let manifest = base.manifest(&config, &[held.clone(), foreign.clone()]);
+    base.index_json(std::slice::from_ref(&manifest));
+    let layouts = [("base", base.path())];
+    let absent = |out: &Path| {
+        !out.join("blobs/sha256")
+            .join(&digest_of(&foreign)[7..])
+            .exists()
+    };
+    for own in [Own::FrontendBin, Own::Unknown] {
+        let out = compose(&[], "ARTIFACT x/y\nLAYERS base\n", &layouts, own)
+            .await
+            .unwrap();
+        let index = entries(&out);
+        let written = json(&out, digest_of(&index[0]));
+        assert_eq!(written["layers"], serde_json::json!([held, foreign]));
+        assert!(absent(&out));
+
+        let out = compose(&[], "INCLUDE base\n", &layouts, own).await.unwrap();
+        assert_eq!(entries(&out), std::slice::from_ref(&manifest));
+        assert_eq!(blob(&out, digest_of(&held)), b"held");
+        assert!(absent(&out));
     }
 }

@@ -282,13 +282,15 @@ impl Solver {
         self
     }
 
-    /// Takes warnings with the Warn call (`gateway.warnings`, BuildKit
-    /// 0.11+), which the default caps (Docker 20.10's) lack.
-    pub fn with_warnings(mut self) -> Solver {
-        let mut gateway = GATEWAY_CAPS.to_vec();
-        gateway.push("gateway.warnings");
-        self.caps = Caps::from_pong(&caps(&gateway), &caps(LLB_CAPS));
-        self
+    /// Every cap, and `gateway.warnings` (BuildKit 0.11+): warnings are
+    /// sent with the Warn call, recorded in [`Calls::warnings`].
+    pub fn with_warnings(self) -> Solver {
+        let gateway: Vec<&str> = GATEWAY_CAPS
+            .iter()
+            .copied()
+            .chain(["gateway.warnings"])
+            .collect();
+        self.with_caps(&gateway, LLB_CAPS)
     }
 
     /// What was asked so far.

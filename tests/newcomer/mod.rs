@@ -176,7 +176,16 @@ fn an_artifact_named_as_an_image_says_so(ctx: &Ctx) -> Result<()> {
             && log.contains(&format!("skopeo copy docker://{remote} oci:<dir>")),
         "not said to be an artifact:\n{log}"
     );
-    ensure!(!log.contains("children may not be fetched"), "{log}");
+    // BuildKit's own words stay on the step that pulled (its progress),
+    // not in the error the build ends with.
+    let last = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("ERROR") || l.contains("failed to solve"));
+    ensure!(
+        last.is_some_and(|l| !l.contains("children may not be fetched")),
+        "{log}"
+    );
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use crate::digest::Digest;
 use crate::gateway::{ChangedWhileRead, FileRange, Gateway, SolvedRef, UserError};
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::inputs::lookup::{self, Found, MODE_DIR, MODE_TYPE_BITS};
+use crate::artifact::inputs::lookup::{self, MODE_DIR, MODE_TYPE_BITS, PathStat};
 use crate::artifact::inputs::solve;
 use crate::artifact::plan::{BlobRequest, Plan, RequestId};
 
@@ -148,11 +148,11 @@ async fn hash_file<G: Gateway>(
         .await
         .with_context(what)?
     {
-        Found::Stat(stat) => stat,
-        Found::Missing => {
+        PathStat::Stat(stat) => stat,
+        PathStat::Missing => {
             return Err(super::missing::explain(gw, plan, label, req, &EntryError::Missing).await);
         }
-        Found::LinkOutside { link, target } => {
+        PathStat::LinkOutside { link, target } => {
             return Err(at(EntryError::LinkOutside { link, target }));
         }
     };

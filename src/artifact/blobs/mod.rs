@@ -24,8 +24,10 @@ use std::collections::BTreeMap;
 use crate::blobtool::BlobReport;
 use crate::gateway::{Gateway, UserError};
 use crate::llb::State;
+use crate::oci::reader::Mismatch;
 
 use super::error::{Error, Result};
+use super::inputs::oci_layout::damaged;
 use super::plan::warnings::{self, Note};
 use super::plan::{Plan, RequestId};
 use super::request::{Config, HASH_MODE_KEY, HashMode};
@@ -128,10 +130,12 @@ fn verify(plan: &Plan, blobs: &BTreeMap<RequestId, Vec<BlobReport>>) -> Result<(
             return Err(plan
                 .error_at(
                     r.lines,
-                    format!(
-                        "{what} does not match its descriptor: {} bytes hashing to {}, where {} \
-                         bytes hashing to {} were named; the layout is damaged: copy or build it again",
-                        b.size, b.digest, e.size, e.digest
+                    damaged(
+                        &what,
+                        &Mismatch {
+                            named: (e.digest.clone(), e.size),
+                            found: (b.digest.clone(), b.size),
+                        },
                     ),
                 )
                 .into());

@@ -32,7 +32,7 @@ const MODE_SYMLINK: u32 = 1 << 27;
 
 /// What a path of an input is.
 #[derive(Debug)]
-pub enum Found {
+pub enum PathStat {
     /// There: its stat (symlinks followed inside the root).
     Stat(Stat),
     /// Not there.
@@ -47,11 +47,11 @@ pub enum Found {
     },
 }
 
-impl Found {
+impl PathStat {
     /// The stat, when the path is a regular file.
     pub fn regular_file(self) -> Option<Stat> {
         match self {
-            Found::Stat(s) if s.mode & MODE_TYPE_BITS == 0 => Some(s),
+            PathStat::Stat(s) if s.mode & MODE_TYPE_BITS == 0 => Some(s),
             _ => None,
         }
     }
@@ -94,16 +94,18 @@ pub async fn stat<G: Gateway>(
     input: &SolvedRef,
     path: &str,
     describe: &str,
-) -> Result<Found> {
+) -> Result<PathStat> {
     let failed = match gw.stat_file(input, path).await {
-        Ok(stat) => return Ok(Found::Stat(stat)),
+        Ok(stat) => return Ok(PathStat::Stat(stat)),
         Err(e) => e,
     };
     built(gw, input).await.map_err(not_built(describe))?;
     let there = match exists(gw, input, path).await {
         Presence::There => true,
         Presence::Missing => false,
-        Presence::LinkOutside { link, target } => return Ok(Found::LinkOutside { link, target }),
+        Presence::LinkOutside { link, target } => {
+            return Ok(PathStat::LinkOutside { link, target });
+        }
     };
     if there {
         // There, but the daemon failed to stat it: BuildKit 0.8 fails
@@ -111,11 +113,11 @@ pub async fn stat<G: Gateway>(
         // exceeded retry timeout"), so ask again before its answer is the
         // error.
         return match again(|| gw.stat_file(input, path)).await {
-            Ok(stat) => Ok(Found::Stat(stat)),
+            Ok(stat) => Ok(PathStat::Stat(stat)),
             Err(_) => Err(failed).with_context(|| format!("{path} in the {describe}")),
         };
     }
-    Ok(Found::Missing)
+    Ok(PathStat::Missing)
 }
 
 /// Pauses between further tries of a read that failed on a file that is

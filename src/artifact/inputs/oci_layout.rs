@@ -2,105 +2,119 @@
 //! `index.json` (a `--build-context base=./out` directory, a bake target's
 //! output, a `FROM` build's result). BuildKit's own image source would
 //! unpack a layout into a filesystem and can't read an artifact at all, so
-//! we read the layout ourselves, through the gateway: `index.json` to pick
-//! an entry, then the manifests and indexes it reaches (small JSON
-//! documents, checked against their digests as they are read). The blobs
-//! they reach (configs, layers) are not read here: the blobs stage copies
-//! them, checking each against its digest on the way.
+//! we read the layout ourselves: [`crate::oci::reader`] does the reading,
+//! through the gateway's file calls given here ([`InputFiles`]), and this
+//! file words what it finds wrong for the user, naming the layout as the
+//! Artifactfile does. The blobs an entry reaches (configs, layers) are not
+//! read here: the blobs stage copies them, checking each against its
+//! digest on the way, and words a mismatch as [`damaged`] does.
 //!
-//! Every path read is `blobs/sha256/<hex>` of a digest we parsed, so
-//! nothing outside the layout's `blobs/` is named, and links resolve
-//! inside the input's root as everywhere else.
-
-use std::collections::BTreeSet;
+//! Links resolve inside the input's root, as everywhere else.
 
 use oci_spec::image::Descriptor;
-use serde::Deserialize;
 
 use crate::artifactfile::Pick;
 use crate::digest::Digest;
 use crate::gateway::{Gateway, SolvedRef, UserError};
-use crate::oci::{Blob, REF_NAME};
+use crate::oci::reader::{
+    self, EntryContent, FileRead, LayoutError, LayoutFiles, LayoutIndex, MAX_DOCUMENT,
+    ManifestParts, Mismatch, blob_path, tag_of,
+};
 
 use crate::artifact::error::{Context as _, Error, Result};
 
-use super::lookup::{self, Found};
+use super::lookup::{self, MODE_TYPE_BITS, PathStat};
 
-/// Largest `index.json`, manifest or index we read.
-const MAX_DOCUMENT: u64 = 4 << 20;
-/// Most documents one entry may reach (an index of indexes...).
-const MAX_DOCUMENTS: usize = 10_000;
-
-/// OCI's and Docker's manifest media types.
-const MANIFESTS: [&str; 2] = [
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-];
-/// OCI's and Docker's index media types.
-const INDEXES: [&str; 2] = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
-
-/// What a descriptor of `media` names, with its article, for "... is X,
-/// not a manifest" (a media type starts with any letter: "an
-/// application/...", "a text/...").
-fn what_is(media: &str) -> String {
-    match media {
-        _ if INDEXES.contains(&media) => format!("an image index ({media})"),
-        _ => format!("a blob of media type {media}"),
-    }
-}
+/// Most entries or members a message lists.
+const MAX_LISTED: usize = 10;
 
 /// A layout opened: its name (for messages), where it is, and its
-/// `index.json` entries.
+/// `index.json`.
 pub struct LayoutInput {
     /// What the Artifactfile calls it.
     pub name: String,
     /// Its input, solved.
-    pub root: SolvedRef,
-    /// The entries of its `index.json`, in order.
-    pub entries: Vec<Descriptor>,
+    root: SolvedRef,
+    /// Its input, for messages (`named context "base"`).
+    describe: String,
+    /// Its `index.json`.
+    index: LayoutIndex,
 }
 
-/// `index.json` as far as we read it.
-#[derive(Deserialize)]
-struct IndexJson {
-    #[serde(default)]
-    manifests: Vec<Descriptor>,
+/// The files of an input, as the layout reader reads them: through the
+/// gateway, links kept inside the input's root.
+pub struct InputFiles<'a, G> {
+    gw: &'a G,
+    root: &'a SolvedRef,
+    describe: &'a str,
 }
 
-/// A manifest or an index, as far as we follow it.
-#[derive(Deserialize)]
-struct Document {
-    #[serde(default)]
-    config: Option<Descriptor>,
-    #[serde(default)]
-    layers: Vec<Descriptor>,
-    #[serde(default)]
-    manifests: Vec<Descriptor>,
+impl<G: Gateway> LayoutFiles for InputFiles<'_, G> {
+    type Error = Error;
+
+    async fn read(&self, path: &str, max: u64) -> Result<FileRead> {
+        let stat = match lookup::stat(self.gw, self.root, path, self.describe).await? {
+            PathStat::Stat(stat) => stat,
+            PathStat::Missing => return Ok(FileRead::Missing),
+            PathStat::LinkOutside { link, target } => {
+                return Ok(FileRead::LinkOutside { link, target });
+            }
+        };
+        if stat.mode & MODE_TYPE_BITS != 0 {
+            return Ok(FileRead::NotRegular);
+        }
+        let size = u64::try_from(stat.size).unwrap_or(0);
+        if size > max {
+            return Ok(FileRead::TooLarge(size));
+        }
+        let data = self
+            .gw
+            .read_stated(self.root, path, &stat, max)
+            .await
+            .with_context(|| format!("reading {path} from the {}", self.describe))?;
+        Ok(FileRead::Bytes(data))
+    }
 }
 
-/// What an entry reaches.
-#[derive(Default)]
-pub struct Reached {
-    /// The manifests and indexes, with their bytes (checked).
-    pub documents: Vec<Blob>,
-    /// Every other blob (configs, layers), each once, in the order met.
-    pub blobs: Vec<Descriptor>,
+/// Why `what` (a blob a descriptor names) is not in the `source` (an
+/// input's description), where `path` should be: one wording wherever a
+/// layout's blob is found missing.
+pub fn incomplete(what: &str, source: &str, path: &str) -> String {
+    format!(
+        "{what} is missing from the {source} (a descriptor names it, but there is no {path}): \
+         the layout is incomplete; copy or build it again"
+    )
 }
 
-/// The path of blob `d` in a layout.
-pub fn blob_path(d: &Digest) -> String {
-    format!("blobs/sha256/{}", d.hex())
+/// Why `what` (a blob taken from a layout) is refused: its bytes are not
+/// what its descriptor names. One wording for documents read here and
+/// blobs copied by the blobs stage.
+pub fn damaged(what: &str, m: &Mismatch) -> String {
+    format!("{what} {m}; the layout is damaged: copy or build it again")
 }
 
-/// A descriptor's digest as ours (oci-spec checks less).
-pub fn digest_of(d: &Descriptor) -> Result<Digest, UserError> {
-    d.digest()
-        .to_string()
-        .parse()
-        .map_err(|e| UserError::new(format!("a descriptor's digest: {e}")))
+/// `platform` as `os/arch[/variant]`.
+fn platform_of(d: &Descriptor) -> Option<String> {
+    let p = d.platform().as_ref()?;
+    let mut s = format!("{}/{}", p.os(), p.architecture());
+    if let Some(v) = p.variant() {
+        s = format!("{s}/{v}");
+    }
+    Some(s)
+}
+
+/// `items` joined, the first [`MAX_LISTED`] of them.
+fn some_of(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(MAX_LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > MAX_LISTED {
+        s.push_str(", ...");
+    }
+    s
 }
 
 impl LayoutInput {
@@ -111,226 +125,193 @@ impl LayoutInput {
         root: SolvedRef,
         describe: &str,
     ) -> Result<LayoutInput> {
-        let not_a_layout = |missing: &str| {
-            UserError::new(format!(
-                "{name} ({describe}) is not an OCI image layout: it has no {missing} at its \
-                 root; give the directory a build wrote with -o type=local (it holds \
-                 oci-layout, index.json and blobs/)"
-            ))
+        let files = InputFiles {
+            gw,
+            root: &root,
+            describe,
         };
-        for file in ["oci-layout", "index.json"] {
-            match lookup::stat(gw, &root, file, describe).await? {
-                Found::LinkOutside { link, target } => {
-                    let why = lookup::link_outside(name, &link, &target, describe);
-                    return Err(UserError::new(why).into());
-                }
-                found => {
-                    if found.regular_file().is_none() {
-                        return Err(not_a_layout(file).into());
-                    }
-                }
-            }
-        }
-        let raw = gw
-            .read_all(&root, "index.json", MAX_DOCUMENT)
-            .await
-            .with_context(|| format!("reading index.json of {name}"))?;
-        let index: IndexJson = serde_json::from_slice(&raw).map_err(|e| {
-            UserError::new(format!("{name}: index.json is not an OCI image index: {e}"))
-        })?;
-        for d in &index.manifests {
-            digest_of(d)
-                .map_err(|e| UserError::new(format!("{name}: index.json: {}", e.message)))?;
-        }
-        Ok(LayoutInput {
+        let opened = LayoutIndex::open(&files).await;
+        let mut layout = LayoutInput {
             name: name.to_string(),
+            describe: describe.to_string(),
+            index: LayoutIndex::default(),
             root,
-            entries: index.manifests,
-        })
-    }
-
-    /// The tags of its entries, for messages.
-    fn tags(&self) -> Vec<String> {
-        self.entries
-            .iter()
-            .filter_map(|d| d.annotations().as_ref()?.get(REF_NAME).cloned())
-            .collect()
-    }
-
-    /// What `pick` picks of its entries.
-    pub fn pick(&self, pick: &Pick) -> Result<Vec<Descriptor>, UserError> {
-        let tags = self.tags();
-        let listed = || {
-            if tags.is_empty() {
-                format!("it has {} untagged entries", self.entries.len())
-            } else {
-                format!("its tags: {}", tags.join(", "))
-            }
         };
-        let name = &self.name;
-        match pick {
-            Pick::Only => match self.entries.as_slice() {
-                [one] => Ok(vec![one.clone()]),
-                [] => Err(UserError::new(format!(
-                    "{name} has no entry in its index.json"
-                ))),
-                _ => Err(UserError::new(format!(
-                    "{name} has {} entries in its index.json; pick one with {name}:<tag> or \
-                     {name}@sha256:<hex> ({})",
-                    self.entries.len(),
-                    listed()
-                ))),
-            },
-            Pick::Tag(tag) => {
-                let found: Vec<Descriptor> = self
-                    .entries
-                    .iter()
-                    .filter(|d| d.annotations().as_ref().and_then(|a| a.get(REF_NAME)) == Some(tag))
-                    .cloned()
-                    .collect();
-                match found.len() {
-                    0 => Err(UserError::new(format!(
-                        "{name} has no tag {tag:?} ({}{})",
-                        listed(),
-                        crate::suggest::did_you_mean(
-                            tag,
-                            &tags.iter().map(String::as_str).collect::<Vec<_>>()
-                        )
-                    ))),
-                    _ => Ok(found[..1].to_vec()),
-                }
-            }
-            Pick::Digest(digest) => self
-                .entries
-                .iter()
-                .find(|d| digest_of(d).is_ok_and(|e| &e == digest))
-                .map(|d| vec![d.clone()])
-                .ok_or_else(|| {
-                    UserError::new(format!("{name} has no entry {digest} ({})", listed()))
-                }),
+        layout.index = opened.map_err(|e| layout.explain(e))?;
+        Ok(layout)
+    }
+
+    fn files<'a, G>(&'a self, gw: &'a G) -> InputFiles<'a, G> {
+        InputFiles {
+            gw,
+            root: &self.root,
+            describe: &self.describe,
         }
     }
 
-    /// The bytes of document `d` (a manifest or an index), checked against
-    /// its digest and size.
+    /// The entries of its `index.json`, in order.
+    pub fn entries(&self) -> &[Descriptor] {
+        self.index.entries()
+    }
+
+    /// The entry `pick` names: a tag or digest at any depth of nested
+    /// indexes, or the layout's one document.
+    pub async fn pick<G: Gateway>(&self, gw: &G, pick: &Pick) -> Result<Descriptor> {
+        let files = self.files(gw);
+        let picked = match pick {
+            Pick::Only => self.index.sole_entry(),
+            Pick::Tag(tag) => self.index.find_tag(&files, tag).await,
+            Pick::Digest(digest) => self.index.find_digest(&files, digest).await,
+        };
+        picked.map_err(|e| self.explain(e))
+    }
+
+    /// The bytes of document `d` (a manifest, an index, a config), checked
+    /// against its digest and size.
     pub async fn document<G: Gateway>(&self, gw: &G, d: &Descriptor) -> Result<Vec<u8>> {
-        let digest = digest_of(d)?;
-        let path = blob_path(&digest);
-        let name = &self.name;
-        let found = lookup::stat(gw, &self.root, &path, name).await?;
-        let Some(stat) = found.regular_file() else {
-            return Err(UserError::new(format!(
-                "{name}: blob {digest} is missing (its index names it): the layout is incomplete; \
-                 copy or build it again"
-            ))
-            .into());
-        };
-        let data = gw
-            .read_stated(&self.root, &path, &stat, MAX_DOCUMENT)
+        reader::document(&self.files(gw), d)
             .await
-            .with_context(|| format!("reading blob {digest} of {name}"))?;
-        let got = Digest::of(&data);
-        if got != digest || data.len() as u64 != d.size() {
-            return Err(UserError::new(format!(
-                "{name}: blob {digest} does not match its descriptor: {} bytes hashing to {got}, \
-                 where {} bytes were named; the layout is damaged: copy or build it again",
-                data.len(),
-                d.size()
-            ))
-            .into());
-        }
-        Ok(data)
+            .map_err(|e| self.explain(e))
     }
 
     /// Everything `top` reaches: the documents (itself, and for an index
-    /// its children, recursively) and the blobs they name.
-    pub async fn reach<G: Gateway>(&self, gw: &G, top: &Descriptor) -> Result<Reached> {
-        let mut out = Reached::default();
-        let mut seen: BTreeSet<Digest> = BTreeSet::new();
-        let mut pending = vec![top.clone()];
-        while let Some(d) = pending.pop() {
-            let digest = digest_of(&d)?;
-            if !seen.insert(digest.clone()) {
-                continue;
-            }
-            let media = d.media_type().to_string();
-            if !MANIFESTS.contains(&media.as_str()) && !INDEXES.contains(&media.as_str()) {
-                out.blobs.push(d);
-                continue;
-            }
-            if out.documents.len() >= MAX_DOCUMENTS {
-                return Err(Error::from(UserError::new(format!(
-                    "{}: more than {MAX_DOCUMENTS} manifests and indexes under one entry",
-                    self.name
-                ))));
-            }
-            let data = self.document(gw, &d).await?;
-            let doc: Document = serde_json::from_slice(&data).map_err(|e| {
-                UserError::new(format!(
-                    "{}: {media} {digest} does not parse: {e}",
-                    self.name
-                ))
-            })?;
-            // Children in order: pushed reversed, popped in order.
-            let children = doc
-                .config
-                .into_iter()
-                .chain(doc.layers)
-                .chain(doc.manifests);
-            let children: Vec<Descriptor> = children.collect();
-            pending.extend(children.into_iter().rev());
-            out.documents.push(Blob::new(data));
-        }
-        Ok(out)
+    /// its members, recursively) and the blobs they name.
+    pub async fn content<G: Gateway>(&self, gw: &G, top: &Descriptor) -> Result<EntryContent> {
+        reader::content(&self.files(gw), top)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
-    /// The layers of manifest `d`, in order, and its config's descriptor.
-    pub async fn layers<G: Gateway>(
+    /// The config and layers of manifest `d` (what `LAYERS` takes).
+    pub async fn manifest<G: Gateway>(&self, gw: &G, d: &Descriptor) -> Result<ManifestParts> {
+        reader::manifest(&self.files(gw), d)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// The DiffIDs of `layers` layers an image config lists, if `config`
+    /// is one that lists as many.
+    pub async fn image_diff_ids<G: Gateway>(
         &self,
         gw: &G,
-        d: &Descriptor,
-    ) -> Result<(Vec<Descriptor>, Descriptor)> {
-        let media = d.media_type().to_string();
-        if !MANIFESTS.contains(&media.as_str()) {
-            return Err(UserError::new(format!(
-                "{}: {} is {}, not a manifest: LAYERS takes the layers of one manifest \
-                 (pick a platform's manifest by its digest)",
-                self.name,
-                d.digest(),
-                what_is(&media)
-            ))
-            .into());
-        }
-        let data = self.document(gw, d).await?;
-        let doc: Document = serde_json::from_slice(&data).map_err(|e| {
-            UserError::new(format!(
-                "{}: manifest {} does not parse: {e}",
-                self.name,
-                d.digest()
-            ))
-        })?;
-        let config = doc.config.ok_or_else(|| {
-            UserError::new(format!(
-                "{}: manifest {} has no config",
-                self.name,
-                d.digest()
-            ))
-        })?;
-        Ok((doc.layers, config))
+        config: &Descriptor,
+        layers: usize,
+    ) -> Result<Option<Vec<Digest>>> {
+        reader::image_diff_ids(&self.files(gw), config, layers)
+            .await
+            .map_err(|e| self.explain(e))
     }
-}
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn what_a_descriptor_names_takes_the_right_article() {
-        assert_eq!(
-            super::what_is("application/vnd.oci.image.index.v1+json"),
-            "an image index (application/vnd.oci.image.index.v1+json)"
-        );
-        assert_eq!(
-            super::what_is("application/vnd.example.thing"),
-            "a blob of media type application/vnd.example.thing"
-        );
+    /// Whether `d` is a non-distributable blob this layout does not hold.
+    pub async fn elsewhere<G: Gateway>(&self, gw: &G, d: &Descriptor) -> Result<bool> {
+        reader::elsewhere(&self.files(gw), d)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Its entries for a message: its tags, and the untagged ones' digests.
+    fn listed(&self) -> String {
+        let tags: Vec<String> = self.index.tags().into_iter().map(String::from).collect();
+        let mut untagged: Vec<String> = Vec::new();
+        for d in self.entries().iter().filter(|d| tag_of(d).is_none()) {
+            let digest = d.digest().to_string();
+            if !untagged.contains(&digest) {
+                untagged.push(digest);
+            }
+        }
+        match (tags.is_empty(), untagged.is_empty()) {
+            (false, true) => format!("its tags: {}", some_of(&tags)),
+            (true, _) => format!("its entries: {}", some_of(&untagged)),
+            (false, false) => format!(
+                "its tags: {}; untagged: {}",
+                some_of(&tags),
+                some_of(&untagged)
+            ),
+        }
+    }
+
+    /// The members of an index, as picks that work: `<name>@<digest>`
+    /// with each one's platform (or artifact type).
+    fn members(&self, children: &[Descriptor]) -> String {
+        let picks: Vec<String> = children
+            .iter()
+            .map(|c| {
+                let what = platform_of(c)
+                    .or_else(|| c.artifact_type().as_ref().map(ToString::to_string))
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
+                format!("{}@{}{what}", self.name, c.digest())
+            })
+            .collect();
+        some_of(&picks)
+    }
+
+    /// What the reader found wrong, worded for the user.
+    fn explain(&self, e: LayoutError<Error>) -> Error {
+        let name = &self.name;
+        let describe = &self.describe;
+        let message = match e {
+            LayoutError::Files(e) => return e.context(format!("reading the layout {name}")),
+            LayoutError::NotALayout { missing } => format!(
+                "{name} ({describe}) is not an OCI image layout: it has no {missing} at its \
+                 root; give the directory a build wrote with -o type=local (it holds \
+                 oci-layout, index.json and blobs/)"
+            ),
+            LayoutError::LinkOutside { link, target, .. } => {
+                lookup::link_outside(name, &link, &target, describe)
+            }
+            LayoutError::TooLarge { path, size } => format!(
+                "{name}: {path} is {size} bytes, more than the {MAX_DOCUMENT} a manifest, an \
+                 index or index.json may have"
+            ),
+            LayoutError::Missing { digest } => incomplete(
+                &format!("{name}: blob {digest}"),
+                describe,
+                &blob_path(&digest),
+            ),
+            LayoutError::Damaged { mismatch } => {
+                damaged(&format!("{name}: blob {}", mismatch.named.0), &mismatch)
+            }
+            LayoutError::NoEntry => format!("{name} has no entry in its index.json"),
+            LayoutError::SeveralEntries(n) => format!(
+                "{name} has {n} entries in its index.json; pick one with {name}:<tag> or \
+                 {name}@sha256:<hex> ({})",
+                self.listed()
+            ),
+            LayoutError::NoTag(tag) => {
+                let tags = self.index.tags();
+                format!(
+                    "{name} has no tag {tag:?} ({}{})",
+                    self.listed(),
+                    crate::suggest::did_you_mean(&tag, &tags)
+                )
+            }
+            LayoutError::NoDigest(digest) => {
+                format!("{name} has no entry {digest} ({})", self.listed())
+            }
+            LayoutError::NotAManifest {
+                descriptor,
+                children,
+            } => {
+                let what = format!(
+                    "{name}: {} is {}, not a manifest: LAYERS takes the layers of one manifest",
+                    descriptor.digest(),
+                    reader::what_is(&descriptor)
+                );
+                match children.is_empty() {
+                    true => what,
+                    false => format!(
+                        "{what}; pick one of its members: {}",
+                        self.members(&children)
+                    ),
+                }
+            }
+            e @ (LayoutError::IndexJson(_)
+            | LayoutError::BadDigest { .. }
+            | LayoutError::Unparsable { .. }
+            | LayoutError::TooManyDocuments
+            | LayoutError::NoConfig(_)) => format!("{name}: {e}"),
+        };
+        UserError::new(message).into()
     }
 }

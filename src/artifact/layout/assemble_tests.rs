@@ -7,7 +7,7 @@ use prost::Message as _;
 use super::*;
 use crate::digest::Digest;
 use crate::llb::{LocalOptions, local};
-use crate::oci::{LayoutBuilder, ManifestBuilder, descriptor};
+use crate::oci::{IndexEntry, ManifestBuilder, descriptor};
 use crate::proto::pb;
 
 fn layout() -> Layout {
@@ -18,19 +18,20 @@ fn layout() -> Layout {
         &Default::default(),
     )
     .unwrap();
-    LayoutBuilder {
-        manifests: vec![ManifestBuilder {
-            artifact_type: Some("application/x".into()),
-            config,
-            layers: Vec::new(),
-            annotations: Default::default(),
-            subject: None,
-            platform: None,
-        }],
+    let manifest = ManifestBuilder {
+        artifact_type: Some("application/x".into()),
+        config,
+        layers: Vec::new(),
+        annotations: Default::default(),
+        subject: None,
+        platform: None,
+    };
+    let blob = manifest.build().unwrap();
+    let entry = IndexEntry {
+        descriptor: manifest.descriptor(&blob).unwrap(),
         tags: Vec::new(),
-    }
-    .build()
-    .unwrap()
+    };
+    crate::oci::layout(&[entry], vec![blob]).unwrap()
 }
 
 fn copies(n: usize) -> Vec<Copy> {

@@ -37,6 +37,10 @@ pub struct Documents {
 /// The blobs each request of the plan gave.
 type Reports = BTreeMap<RequestId, Vec<BlobReport>>;
 
+/// The blobs of a layer that is not copied (one the layout it comes from
+/// names but does not hold).
+static NONE: Vec<BlobReport> = Vec::new();
+
 /// Metadata oci-spec refuses (a media type or digest it can't take): the
 /// one place this message is made.
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(invalid)")]
@@ -242,7 +246,10 @@ fn manifest(
     let layer_blobs = m
         .layers
         .iter()
-        .map(|l| of(&l.blob))
+        .map(|l| match l.copied() {
+            true => of(&l.blob),
+            false => Ok(&NONE),
+        })
         .collect::<Result<Vec<&Vec<BlobReport>>>>()?;
     let (config_bytes, mut layers) = match (&m.model, &m.config) {
         (Some(model), _) => {

@@ -43,8 +43,13 @@ pub struct FixedLayer {
     /// The descriptor, unchanged.
     pub descriptor: Descriptor,
     /// Its DiffID where known: the source model's `modelfs.diffIds` entry,
-    /// or the digest of an uncompressed layer.
+    /// an image config's `rootfs.diff_ids` entry, or the digest of an
+    /// uncompressed layer.
     pub diff_id: Option<Digest>,
+    /// A non-distributable layer (its descriptor has `urls`) that the
+    /// layout does not hold: listed, never copied, as OCI lets such a
+    /// layer be (its request is no request).
+    pub elsewhere: bool,
 }
 
 /// `INCLUDE`: entries of a layout's `index.json`, put into ours
@@ -54,7 +59,7 @@ pub struct IncludePlan {
     /// `AS <id>`.
     pub id: Option<String>,
     /// The entries, as the layout lists them (`ref.name` taken out, kept
-    /// as tags).
+    /// as tags, or those `INCLUDE --tag` gives).
     pub entries: Vec<IndexEntry>,
     /// Every blob they reach, each expecting its digest: the manifests
     /// and indexes (read and checked while planning, to follow them) and

@@ -11,6 +11,7 @@ use crate::gateway::UserError;
 pub use super::blob_request::{BlobRequest, RequestId};
 use super::items::{FixedLayer, IncludePlan, IndexPlan, Node, SubjectPlan};
 pub use crate::artifact::inputs::Input;
+use crate::artifact::inputs::oci_layout::incomplete;
 use crate::artifact::inputs::spec_file::{SpecFile, located};
 
 /// The config blob.
@@ -45,6 +46,14 @@ pub struct LayerPlan {
     pub label: Option<String>,
     /// Taken from a layout's manifest (`LAYERS`): the descriptor as it is.
     pub fixed: Option<FixedLayer>,
+}
+
+impl LayerPlan {
+    /// Whether its blob is copied: every layer's is but a
+    /// non-distributable one the layout it comes from does not hold.
+    pub fn copied(&self) -> bool {
+        !self.fixed.as_ref().is_some_and(|f| f.elsewhere)
+    }
 }
 
 /// Everything needed to build the artifact: usually one manifest, one
@@ -156,7 +165,7 @@ impl Plan {
             if let ConfigSource::File(r) = &mut m.config {
                 name(r);
             }
-            for l in &mut m.layers {
+            for l in m.layers.iter_mut().filter(|l| l.copied()) {
                 name(&mut l.blob);
             }
         }
@@ -202,11 +211,7 @@ impl Plan {
     ) -> UserError {
         let source = &self.inputs[r.input].describe;
         let message = match e {
-            EntryError::Missing if r.expect.is_some() => format!(
-                "{what} is missing from the {source} (a descriptor names it, but there is no \
-                 {}): the layout is incomplete; copy or build it again",
-                r.path
-            ),
+            EntryError::Missing if r.expect.is_some() => incomplete(what, source, &r.path),
             EntryError::Missing => format!(
                 "{what} does not exist in the {source}{}; check the path (it is relative to the \
                  input root)",
@@ -253,7 +258,8 @@ impl Plan {
                     None
                 }
             };
-            let layers = m.layers.iter().enumerate().map(move |(i, l)| {
+            let copied = m.layers.iter().enumerate().filter(|(_, l)| l.copied());
+            let layers = copied.map(move |(i, l)| {
                 let label = match (&l.label, &l.blob.expect) {
                     (Some(label), _) => format!("{prefix}{label}"),
                     // Users count layers from 1.

@@ -78,3 +78,18 @@ pub async fn show_notes<G: Gateway>(gw: &G, file: Option<&SpecFile>, notes: &[No
     }
     Ok(())
 }
+
+/// Shows `short`, a warning about `lines` of `file` (what the build did
+/// that the file did not say, such as a tag dropped).
+pub async fn show_at<G: Gateway>(
+    gw: &G,
+    file: &SpecFile,
+    lines: Lines,
+    short: String,
+) -> Result<()> {
+    let note = Note {
+        short,
+        lines: Some(lines),
+    };
+    show_notes(gw, Some(file), &[note]).await
+}

@@ -251,6 +251,18 @@ fn layout_references() {
     let f = parsed("FROM alpine AS a\nFROM alpine AS b\nINCLUDE a\nINCLUDE b");
     let froms: Vec<Option<usize>> = f.items.iter().map(|i| include(i).from.source).collect();
     assert_eq!(froms, [Some(1), Some(2)]);
+    // A full reference as a tag (Podman's `ref.name`): the name is what
+    // comes before the first ':' after which a known name ends.
+    let f = parsed("INCLUDE base:localhost/x:1\nINCLUDE base:docker.io/library/alpine:3.20");
+    let picks: Vec<&Pick> = f.items.iter().map(|i| &include(i).from.pick).collect();
+    assert_eq!(
+        picks,
+        [
+            &Pick::Tag("localhost/x:1".into()),
+            &Pick::Tag("docker.io/library/alpine:3.20".into())
+        ]
+    );
+    assert!(f.items.iter().all(|i| include(i).from.name == "base"));
     // The longest tag OCI allows, and one more.
     parsed(&format!("INCLUDE base:{}", "t".repeat(128)));
     fails(
@@ -314,7 +326,8 @@ fn layout_reference_errors() {
     );
     fails(
         "INCLUDE base base",
-        "INCLUDE takes 1 argument, got 2: INCLUDE <name>[:<tag>|@sha256:<hex>] [AS <id>]",
+        "INCLUDE takes 1 argument, got 2: INCLUDE [--tag=<tag>]... \
+         <name>[:<tag>|@sha256:<hex>] [AS <id>]",
         lines(1, 1),
     );
     fails(
@@ -330,6 +343,39 @@ fn layout_reference_errors() {
     fails(
         "LAYERS base:v1 x",
         "LAYERS takes 1 argument, got 2: LAYERS <name>[:<tag>|@sha256:<hex>]",
+        lines(1, 1),
+    );
+}
+
+#[test]
+fn include_tags_replace_the_layouts() {
+    let f = parsed(
+        "INCLUDE --tag=v1 --tag=stable --tag=v1 base:latest AS m\n\
+         INCLUDE --tag= weights\n\
+         INCLUDE base:v2",
+    );
+    let tags: Vec<Option<Vec<String>>> = f.items.iter().map(|i| include(i).tags.clone()).collect();
+    assert_eq!(
+        tags,
+        [
+            Some(vec!["v1".to_string(), "stable".to_string()]),
+            Some(vec![]),
+            None
+        ]
+    );
+    fails(
+        "INCLUDE --tag= --tag=v1 base",
+        "INCLUDE --tag= drops every tag the layout gives, and other --tag flags give some",
+        lines(1, 1),
+    );
+    fails(
+        "INCLUDE --tag=a\\ b base",
+        "INCLUDE --tag \"a b\" has ' '",
+        lines(1, 1),
+    );
+    fails(
+        "INCLUDE base --tag=v1",
+        "INCLUDE flags go before its other arguments: move --tag to just after INCLUDE",
         lines(1, 1),
     );
 }

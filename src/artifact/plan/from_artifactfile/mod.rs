@@ -6,6 +6,7 @@
 
 mod artifact;
 mod compose;
+mod tags;
 
 use std::collections::BTreeMap;
 
@@ -90,6 +91,9 @@ async fn resolve<G: Gateway>(
             Item::Artifact(_) => {}
         }
     }
+    for dropped in tags::settle(&f.items, &mut includes, &file)? {
+        warnings::show_at(gw, &file, dropped.lines, dropped.message).await?;
+    }
     check_subjects(&manifests, &includes, &file)?;
     Ok(Plan {
         inputs: inputs.inputs,
@@ -137,13 +141,13 @@ async fn finish<G: Gateway>(
         match l {
             DraftLayer::File(p) => layers.push((**p).clone()),
             DraftLayer::Layout(r) => {
-                let taken = layouts.layers(gw, r).await?;
-                match taken.model_config {
+                let from_layout = layouts.layers(gw, r).await?;
+                match from_layout.model_config {
                     Some(c) if model_base.is_none() => model_base = Some((c, r)),
                     Some(_) => {}
                     None => not_models.push(r),
                 }
-                layers.extend(taken.layers);
+                layers.extend(from_layout.layers);
             }
         }
     }
@@ -161,9 +165,10 @@ async fn finish<G: Gateway>(
                     file,
                     l.blob.lines.unwrap_or(d.lines),
                     format!(
-                        "layer {} ({}) is compressed and comes from a layout that is not a \
-                         ModelPack model, so its DiffID for the model config is unknown; \
-                         take it from a ModelPack model or give CONFIG",
+                        "layer {} ({}) is compressed, and the config of the manifest it comes \
+                         from lists no DiffID for it (neither a ModelPack model's modelfs.diffIds \
+                         nor an image's rootfs.diff_ids), so the model config can't list it; \
+                         take it from a ModelPack model or an image, or give CONFIG",
                         i + 1,
                         l.blob.given
                     ),
