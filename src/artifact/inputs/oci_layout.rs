@@ -281,9 +281,9 @@ impl LayoutInput {
             LayoutError::NoTag(tag) => {
                 let tags = self.index.tags();
                 format!(
-                    "{name} has no tag {tag:?} ({}{})",
-                    self.listed(),
-                    crate::suggest::did_you_mean(&tag, &tags)
+                    "{name} has no tag {tag:?}{} ({})",
+                    crate::suggest::did_you_mean(&tag, &tags),
+                    self.listed()
                 )
             }
             LayoutError::NoDigest(digest) => {
