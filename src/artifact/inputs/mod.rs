@@ -17,6 +17,7 @@ pub mod read_spec_file;
 pub mod solve;
 pub mod sources;
 pub mod spec_file;
+pub mod transfer;
 
 use crate::llb::State;
 
