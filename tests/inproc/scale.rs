@@ -7,7 +7,8 @@
 use std::fs;
 use std::path::Path;
 
-use artifact_frontend::artifact::inputs::sources::MAX_PATTERNS;
+use artifact_frontend::artifact::inputs::transfer::{MAX_FOLLOW_PATHS, MAX_PATTERN_BYTES};
+use sha2::{Digest as _, Sha256};
 
 use super::solver::Solver;
 use super::support;
@@ -121,8 +122,8 @@ async fn many_named_files_at_the_top_stay_within_the_budget() {
     let layers = layers_of(&solver, &contract("exec"), Own::FrontendBin).await;
     assert_eq!(layers, 1_000);
     let (n, bytes) = solver.calls().local_patterns;
-    assert!(n <= MAX_PATTERNS, "{n} paths in one local source");
-    assert!(bytes <= 64 << 10, "{bytes} bytes of paths");
+    assert!(n <= MAX_FOLLOW_PATHS, "{n} paths in one local source");
+    assert!(bytes <= MAX_PATTERN_BYTES, "{bytes} bytes of paths");
 }
 
 #[tokio::test]
@@ -151,7 +152,7 @@ async fn two_thousand_layer_lines_with_long_names_stay_within_the_budget() {
     assert_eq!(layers_of(&solver, &[], Own::FrontendBin).await, 2_000);
     let (n, bytes) = solver.calls().local_patterns;
     assert!(
-        n <= MAX_PATTERNS && bytes <= 64 << 10,
+        n <= MAX_FOLLOW_PATHS && bytes <= MAX_PATTERN_BYTES,
         "{n} paths, {bytes} bytes"
     );
 }
@@ -167,7 +168,133 @@ async fn a_thousand_model_lines_stay_within_the_budget() {
     let pairs = [("filename", "Modelfile")];
     assert_eq!(layers_of(&solver, &pairs, Own::FrontendBin).await, 1_000);
     let (n, _) = solver.calls().local_patterns;
-    assert!(n <= MAX_PATTERNS, "{n} paths in one local source");
+    assert!(n <= MAX_FOLLOW_PATHS, "{n} paths in one local source");
+}
+
+/// An Artifactfile packaging each of `paths` as a layer of its own.
+fn layer_lines(dir: &Path, paths: &[String]) {
+    let lines: String = paths
+        .iter()
+        .map(|p| format!("LAYER application/octet-stream {p}\n"))
+        .collect();
+    let spec = format!("ARTIFACT application/vnd.example.files.v1\n{lines}");
+    fs::write(dir.join("Artifactfile"), spec).unwrap();
+}
+
+/// The layers' digests, in order.
+async fn layer_digests(solver: &Solver) -> Vec<String> {
+    let layout = build(solver, &[], Own::FrontendBin)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    let summary = support::fsck_layout(&layout).unwrap();
+    summary.manifests[0].manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn digest(data: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(data)))
+}
+
+#[tokio::test]
+async fn a_long_dockerignore_counts_in_the_budget() {
+    // 471 patterns and 300 named files in 20 directories: with the 20
+    // directories the client would get 491 and refuse them all (HTTP 431).
+    let dir = tempfile::tempdir().unwrap();
+    let names = files(dir.path(), 300, |i| format!("d{}/f{i}.txt", i % 20));
+    fs::write(dir.path().join("d0/scratch.tmp"), b"ignored").unwrap();
+    let ignore: String = (0..470)
+        .map(|i| format!("ignored-{i:04}/**\n"))
+        .chain(["**/*.tmp\n".to_string()])
+        .collect();
+    fs::write(dir.path().join(".dockerignore"), ignore).unwrap();
+    layer_lines(dir.path(), &names);
+    let solver = serving(dir.path());
+    assert_eq!(layer_digests(&solver).await.len(), 300);
+    let calls = solver.calls();
+    // What the ignore file leaves out still stays out.
+    assert!(
+        calls
+            .local_sent
+            .iter()
+            .all(|sent| !sent.contains(&"d0/scratch.tmp".to_string())),
+        "an ignored file was sent"
+    );
+}
+
+/// A Hugging Face cache of `n` weights files: `blobs/<sha256>` holding
+/// them, and the named paths (`snapshot(i)`) links into `../../blobs`
+/// (as deep as `snapshot` puts them). The named paths and their bytes.
+fn hub_cache(dir: &Path, n: usize, snapshot: impl Fn(usize) -> String) -> Vec<(String, Vec<u8>)> {
+    let repo = "hub/models--org--m";
+    (0..n)
+        .map(|i| {
+            let data = format!("weights {i}\n").into_bytes();
+            let sha = hex::encode(Sha256::digest(&data));
+            let blob = dir.join(repo).join("blobs").join(&sha);
+            fs::create_dir_all(blob.parent().unwrap()).unwrap();
+            fs::write(&blob, &data).unwrap();
+            let named = format!("{repo}/snapshots/0123abc/{}", snapshot(i));
+            let link = dir.join(&named);
+            fs::create_dir_all(link.parent().unwrap()).unwrap();
+            let up = "../".repeat(named.split('/').count() - 3);
+            std::os::unix::fs::symlink(format!("{up}blobs/{sha}"), &link).unwrap();
+            (named, data)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn named_links_into_blobs_keep_their_targets_when_sent_by_directory() {
+    // 150 named links in one directory: sent as `dir/*`, which the client
+    // follows; and 150 in a directory each, two levels below the cut: their
+    // targets found after the transfer and sent too.
+    for (case, deep) in [("flat", false), ("deep", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let named = hub_cache(dir.path(), 150, |i| match deep {
+            true => format!("d{i}/w{i}.bin"),
+            false => format!("w{i}.bin"),
+        });
+        let paths: Vec<String> = named.iter().map(|(p, _)| p.clone()).collect();
+        layer_lines(dir.path(), &paths);
+        let solver = serving(dir.path());
+        let want: Vec<String> = named.iter().map(|(_, d)| digest(d)).collect();
+        assert_eq!(layer_digests(&solver).await, want, "{case}");
+        let (n, _) = solver.calls().local_patterns;
+        assert!(
+            n <= MAX_FOLLOW_PATHS,
+            "{case}: {n} paths in one local source"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_old_output_in_a_directory_sent_whole_is_left_out() {
+    // 150 named files in models/, and an earlier build's layout beside
+    // them: the cut sends models/, but not the layout.
+    let dir = tempfile::tempdir().unwrap();
+    let names = files(dir.path(), 150, |i| format!("models/w{i}.bin"));
+    let out = dir.path().join("models/out");
+    fs::create_dir_all(out.join("blobs/sha256")).unwrap();
+    fs::write(out.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        out.join("index.json"),
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+    )
+    .unwrap();
+    fs::write(out.join("blobs/sha256/0000"), b"an old model").unwrap();
+    layer_lines(dir.path(), &names);
+    let solver = serving(dir.path());
+    assert_eq!(layer_digests(&solver).await.len(), 150);
+    let calls = solver.calls();
+    let sent_old = calls
+        .local_sent
+        .iter()
+        .any(|sent| sent.iter().any(|p| p.starts_with("models/out/blobs")));
+    assert!(!sent_old, "the old layout was sent");
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 //! lets the planning and producing logic be tested on every path without a
 //! daemon. Every call is counted, so tests can assert what was asked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
@@ -101,6 +101,9 @@ pub struct Calls {
     /// The most paths and patterns one local source carried (follow,
     /// include and exclude), and the most bytes of them.
     pub local_patterns: (usize, usize),
+    /// The files each local source sent, by source solved (relative,
+    /// sorted).
+    pub local_sent: Vec<Vec<String>>,
     /// Whether an exec asked to ignore the cache.
     pub execs_ignoring_cache: usize,
     /// StatFile calls.
@@ -454,8 +457,11 @@ impl Graph<'_> {
                         .into());
                 }
             }
+            let follow = follow_links(from, &follow);
             let filter = Transfer::new(&follow, &include, &exclude)?;
             copy_tree(from, &out, "", &filter)?;
+            let sent = files_below(&out, "");
+            self.solver.calls.lock().unwrap().local_sent.push(sent);
             return Ok(out);
         }
         if let Some(reference) = src.identifier.strip_prefix("docker-image://") {
@@ -657,6 +663,97 @@ impl Graph<'_> {
     }
 }
 
+/// fsutil's `FollowLinks`: the follow paths, with the links along each
+/// one resolved (inside `root`) and their targets added, recursively. A
+/// wildcard is expanded only in the component being looked at (so `d/*`
+/// follows the links directly in `d`, `d/*/*` none below them), as there.
+fn follow_links(root: &Path, paths: &[String]) -> Vec<String> {
+    let mut resolved = BTreeSet::new();
+    for p in paths {
+        follow_link(root, p, &mut resolved, 0);
+    }
+    resolved.into_iter().collect()
+}
+
+fn follow_link(root: &Path, p: &str, resolved: &mut BTreeSet<String>, depth: usize) {
+    if depth > 40 {
+        return;
+    }
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let mut current = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        current = if current.is_empty() {
+            part.to_string()
+        } else {
+            format!("{current}/{part}")
+        };
+        let rest = parts[i + 1..].join("/");
+        let targets = read_symlink(root, &current, true);
+        if !targets.is_empty() {
+            resolved.insert(current.clone());
+            for t in targets {
+                follow_link(root, &format!("{t}/{rest}"), resolved, depth + 1);
+            }
+            return;
+        }
+        if rest.is_empty() {
+            resolved.insert(current);
+            return;
+        }
+    }
+}
+
+/// The targets of link `p` (relative to `root`, clamped inside it), or of
+/// the links its last component matches when that is a wildcard.
+fn read_symlink(root: &Path, p: &str, wildcard: bool) -> Vec<String> {
+    let (dir, base) = p.rsplit_once('/').unwrap_or(("", p));
+    let unescaped = base
+        .char_indices()
+        .filter(|(i, _)| *i == 0 || base.as_bytes()[i - 1] != b'\\')
+        .any(|(_, c)| matches!(c, '*' | '?' | '['));
+    if wildcard && unescaped {
+        let Ok(m) = glob(base).map(|g| g.compile_matcher()) else {
+            return Vec::new();
+        };
+        let Ok(entries) = fs::read_dir(root.join(dir)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| m.is_match(n))
+            .collect();
+        names.sort();
+        return names
+            .iter()
+            .flat_map(|n| read_symlink(root, &format!("{dir}/{n}"), false))
+            .collect();
+    }
+    let Ok(target) = fs::read_link(root.join(p)) else {
+        return Vec::new();
+    };
+    let target = target.to_string_lossy().into_owned();
+    let joined = match target.starts_with('/') {
+        true => target,
+        false => format!("{dir}/{target}"),
+    };
+    // Clamped at the root, as Go's filepath.Join("/", ...) does.
+    let mut out: Vec<&str> = Vec::new();
+    for c in joined.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    vec![out.join("/")]
+}
+
 /// Which paths of a local directory are transferred. As in fsutil, follow
 /// paths are patterns (BuildKit adds them to the include patterns), so a
 /// name with glob characters must come quoted; a path is kept when it is,
@@ -759,6 +856,27 @@ impl Transfer {
         let look_below = !excluded || self.exclude.iter().any(|(exception, _)| *exception);
         (!excluded, look_below)
     }
+}
+
+/// The files and links below `root`'s directory `rel`, relative, sorted.
+fn files_below(root: &Path, rel: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(root.join(rel)) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let child = match rel.is_empty() {
+            true => name,
+            false => format!("{rel}/{name}"),
+        };
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(files_below(root, &child)),
+            _ => out.push(child),
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Copies the tree under `from` into `to` (links as links).

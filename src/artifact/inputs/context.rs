@@ -11,10 +11,18 @@
 //! holding one are excluded from the real transfer, unless a path or a
 //! glob's directory of the build is inside them (then they are named).
 //!
+//! A long list of named paths is sent by directory
+//! ([`super::transfer`]), and the directories a cut sends whole are
+//! searched the same way before they go, so an old output in one of them
+//! stays behind too (unless a named path is in it, or it is in a named
+//! directory: a named path is sent as it would be uncut).
+//!
 //! The probe excludes everything but those files (`**`, then `!`
 //! exceptions), as `.dockerignore` files do: include patterns with `**`
 //! are not applied by the BuildKit in Docker 20.10, which then sends the
 //! whole context (seen: 2 GiB, 16 s, for two `oci-layout` files).
+
+use std::collections::BTreeSet;
 
 use crate::blobtool::{OCI_LAYOUT_FILE, quote};
 use crate::gateway::{Gateway, SolvedRef};
@@ -25,6 +33,7 @@ use crate::artifact::request::Sessions;
 
 use super::ignore::{self, DOCKERIGNORE, Ignore};
 use super::lookup::MODE_DIR;
+use super::transfer::under;
 
 /// Most directories the probe's result is walked through.
 const MAX_PROBE_DIRS: usize = 10_000;
@@ -39,21 +48,34 @@ pub struct Filter {
     /// OCI layout directories found below the globs' directories
     /// (relative to the context root, sorted).
     pub layouts: Vec<String>,
+    /// OCI layout directories found below directories a cut sends whole.
+    pub in_cut: Vec<String>,
+    /// The directories searched for layouts (`""`: the whole context).
+    pub searched: Vec<String>,
 }
 
 impl Filter {
-    /// The layouts none of `named` (paths, or globs' directories, of the
-    /// build) is in or at: the ones to leave out.
+    /// The layouts to leave out when `named` (paths, or globs'
+    /// directories, of the build) are sent: those none of them is in or
+    /// at, and of the ones found in a cut's directories, also those in no
+    /// named directory. Sorted.
     pub fn layouts_to_skip(&self, named: &[String]) -> Vec<String> {
-        self.layouts
-            .iter()
-            .filter(|d| {
-                !named
-                    .iter()
-                    .any(|n| n == *d || n.starts_with(&format!("{d}/")))
-            })
-            .cloned()
-            .collect()
+        let in_it = |d: &str| named.iter().any(|n| n == d || under(n, d));
+        let in_named = |d: &str| named.iter().any(|n| under(d, n));
+        let mut skip: BTreeSet<String> =
+            self.layouts.iter().filter(|d| !in_it(d)).cloned().collect();
+        skip.extend(
+            self.in_cut
+                .iter()
+                .filter(|d| !in_it(d) && !in_named(d))
+                .cloned(),
+        );
+        skip.into_iter().collect()
+    }
+
+    /// Whether the layouts below `dir` were looked for.
+    pub fn searched(&self, dir: &str) -> bool {
+        self.searched.iter().any(|s| s == dir || under(dir, s))
     }
 }
 
@@ -76,7 +98,7 @@ pub async fn filter<G: Gateway>(
         (false, true) => {
             return Ok(Filter {
                 ignore: own.cloned().unwrap_or_default(),
-                layouts: Vec::new(),
+                ..Filter::default()
             });
         }
         // Only the ignore file: a follow path, as before.
@@ -118,7 +140,65 @@ pub async fn filter<G: Gateway>(
         true => Vec::new(),
         false => find_layouts(gw, &r).await?,
     };
-    Ok(Filter { ignore, layouts })
+    Ok(Filter {
+        ignore,
+        layouts,
+        in_cut: Vec::new(),
+        searched: searched_by(glob_dirs),
+    })
+}
+
+/// Searches the directories of `cut` (sent whole by a cut of a long list
+/// of paths) that `filter` has not searched yet for OCI layouts, with a
+/// probe of their `oci-layout` files alone; what it finds goes to
+/// `filter.in_cut`. Whether it searched anything.
+pub async fn search_cut<G: Gateway>(
+    gw: &G,
+    sessions: &Sessions,
+    filter: &mut Filter,
+    cut: &[String],
+) -> Result<bool> {
+    let dirs: Vec<String> = cut
+        .iter()
+        .filter(|d| !filter.searched(d))
+        .cloned()
+        .collect();
+    if dirs.is_empty() {
+        return Ok(false);
+    }
+    let mut exclude = vec!["**".to_string()];
+    exclude.extend(layout_patterns(&dirs).iter().map(|p| format!("!{p}")));
+    let local = LocalOptions {
+        session_id: sessions.for_local("context").to_string(),
+        shared_key_hint: "context-oci-layouts".to_string(),
+        exclude_patterns: exclude,
+        custom_name: "[artifact] find OCI layouts in the directories sent whole".to_string(),
+        ..Default::default()
+    };
+    let r = gw
+        .solve(llb::local("context", &local).marshal().into_pb())
+        .await
+        .context("finding OCI layouts in the build context (local \"context\")")?;
+    let found = find_layouts(gw, &r).await?;
+    filter.in_cut.extend(found);
+    filter.in_cut.sort();
+    filter.in_cut.dedup();
+    filter.searched.extend(searched_by(&dirs));
+    Ok(true)
+}
+
+/// The directories [`layout_patterns`] of `dirs` search (`""`: all).
+fn searched_by(dirs: &[String]) -> Vec<String> {
+    match searches_all(dirs) {
+        true => vec![String::new()],
+        false => dirs.to_vec(),
+    }
+}
+
+/// Whether the layouts below `dirs` are looked for in the whole context:
+/// one of them is its root, or they are too many to name.
+fn searches_all(dirs: &[String]) -> bool {
+    dirs.len() > MAX_SEARCHED || dirs.iter().any(String::is_empty)
 }
 
 /// Patterns matching the `oci-layout` files below `dirs`.
@@ -126,7 +206,7 @@ fn layout_patterns(dirs: &[String]) -> Vec<String> {
     if dirs.is_empty() {
         return Vec::new();
     }
-    if dirs.len() > MAX_SEARCHED || dirs.iter().any(String::is_empty) {
+    if searches_all(dirs) {
         return vec![format!("**/{OCI_LAYOUT_FILE}")];
     }
     let mut patterns: Vec<String> = dirs
@@ -177,15 +257,34 @@ mod tests {
     #[test]
     fn layouts_named_by_the_build_stay() {
         let f = Filter {
-            ignore: Ignore::default(),
             layouts: vec!["out".into(), "base".into(), "old/out".into()],
+            ..Filter::default()
         };
         let named = ["base/index.json".to_string(), "old".to_string()];
-        assert_eq!(f.layouts_to_skip(&named), ["out", "old/out"]);
+        assert_eq!(f.layouts_to_skip(&named), ["old/out", "out"]);
         assert_eq!(
             f.layouts_to_skip(&["outer".into()]),
-            ["out", "base", "old/out"]
+            ["base", "old/out", "out"]
         );
+    }
+
+    #[test]
+    fn layouts_in_a_cut_stay_only_in_or_around_named_paths() {
+        // Found in directories a cut sends whole: a layout inside a named
+        // directory is packaged with it, as it would be uncut.
+        let f = Filter {
+            in_cut: vec!["m/out".into(), "m/w/old".into(), "m/base".into()],
+            searched: vec!["m".into()],
+            ..Filter::default()
+        };
+        let named = ["m/w".to_string(), "m/base/index.json".to_string()];
+        assert_eq!(f.layouts_to_skip(&named), ["m/out"]);
+        assert!(f.searched("m/x") && f.searched("m") && !f.searched("mm"));
+        let all = Filter {
+            searched: vec![String::new()],
+            ..Filter::default()
+        };
+        assert!(all.searched("anything/below"));
     }
 
     #[test]

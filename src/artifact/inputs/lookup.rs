@@ -28,7 +28,7 @@ pub const MODE_TYPE_BITS: u32 =
 /// Go's `os.ModeDir`.
 pub const MODE_DIR: u32 = 1 << 31;
 /// Go's `os.ModeSymlink`.
-const MODE_SYMLINK: u32 = 1 << 27;
+pub const MODE_SYMLINK: u32 = 1 << 27;
 
 /// What a path of an input is.
 #[derive(Debug)]
@@ -70,7 +70,7 @@ pub fn link_outside(what: &str, link: &str, target: &str, source: &str) -> Strin
 /// input's: when the client refused the list of paths the transfer asked
 /// for, that cause first, since BuildKit's own words (a status code, a
 /// ReadDir) don't say it. Our local sources stay under the limit
-/// ([`super::sources::MAX_PATTERNS`]), so this is a budget we missed: worth
+/// ([`super::transfer::MAX_PATTERNS`]), so this is a budget we missed: worth
 /// a report.
 pub fn not_built(describe: &str) -> impl FnOnce(RpcError) -> Error + '_ {
     move |e| {

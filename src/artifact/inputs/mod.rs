@@ -17,6 +17,7 @@ pub mod read_spec_file;
 pub mod solve;
 pub mod sources;
 pub mod spec_file;
+pub mod transfer;
 
 use crate::llb::{LocalOptions, State};
 
@@ -43,6 +44,13 @@ pub struct LocalSource {
     pub options: LocalOptions,
 }
 
+impl LocalSource {
+    /// The source op that asks for it.
+    pub fn state(&self) -> State {
+        crate::llb::local(&self.name, &self.options)
+    }
+}
+
 impl Input {
     /// Files of an input as they are, whole.
     pub fn whole(state: State, describe: String) -> Input {
@@ -50,6 +58,15 @@ impl Input {
             state,
             describe,
             local: None,
+        }
+    }
+
+    /// The files of a directory of the client, as `source` asks for them.
+    pub fn local(source: LocalSource, describe: String) -> Input {
+        Input {
+            state: source.state(),
+            describe,
+            local: Some(source),
         }
     }
 

@@ -12,19 +12,20 @@ use super::{Input, LocalSource, Wanted};
 use crate::artifact::error::Result;
 use crate::artifact::request::Sessions;
 
-use super::context::Filter;
-
-/// Most paths and patterns one local source carries. BuildKit sends them
-/// to the client in the headers of one gRPC call, and today's clients
-/// refuse a few hundred (buildctl 0.32 and buildx 0.36 answer 490 and fail
-/// at 500: "431 Request Header Fields Too Large", or PROTOCOL_ERROR), while
-/// older ones take thousands. Longer lists of files are sent by directory.
-pub const MAX_PATTERNS: usize = 100;
-/// Most bytes of them (each also costs 32 bytes of header overhead).
-pub const MAX_PATTERN_BYTES: usize = 64 << 10;
+use super::context::{self, Filter};
+use super::lookup;
+use super::transfer::{self, Budget, Cut};
 
 /// The frontend input the artifact contract names.
 pub const INPUT_KEY: &str = "input";
+
+/// A follow path no file has: what asks for nothing (an empty list would
+/// mean everything).
+const NOTHING: &str = ".artifact-nothing";
+/// Most rounds of searching the directories a cut sends whole for OCI
+/// layouts (each round's layouts, left out, take room, which can cut the
+/// list higher).
+const MAX_SEARCH_ROUNDS: usize = 4;
 
 /// The contract's input: frontend input `input` (what BuildKit's
 /// postprocessor passes), else the only input given, else a `context` input
@@ -45,18 +46,27 @@ pub async fn contract_input<G: Gateway>(
             format!("frontend input {name:?}"),
         ));
     }
-    let local = local_source(sessions, "context", key, Some(paths), &[], "build context");
-    Ok(Input {
-        state: llb::local(&local.name, &local.options),
-        describe: "build context (local \"context\")".to_string(),
-        local: Some(local),
-    })
+    let local = Local {
+        name: "context",
+        key,
+        exclude: &[],
+        what: "build context",
+    };
+    let describe = "build context (local \"context\")".to_string();
+    let cut = plan(Some(paths), &[]);
+    let source = local
+        .with_link_targets(gw, sessions, Some(paths), cut, &describe)
+        .await?;
+    Ok(Input::local(source, describe))
 }
 
 /// A spec file's build context: a `context` frontend input (bake) or the
 /// local `context` directory, transferring only `paths` when given and
 /// nothing that `filter` (the ignore file, OCI layouts not in `paths`) or
-/// `exclude` (patterns of our own) leaves out.
+/// `exclude` (patterns of our own) leaves out. The patterns all count in
+/// the budget of what the client takes; a long list of paths cut to
+/// directories has those searched for old outputs (OCI layouts) too, and
+/// named links the cut does not follow have their targets sent.
 pub async fn build_context<G: Gateway>(
     gw: &G,
     sessions: &Sessions,
@@ -71,39 +81,51 @@ pub async fn build_context<G: Gateway>(
             "frontend input \"context\"".into(),
         ));
     }
+    let mut filter = filter.clone();
+    let mut rounds = 0;
+    let (layouts, patterns, cut) = loop {
+        let layouts = filter.layouts_to_skip(paths.unwrap_or_default());
+        // The user's patterns first: ours (the last to match wins) can't be
+        // undone by an exception in an ignore file.
+        let mut patterns = filter.ignore.patterns.clone();
+        patterns.extend(exclude.iter().cloned());
+        patterns.extend(layouts.iter().map(|d| quote(d)));
+        let cut = plan(paths, &patterns);
+        rounds += 1;
+        let searched = rounds <= MAX_SEARCH_ROUNDS
+            && context::search_cut(gw, sessions, &mut filter, &cut.whole).await?;
+        if !searched {
+            break (layouts, patterns, cut);
+        }
+    };
     let ignore = &filter.ignore;
-    let layouts = filter.layouts_to_skip(paths.unwrap_or_default());
-    // The user's patterns first: ours (the last to match wins) can't be
-    // undone by an exception in an ignore file.
-    let mut patterns = ignore.patterns.clone();
-    patterns.extend(exclude.iter().cloned());
-    patterns.extend(layouts.iter().map(|d| quote(d)));
-    let mut input = local_input(sessions, "context", paths, &patterns, "build context");
+    let mut describe = "build context (local \"context\")".to_string();
     if let (Some(file), false) = (&ignore.file, ignore.is_empty()) {
-        input.describe = format!("build context (local \"context\", less what {file} excludes)");
+        describe = format!("build context (local \"context\", less what {file} excludes)");
     }
-    if !layouts.is_empty() {
-        // The one progress line that says so: this step's name.
-        let local = local_source(
-            sessions,
-            "context",
-            "context",
-            paths,
-            &patterns,
-            &format!(
-                "build context, leaving out OCI layout {} (an earlier build's output; name it \
-                 to package it)",
-                layouts
-                    .iter()
-                    .map(|d| format!("{d}/"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-        input.state = llb::local(&local.name, &local.options);
-        input.local = Some(local);
-    }
-    Ok(input)
+    // The one progress line that says what is left out: this step's name.
+    let what = match layouts.is_empty() {
+        true => "build context".to_string(),
+        false => format!(
+            "build context, leaving out OCI layout {} (an earlier build's output; name it \
+             to package it)",
+            layouts
+                .iter()
+                .map(|d| format!("{d}/"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let local = Local {
+        name: "context",
+        key: "context",
+        exclude: &patterns,
+        what: &what,
+    };
+    let source = local
+        .with_link_targets(gw, sessions, paths, cut, &describe)
+        .await?;
+    Ok(Input::local(source, describe))
 }
 
 /// What of the local build context `wanted` needs transferred: the named
@@ -125,94 +147,103 @@ pub fn transfer_paths(wanted: &[Wanted]) -> Option<Vec<String>> {
     Some(paths)
 }
 
-/// A local directory the client shares as `name`. With `paths`, only those
+/// A local directory the client shares as `name`, for a few paths (the
+/// spec file and its ignore file) or all of it. With `paths`, only those
 /// are transferred (`followpaths` also brings symlink targets), so a large
 /// directory costs nothing beyond the files packaged.
 pub fn local_dir(sessions: &Sessions, name: &str, paths: Option<&[String]>, what: &str) -> Input {
-    local_input(sessions, name, paths, &[], what)
+    let local = Local {
+        name,
+        key: name,
+        exclude: &[],
+        what,
+    };
+    Input::local(
+        local.source(sessions, &plan(paths, &[]), what),
+        format!("{what} (local {name:?})"),
+    )
 }
 
-/// [`local_dir`], leaving out what matches `exclude`.
-fn local_input(
-    sessions: &Sessions,
-    name: &str,
-    paths: Option<&[String]>,
-    exclude: &[String],
-    what: &str,
-) -> Input {
-    let local = local_source(sessions, name, name, paths, exclude, what);
-    Input {
-        state: llb::local(&local.name, &local.options),
-        describe: format!("{what} (local {name:?})"),
-        local: Some(local),
+/// What asks for `paths` (`None`: everything) beside `exclude`.
+fn plan(paths: Option<&[String]>, exclude: &[String]) -> Cut {
+    match paths {
+        Some([]) => Cut {
+            follow: Some(vec![NOTHING.to_string()]),
+            ..Cut::default()
+        },
+        Some(p) => transfer::cut(p, Budget::beside(exclude)),
+        None => Cut::default(),
     }
 }
 
-/// The local source of [`local_input`], named `what` in progress output,
-/// its transfer cached on the client's side under `key`.
-fn local_source(
-    sessions: &Sessions,
-    name: &str,
-    key: &str,
-    paths: Option<&[String]>,
-    exclude: &[String],
-    what: &str,
-) -> LocalSource {
-    let budget = MAX_PATTERNS
-        .saturating_sub(exclude.len())
-        .max(MAX_PATTERNS / 4);
-    let follow_paths = match paths {
-        // An empty list would mean "everything"; ask for nothing instead.
-        Some([]) => vec![".artifact-nothing".to_string()],
-        Some(p) => follow_paths(p, budget).unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let options = LocalOptions {
-        session_id: sessions.for_local(name).to_string(),
-        follow_paths,
-        exclude_patterns: exclude.to_vec(),
-        shared_key_hint: key.to_string(),
-        custom_name: format!("[artifact] load {what} {name:?}"),
-        ..Default::default()
-    };
-    LocalSource {
-        name: name.to_string(),
-        options,
-    }
+/// A local source of the client's directory `name`, less what `exclude`
+/// matches, its transfer cached on the client's side under `key`, named
+/// `what` in progress output.
+struct Local<'a> {
+    name: &'a str,
+    key: &'a str,
+    exclude: &'a [String],
+    what: &'a str,
 }
 
-/// The follow paths that transfer `paths`, at most `budget` of them: the
-/// paths themselves, else their directories a level up at a time, else
-/// `None` (everything: 10,000 files at the top have no directory to share).
-/// Follow paths are patterns to BuildKit (fsutil includes them): a name
-/// with glob characters goes quoted so that it matches only itself.
-///
-/// What it costs: files of those directories the build does not name are
-/// sent too, and BuildKit's cache key of the small files' hashing step
-/// covers them (a big file's step is keyed by that file alone).
-pub fn follow_paths(paths: &[String], budget: usize) -> Option<Vec<String>> {
-    let depth = paths
-        .iter()
-        .map(|p| p.split('/').count())
-        .max()
-        .unwrap_or(0);
-    (1..=depth).rev().find_map(|keep| {
-        let mut cut: Vec<String> = paths
-            .iter()
-            .map(|p| p.split('/').take(keep).collect::<Vec<_>>().join("/"))
-            .collect();
-        cut.sort();
-        cut.dedup();
-        // A path inside another one listed is sent with it.
-        let all = cut.clone();
-        cut.retain(|p| {
-            !p.match_indices('/')
-                .any(|(i, _)| all.binary_search(&p[..i].to_string()).is_ok())
-        });
-        let quoted: Vec<String> = cut.iter().map(|p| quote(p)).collect();
-        let bytes: usize = quoted.iter().map(|p| p.len() + 32).sum();
-        (quoted.len() <= budget && bytes <= MAX_PATTERN_BYTES).then_some(quoted)
-    })
+impl Local<'_> {
+    /// The source asking for what `cut` says, its step named
+    /// `[artifact] load <what> "<name>"`.
+    fn source(&self, sessions: &Sessions, cut: &Cut, what: &str) -> LocalSource {
+        let options = LocalOptions {
+            session_id: sessions.for_local(self.name).to_string(),
+            follow_paths: cut.follow.clone().unwrap_or_default(),
+            exclude_patterns: self.exclude.to_vec(),
+            shared_key_hint: self.key.to_string(),
+            custom_name: format!("[artifact] load {what} {:?}", self.name),
+            ..Default::default()
+        };
+        LocalSource {
+            name: self.name.to_string(),
+            options,
+        }
+    }
+
+    /// The source for `cut` of `paths`; when the cut sends named paths
+    /// two or more levels below a directory (which the client does not
+    /// follow), it is transferred first and their directories listed, and
+    /// if some are links to what it did not send, the source is one that
+    /// also asks for their targets (under a cache key of its own, or each
+    /// build would shrink the client's cache to the first and send the
+    /// targets again).
+    async fn with_link_targets<G: Gateway>(
+        &self,
+        gw: &G,
+        sessions: &Sessions,
+        paths: Option<&[String]>,
+        cut: Cut,
+        describe: &str,
+    ) -> Result<LocalSource> {
+        let source = self.source(sessions, &cut, self.what);
+        let (Some(paths), false) = (paths, cut.unfollowed.is_empty()) else {
+            return Ok(source);
+        };
+        let state = source.state();
+        let solved = match gw.solve(state.marshal().into_pb()).await {
+            Ok(r) => lookup::built(gw, &r).await.map(|()| r),
+            Err(e) => Err(e),
+        };
+        let r = solved.map_err(lookup::not_built(describe))?;
+        let targets = transfer::missing_targets(gw, &r, &cut).await;
+        if targets.is_empty() {
+            return Ok(source);
+        }
+        let mut all = paths.to_vec();
+        all.extend(targets.iter().cloned());
+        let key = format!("{}-links", self.key);
+        let with = Local { key: &key, ..*self };
+        let what = format!(
+            "{} and what {} of its links point to",
+            self.what,
+            targets.len()
+        );
+        Ok(with.source(sessions, &plan(Some(&all), self.exclude), &what))
+    }
 }
 
 /// The filesystem of image `reference`.
@@ -279,29 +310,6 @@ mod tests {
         keys.iter()
             .map(|k| (k.to_string(), pb::Definition::default()))
             .collect()
-    }
-
-    #[test]
-    fn long_lists_are_sent_by_directory_within_the_budget() {
-        let few: Vec<String> = ["b", "a[1]", "d/x", "a[1]"].map(String::from).to_vec();
-        assert_eq!(
-            follow_paths(&few, MAX_PATTERNS),
-            Some(vec!["a\\[1\\]".into(), "b".into(), "d/x".into()])
-        );
-        let in_dirs: Vec<String> = (0..1000).map(|i| format!("d{}/sub/f{i}", i % 10)).collect();
-        let sent = follow_paths(&in_dirs, MAX_PATTERNS).unwrap();
-        assert_eq!(sent.len(), 10, "{sent:?}");
-        assert!(sent.iter().all(|p| p.ends_with("/sub")), "{sent:?}");
-        let at_top: Vec<String> = (0..10_000).map(|i| format!("f{i}.txt")).collect();
-        assert_eq!(follow_paths(&at_top, MAX_PATTERNS), None, "everything");
-        // A path inside another one is sent with it.
-        let nested = ["w".to_string(), "w/a.bin".to_string()];
-        assert_eq!(follow_paths(&nested, MAX_PATTERNS), Some(vec!["w".into()]));
-        // Long names count by bytes too.
-        let long: Vec<String> = (0..90)
-            .map(|i| format!("d/{}{i}", "n".repeat(1000)))
-            .collect();
-        assert_eq!(follow_paths(&long, MAX_PATTERNS), Some(vec!["d".into()]));
     }
 
     #[test]
