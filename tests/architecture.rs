@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 /// The top-level modules, bottom first, as `lib.rs` lists them.
-const LAYERS: [&str; 11] = [
+const LAYERS: [&str; 12] = [
     "proto",
     "digest",
     "llb",
@@ -29,6 +29,7 @@ const LAYERS: [&str; 11] = [
     "artifactfile",
     "modelfile",
     "blobtool",
+    "registry",
     "artifact",
 ];
 
