@@ -5,7 +5,7 @@
 //! - the top-level modules depend one way, in the order `lib.rs` lists
 //!   them (`proto` at the bottom, `artifact` at the top);
 //! - inside `artifact/`, the stages import only the stages before them:
-//!   `error`/`path` < `request` < `inputs` < `plan` < `blobs` < `layout` < `mod.rs`.
+//!   `error`/`path` < `request` < `inputs` < `plan` < `blobs` < `layout` < `push` < `mod.rs`.
 //!
 //! An edge is any path in the code (a `use`, or an inline `a::b::c`) that
 //! starts at `crate`, `super` or a child module and names another file's
@@ -34,7 +34,9 @@ const LAYERS: [&str; 12] = [
 ];
 
 /// The artifact pipeline's stages, first first.
-const STAGES: [&str; 6] = ["base", "request", "inputs", "plan", "blobs", "layout"];
+const STAGES: [&str; 7] = [
+    "base", "request", "inputs", "plan", "blobs", "layout", "push",
+];
 
 /// A source file: its module path (`crate::artifact::plan`) and the text
 /// that is not test code.

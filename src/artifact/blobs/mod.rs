@@ -18,6 +18,8 @@ mod in_worker;
 mod units;
 mod worker;
 
+pub use worker::{TOOL_MOUNT, Worker, find as find_worker};
+
 use std::collections::BTreeMap;
 
 use crate::blobtool::BlobReport;
