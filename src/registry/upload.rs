@@ -188,6 +188,10 @@ pub fn last_byte(range: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
+#[path = "upload_tests.rs"]
+mod fake_registry_tests;
+
+#[cfg(test)]
 mod tests {
     use super::last_byte;
 
