@@ -36,10 +36,10 @@ fn serve(stream: std::net::TcpStream, fake: &Mutex<Fake>, lose_after: usize) {
         if h.trim().is_empty() {
             break;
         }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap();
-            }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap();
         }
     }
     let mut body = vec![0u8; len];
