@@ -47,7 +47,7 @@ pub async fn run<G: Gateway>(
             super::request::PUSH_KEY
         )))
     })?;
-    let state = exec(&worker, req, layout)?;
+    let state = exec(worker.tool(), req, layout)?;
     let doing = if req.network_host {
         format!(
             "pushing to {} with host networking ({}=host needs the client's \
@@ -76,7 +76,7 @@ pub async fn run<G: Gateway>(
 }
 
 /// The push's exec; its output is the report.
-fn exec(worker: &Worker, req: &PushRequest, layout: &State) -> Result<State> {
+fn exec(tool: &State, req: &PushRequest, layout: &State) -> Result<State> {
     let job = Job {
         target: req.raw.clone(),
         insecure: req.insecure.clone(),
@@ -94,7 +94,7 @@ fn exec(worker: &Worker, req: &PushRequest, layout: &State) -> Result<State> {
         },
         Mount::ReadOnly {
             dest: TOOL_MOUNT.into(),
-            state: worker.tool().clone(),
+            state: tool.clone(),
         },
         secret(registry::SECRET_ID),
         secret(registry::CA_SECRET_ID),
@@ -119,4 +119,72 @@ fn exec(worker: &Worker, req: &PushRequest, layout: &State) -> Result<State> {
     run.output(0)
         .cloned()
         .ok_or_else(|| Error::bug("the push's exec has no report output"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::pb;
+    use crate::registry::Target;
+
+    fn request(network_host: bool) -> PushRequest {
+        PushRequest {
+            target: Target::parse("artifact.push", "127.0.0.1:5000/m:v1").unwrap(),
+            raw: "127.0.0.1:5000/m:v1".into(),
+            network_host,
+            insecure: vec!["10.0.0.1:5000".into()],
+        }
+    }
+
+    fn the_exec(def: &crate::llb::Definition) -> (pb::ExecOp, bool) {
+        use prost::Message as _;
+        let p = def.to_pb();
+        p.def
+            .iter()
+            .find_map(|b| {
+                let op = pb::Op::decode(b.as_slice()).ok()?;
+                let Some(pb::op::Op::Exec(e)) = op.op else {
+                    return None;
+                };
+                let digest = crate::digest::Digest::of(b).to_string();
+                Some((e, p.metadata.get(&digest)?.ignore_cache))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_push_runs_every_time_over_the_layout_with_optional_secrets() {
+        let layout = crate::llb::State::scratch();
+        let tool = crate::llb::State::scratch();
+        let def = exec(&tool, &request(true), &layout).unwrap().marshal();
+        let (e, ignore_cache) = the_exec(&def);
+        assert!(ignore_cache, "the push must run on every build");
+        assert_eq!(e.network, pb::NetMode::Host as i32);
+        let meta = e.meta.unwrap();
+        assert_eq!(meta.args[1], registry::SUBCOMMAND);
+        let job: Job = serde_json::from_str(&meta.args[2]).unwrap();
+        assert_eq!(job.target, "127.0.0.1:5000/m:v1");
+        assert_eq!(job.insecure, ["10.0.0.1:5000"]);
+        let secrets: Vec<(String, bool)> = e
+            .mounts
+            .iter()
+            .filter_map(|m| Some((m.secret_opt.clone()?.id, m.secret_opt.clone()?.optional)))
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                ("registry".to_string(), true),
+                ("registry-ca".to_string(), true)
+            ]
+        );
+        let layout_mount = e
+            .mounts
+            .iter()
+            .find(|m| m.dest == registry::LAYOUT_DIR)
+            .unwrap();
+        assert!(layout_mount.readonly);
+        // The default network otherwise.
+        let (e, _) = the_exec(&exec(&tool, &request(false), &layout).unwrap().marshal());
+        assert_eq!(e.network, pb::NetMode::Unset as i32);
+    }
 }
