@@ -204,7 +204,7 @@ fn layout(card: &str) -> (tempfile::TempDir, Vec<u8>, String) {
 fn job(target: String) -> Job {
     Job {
         target,
-        insecure: Vec::new(),
+        ..Job::default()
     }
 }
 
@@ -348,4 +348,32 @@ async fn a_tag_with_several_top_level_entries_is_refused_listing_them() {
         "{e}"
     );
     assert_eq!(reg.requests("POST", "/blobs/uploads/"), 0);
+}
+
+#[tokio::test]
+async fn blobs_of_another_repository_are_mounted_not_sent() {
+    if !have_tools() {
+        return;
+    }
+    let reg = Registry::start(None);
+    let (dir, _, _) = layout("# base\n");
+    registry::push(
+        &job(format!("{}/models/base", reg.addr)),
+        dir.path(),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let uploads = reg.requests("PATCH", "/blobs/uploads/");
+    let (dir2, manifest2, _) = layout("# adapter card\n");
+    let mut j = job(format!("{}/models/adapter", reg.addr));
+    j.mount_from = vec!["models/nothing-here".into(), "models/base".into()];
+    let out = registry::push(&j, dir2.path(), None, None).await.unwrap();
+    // The config, the weights, the signature's two blobs: mounted; the
+    // new card: sent.
+    assert_eq!((out.mounted, out.sent, out.present), (4, 1, 0), "{out:?}");
+    assert_eq!(reg.requests("PATCH", "/blobs/uploads/"), uploads + 1);
+    assert!(reg.requests("POST", "/v2/models/adapter/blobs/uploads/?mount=") >= 4);
+    assert_eq!(reg.skopeo_raw("models/adapter:v1", None), manifest2);
 }

@@ -58,6 +58,10 @@ pub struct Job {
     /// `artifact.insecure-registries`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub insecure: Vec<String>,
+    /// `artifact.push.mount-from`: repositories of the same registry to
+    /// mount blobs from rather than send them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mount_from: Vec<String>,
 }
 
 /// What the push did, or why it could not.
@@ -108,12 +112,13 @@ pub async fn push(
         },
     )
     .await?;
-    let outcome = push::layout(&session, layout).await?;
+    let outcome = push::layout(&session, layout, &job.mount_from).await?;
     eprintln!(
-        "{} blob(s) sent ({:.1} MiB), {} present; {}",
+        "{} blob(s) sent ({:.1} MiB), {} present, {} mounted; {}",
         outcome.sent,
         outcome.bytes as f64 / 1048576.0,
         outcome.present,
+        outcome.mounted,
         outcome
             .pushed
             .iter()

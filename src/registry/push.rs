@@ -92,6 +92,9 @@ pub struct Outcome {
     pub sent: u32,
     /// Blobs the registry had.
     pub present: u32,
+    /// Blobs mounted from another repository of the registry.
+    #[serde(default)]
+    pub mounted: u32,
     /// Bytes sent.
     pub bytes: u64,
 }
@@ -146,7 +149,7 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 /// Pushes the layout at `root` to the session's repository: under the
 /// target's tag (the output's one top-level entry), or each tagged entry
 /// of `index.json` under its own tag.
-pub async fn layout(s: &Session, root: &Path) -> Result<Outcome, String> {
+pub async fn layout(s: &Session, root: &Path, mount_from: &[String]) -> Result<Outcome, String> {
     let layout = Layout {
         root: root.to_path_buf(),
     };
@@ -173,6 +176,7 @@ pub async fn layout(s: &Session, root: &Path) -> Result<Outcome, String> {
     let mut p = Pusher {
         s,
         layout: &layout,
+        mount_from,
         done: BTreeSet::new(),
         out: Outcome::default(),
     };
@@ -276,6 +280,8 @@ fn describe(d: &Descriptor) -> String {
 struct Pusher<'a> {
     s: &'a Session,
     layout: &'a Layout,
+    /// Repositories of the same registry a blob may be mounted from.
+    mount_from: &'a [String],
     /// Digests of blobs and manifests the registry has now.
     done: BTreeSet<String>,
     out: Outcome,
@@ -348,6 +354,9 @@ impl Pusher<'_> {
         if present {
             eprintln!("blob {} ({}): present, not sent", d.digest, size(d.size));
             self.out.present += 1;
+        } else if let Some(from) = self.mount(d).await {
+            eprintln!("blob {} ({}): mounted from {from}", d.digest, size(d.size));
+            self.out.mounted += 1;
         } else {
             let meta = std::fs::metadata(&path)
                 .map_err(|e| format!("blob {} is not in the layout: {e}", d.digest))?;
@@ -376,6 +385,31 @@ impl Pusher<'_> {
         }
         self.done.insert(d.digest.clone());
         Ok(())
+    }
+}
+
+impl Pusher<'_> {
+    /// Mounts blob `d` from the first repository of `mount_from` that has
+    /// it; which one, or `None`.
+    ///
+    /// oci-client's `mount_blob`: a registry that cannot mount answers 202
+    /// and an upload, which it reports as an error, so any error here only
+    /// means "send it". Its token is scoped to the target repository, so a
+    /// token registry that wants pull rights on the source refuses too.
+    async fn mount(&self, d: &Descriptor) -> Option<String> {
+        let target = self.s.target.with_digest(&d.digest);
+        for repo in self.mount_from {
+            let from = oci_client::Reference::with_digest(
+                self.s.target.registry.clone(),
+                repo.clone(),
+                d.digest.clone(),
+            );
+            match self.s.oci().mount_blob(&target, &from, &d.digest).await {
+                Ok(()) => return Some(repo.clone()),
+                Err(e) => tracing::debug!("mounting {} from {repo}: {e}", d.digest),
+            }
+        }
+        None
     }
 }
 

@@ -80,6 +80,7 @@ fn exec(tool: &State, req: &PushRequest, layout: &State) -> Result<State> {
     let job = Job {
         target: req.raw.clone(),
         insecure: req.insecure.clone(),
+        mount_from: req.mount_from.clone(),
     };
     let job = serde_json::to_string(&job).map_err(Error::internal)?;
     let secret = |id: &str| Mount::Secret {
@@ -133,6 +134,7 @@ mod tests {
             raw: "127.0.0.1:5000/m:v1".into(),
             network_host,
             insecure: vec!["10.0.0.1:5000".into()],
+            mount_from: Vec::new(),
         }
     }
 

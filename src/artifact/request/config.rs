@@ -194,12 +194,13 @@ impl Config {
 
 /// Every option in our namespaces (`artifact.*`, and the contract's
 /// `containerimage.artifact.*`), for "did you mean".
-const OURS: [&str; 12] = [
+const OURS: [&str; 13] = [
     HASH_MODE_KEY,
     TAG_KEY,
     super::push::PUSH_KEY,
     super::push::NETWORK_KEY,
     super::push::INSECURE_KEY,
+    super::push::MOUNT_FROM_KEY,
     WRAP_FRONTEND_KEY,
     WRAP_SOURCE_KEY,
     PACKING_KEY,

@@ -13,6 +13,9 @@ pub const PUSH_KEY: &str = "artifact.push";
 pub const NETWORK_KEY: &str = "artifact.network";
 /// Registries spoken to over plain HTTP, comma-separated `host[:port]`.
 pub const INSECURE_KEY: &str = "artifact.insecure-registries";
+/// Repositories of the target registry to mount blobs from (a base
+/// model's, when pushing an adapter), comma-separated.
+pub const MOUNT_FROM_KEY: &str = "artifact.push.mount-from";
 
 /// A push the build asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub struct PushRequest {
     pub network_host: bool,
     /// `artifact.insecure-registries`.
     pub insecure: Vec<String>,
+    /// `artifact.push.mount-from`.
+    pub mount_from: Vec<String>,
 }
 
 /// The push options, when `artifact.push` is given (the others alone are
@@ -64,8 +69,33 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
             list
         }
     };
+    let mount_from = match get(MOUNT_FROM_KEY) {
+        None => Vec::new(),
+        Some((v, key)) => {
+            let mut list = Vec::new();
+            for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                let ok = !r.contains(':')
+                    && !r.starts_with('/')
+                    && !r.ends_with('/')
+                    && r.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c)
+                    });
+                if !ok {
+                    return Err(UserError::new(format!(
+                        "{key}: {r:?} is not a repository of the registry pushed to: write its \
+                         path without the registry or a tag (models/base), comma-separated"
+                    )));
+                }
+                list.push(r.to_string());
+            }
+            list
+        }
+    };
     let Some((raw, key)) = get(PUSH_KEY) else {
-        if let Some((_, key)) = get(NETWORK_KEY).or_else(|| get(INSECURE_KEY)) {
+        let others = get(NETWORK_KEY)
+            .or_else(|| get(INSECURE_KEY))
+            .or_else(|| get(MOUNT_FROM_KEY));
+        if let Some((_, key)) = others {
             return Err(UserError::new(format!(
                 "{key} is an option of the push, and no {PUSH_KEY}=<registry>/<repository>[:<tag>] \
                  is given"
@@ -79,6 +109,7 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
         raw: raw.trim().to_string(),
         network_host: network.unwrap_or(false),
         insecure,
+        mount_from,
     }))
 }
 
@@ -112,6 +143,7 @@ mod tests {
         assert_eq!(p.target.to_string(), "10.0.0.5:5000/models/tiny:v1");
         assert!(p.network_host);
         assert_eq!(p.insecure, ["10.0.0.5:5000", "reg.example.com"]);
+        assert_eq!(p.mount_from, ["models/base", "models/other"]);
         assert_eq!(from_options(&opts(&[])).unwrap(), None);
     }
 
@@ -133,5 +165,11 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(e.to_string().contains("not a registry host"), "{e}");
+        let e = from_options(&opts(&[
+            ("artifact.push", "r.example.com/a"),
+            ("artifact.push.mount-from", "r.example.com:5000/base"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("without the registry"), "{e}");
     }
 }
