@@ -137,6 +137,7 @@ mod tests {
                 "build-arg:artifact.insecure-registries",
                 "10.0.0.5:5000, Reg.Example.com",
             ),
+            ("artifact.push.mount-from", "models/base, models/other"),
         ]))
         .unwrap()
         .unwrap();
