@@ -85,7 +85,7 @@ fn usage() -> String {
             "       artifact-frontend {blobs}              the in-worker blob writer ({job}/...)"
         ),
         format!(
-            "       artifact-frontend {} <job>           the in-worker registry push ({}/...)",
+            "       artifact-frontend {} <job>         the in-worker registry push ({}/...)",
             registry::SUBCOMMAND,
             registry::LAYOUT_DIR
         ),
