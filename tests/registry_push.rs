@@ -377,3 +377,35 @@ async fn blobs_of_another_repository_are_mounted_not_sent() {
     assert!(reg.requests("POST", "/v2/models/adapter/blobs/uploads/?mount=") >= 4);
     assert_eq!(reg.skopeo_raw("models/adapter:v1", None), manifest2);
 }
+
+/// Our image has no CA store: the push must not need one (oci-client makes
+/// a default reqwest client on the way, which loads the system's roots and
+/// panicked without any). Run with the system's bundle hidden (a private
+/// mount namespace, root only); the push then fails where it should (no
+/// registry answers on port 9), not in the TLS setup.
+#[test]
+fn the_worker_binary_needs_no_system_ca_store() {
+    let root = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" {
+        assert!(
+            std::env::var("ARTIFACT_E2E").as_deref() != Ok("require"),
+            "hiding /etc/ssl needs root"
+        );
+        eprintln!("skipped: hiding /etc/ssl needs root (unshare -m)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_artifact-frontend");
+    let script = format!(
+        "mount -t tmpfs none /etc/ssl && exec {bin} {} '{{\"target\":\"127.0.0.1:9/x/y:v1\"}}'",
+        registry::SUBCOMMAND
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("cannot reach registry 127.0.0.1:9"), "{err}");
+}

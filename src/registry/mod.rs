@@ -135,6 +135,7 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
     let job: Job = serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
     let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
     let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
+    transport::provide_system_roots()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

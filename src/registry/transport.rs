@@ -10,6 +10,7 @@
 //! does not build with there.
 
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -73,6 +74,50 @@ pub fn install_crypto() {
         // Err only when one is installed already, which is as good.
         let _ = provider.install_default();
     });
+}
+
+/// Standard places of a system CA bundle (Debian's, Red Hat's, Alpine's).
+const SYSTEM_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// Gives reqwest's platform verifier a CA bundle where the system has none
+/// (our image, a scratch exec): the public roots we carry, written to a
+/// file that `SSL_CERT_FILE` names.
+///
+/// Why: oci-client builds every client with `..Default::default()`, which
+/// makes (and throws away) a `reqwest::Client::default()`; that one loads
+/// the system's roots and panics when there are none, before our own
+/// configuration (`tls_certs_only`, which is what verifies) is used. Call
+/// it before any thread starts: it sets an environment variable.
+pub fn provide_system_roots() -> Result<(), String> {
+    let given = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if given || SYSTEM_BUNDLES.iter().any(|p| Path::new(p).is_file()) {
+        return Ok(());
+    }
+    use base64::Engine as _;
+    let mut pem = String::new();
+    for c in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(c.as_ref());
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    let dir = std::env::temp_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let path = dir.join("artifact-frontend-roots.pem");
+    std::fs::write(&path, pem).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    // SAFETY: called from `run_in_worker` before the runtime (or any other
+    // thread) starts, so nothing reads the environment concurrently.
+    unsafe { std::env::set_var("SSL_CERT_FILE", &path) };
+    Ok(())
 }
 
 /// The roots a connection trusts: the public ones and `extra` (a private
