@@ -85,14 +85,26 @@ fn build_push(
     push: &str,
     secret: Option<&Path>,
 ) -> Result<Output> {
+    build_push_allowed(ctx, dir, out, push, secret, true)
+}
+
+/// [`build_push`], with host networking allowed by the client or not.
+fn build_push_allowed(
+    ctx: &Ctx,
+    dir: &Path,
+    out: &Path,
+    push: &str,
+    secret: Option<&Path>,
+    allow_host: bool,
+) -> Result<Output> {
     let mut cmd = ctx.docker_build();
     cmd.args(["--progress=plain", "-f"])
         .arg(dir.join("Artifactfile"))
         .args(["--build-arg", &format!("artifact.push={push}")])
         .args(["--build-arg", "artifact.network=host"]);
-    if ctx.daemon().buildx.is_some() {
+    if allow_host && ctx.daemon().buildx.is_some() {
         cmd.args(["--allow", "network.host"]);
-    } else {
+    } else if allow_host {
         // `docker build` 20.10 has no --allow: --network host grants it.
         cmd.args(["--network", "host"]);
     }
@@ -170,6 +182,18 @@ fn push_to_open_and_htpasswd_registries(ctx: &Ctx) -> Result<()> {
         "the second push did not send only the card:\n{log}"
     );
     ensure!(registry_manifest(&format!("{repo}:v1"), None)? == tagged_manifest(&out2, "v1")?);
+
+    // Host networking the client did not allow: the error says what to add.
+    let o = build_push_allowed(ctx, &dir, &ctx.dir("push-out-denied"), &repo, None, false)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(
+        !o.status.success(),
+        "a push over a host network nobody allowed succeeded:\n{log}"
+    );
+    ensure!(
+        log.contains("--allow network.host"),
+        "the error does not say to allow network.host:\n{log}"
+    );
 
     // A registry with htpasswd: without the secret, a 401 that says what
     // to pass; with it, the push.
