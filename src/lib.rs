@@ -20,6 +20,8 @@
 //!   out).
 //! - [`blobtool`]: the blob writer the frontend runs inside BuildKit's
 //!   worker, as an ExecOp of its own image.
+//! - [`registry`]: pushing a layout to a registry (oci-client with what it
+//!   lacks on top), run inside the worker as another subcommand.
 //! - [`artifact`]: the frontend's logic, using all of the above.
 
 pub mod artifact;
@@ -32,4 +34,5 @@ pub mod modelfile;
 pub mod modelpack;
 pub mod oci;
 pub mod proto;
+pub mod registry;
 pub mod suggest;

@@ -7,7 +7,7 @@
 //! after `Return` would hang the build.
 
 use artifact_frontend::gateway::{self, Bridge};
-use artifact_frontend::{artifact, blobtool};
+use artifact_frontend::{artifact, blobtool, registry};
 
 fn main() {
     // The same binary also runs inside the worker as an ExecOp, to hash and
@@ -18,6 +18,18 @@ fn main() {
     {
         if let Err(e) = blobtool::run_in_worker() {
             eprintln!("artifact-frontend {}: {e}", blobtool::SUBCOMMAND);
+            std::process::exit(1);
+        }
+        return;
+    }
+    // And as the registry push, where the layout is (see `registry`).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == registry::SUBCOMMAND)
+    {
+        let job = std::env::args().nth(2).unwrap_or_default();
+        if let Err(e) = registry::run_in_worker(&job) {
+            eprintln!("artifact-frontend {}: {e}", registry::SUBCOMMAND);
             std::process::exit(1);
         }
         return;
@@ -71,6 +83,11 @@ fn usage() -> String {
         "usage: artifact-frontend                    serve one build for buildkitd".into(),
         format!(
             "       artifact-frontend {blobs}              the in-worker blob writer ({job}/...)"
+        ),
+        format!(
+            "       artifact-frontend {} <job>         the in-worker registry push ({}/...)",
+            registry::SUBCOMMAND,
+            registry::LAYOUT_DIR
         ),
         "       artifact-frontend --help | --version".into(),
     ]

@@ -5,7 +5,7 @@
 //! - the top-level modules depend one way, in the order `lib.rs` lists
 //!   them (`proto` at the bottom, `artifact` at the top);
 //! - inside `artifact/`, the stages import only the stages before them:
-//!   `error`/`path` < `request` < `inputs` < `plan` < `blobs` < `layout` < `mod.rs`.
+//!   `error`/`path` < `request` < `inputs` < `plan` < `blobs` < `layout` < `push` < `mod.rs`.
 //!
 //! An edge is any path in the code (a `use`, or an inline `a::b::c`) that
 //! starts at `crate`, `super` or a child module and names another file's
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 /// The top-level modules, bottom first, as `lib.rs` lists them.
-const LAYERS: [&str; 11] = [
+const LAYERS: [&str; 12] = [
     "proto",
     "digest",
     "llb",
@@ -29,11 +29,14 @@ const LAYERS: [&str; 11] = [
     "artifactfile",
     "modelfile",
     "blobtool",
+    "registry",
     "artifact",
 ];
 
 /// The artifact pipeline's stages, first first.
-const STAGES: [&str; 6] = ["base", "request", "inputs", "plan", "blobs", "layout"];
+const STAGES: [&str; 7] = [
+    "base", "request", "inputs", "plan", "blobs", "layout", "push",
+];
 
 /// A source file: its module path (`crate::artifact::plan`) and the text
 /// that is not test code.

@@ -21,6 +21,7 @@ mod compose;
 mod correctness;
 mod modelpack;
 mod newcomer;
+mod push;
 #[path = "support/readme.rs"]
 mod readme;
 mod readme_run;
@@ -1106,6 +1107,7 @@ fn run_all(ctx: &mut Ctx) -> Tally {
         .chain(correctness::CASES)
         .chain(buildx::CASES)
         .chain(compose::CASES)
+        .chain(push::CASES)
         .chain(rebuild::CASES)
         .chain(newcomer::CASES)
         .chain(readme_run::CASES)

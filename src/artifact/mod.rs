@@ -13,7 +13,9 @@
 //! 4. [`blobs`]: each requested file hashed and written, in the worker
 //!    when the daemon can run our image, else through the gateway;
 //! 5. [`layout`]: the documents written with the bytes Go's
-//!    `encoding/json` gives, and the LLB that assembles the layout.
+//!    `encoding/json` gives, and the LLB that assembles the layout;
+//! 6. [`push`]: with `artifact.push`, the layout sent to a registry from
+//!    the worker, before `Return`, so a failed push fails the build.
 //!
 //! `error` is below all of them: a failure's kind, fixed where it is
 //! made, decides the code `Return` carries.
@@ -24,6 +26,7 @@ pub mod inputs;
 pub mod layout;
 pub mod path;
 pub mod plan;
+pub mod push;
 pub mod request;
 
 use std::collections::BTreeMap;
@@ -102,7 +105,10 @@ pub async fn build<G: Gateway>(gw: &G, opts: &Options) -> Result<BuildResult> {
         worker = matches!(produced.at, blobs::BlobsAt::Written(_)),
         "blobs ready"
     );
-    let layout = layout::write(gw, &plan, &produced).await?;
+    let (state, layout) = layout::write_state(gw, &plan, &produced).await?;
+    if let Some(req) = &cfg.push {
+        push::run(gw, &cfg, req, &state).await?;
+    }
     Ok(BuildResult {
         layout,
         metadata: plan.result_metadata,

@@ -35,6 +35,18 @@ pub enum Mount {
         /// Where.
         dest: String,
     },
+    /// The client's secret `id` as a file at `dest`, readable by root
+    /// only. BuildKit keeps its bytes out of the cache key and of every
+    /// layer; `optional`: the exec runs without it when the client passed
+    /// none.
+    Secret {
+        /// Where (a file).
+        dest: String,
+        /// The secret's id (`--secret id=<id>,src=...`).
+        id: String,
+        /// Whether the exec may run without it.
+        optional: bool,
+    },
 }
 
 /// What to run.
@@ -48,6 +60,9 @@ pub struct ExecOptions {
     pub cwd: String,
     /// Run without network (the exec needs none).
     pub network_none: bool,
+    /// Run in the host's network namespace (needs the client's
+    /// `--allow network.host`); wins over `network_none`.
+    pub network_host: bool,
     /// Progress name.
     pub custom_name: String,
     /// Run even when BuildKit has the result cached (`--no-cache`).
@@ -104,6 +119,7 @@ impl State {
         }];
         let mut n_outputs = i64::from(scratch_root);
         let mut selected = false;
+        let mut secret = false;
         for m in mounts {
             pb_mounts.push(match m {
                 Mount::ReadOnly { dest, state } => pb::Mount {
@@ -124,6 +140,10 @@ impl State {
                         ..Default::default()
                     }
                 }
+                Mount::Secret { dest, id, optional } => {
+                    secret = true;
+                    secret_mount(dest, id, *optional)
+                }
                 Mount::Output { dest } => {
                     n_outputs += 1;
                     pb::Mount {
@@ -135,16 +155,7 @@ impl State {
                 }
             });
         }
-        let mut caps = BTreeMap::from([
-            (caps::EXEC_META_BASE.to_string(), true),
-            (caps::EXEC_MOUNT_BIND.to_string(), true),
-        ]);
-        if opts.network_none {
-            caps.insert(caps::EXEC_META_NETWORK.to_string(), true);
-        }
-        if selected {
-            caps.insert(caps::EXEC_MOUNT_SELECTOR.to_string(), true);
-        }
+        let caps = exec_caps(opts, selected, secret);
         let op = pb::Op {
             inputs: inputs.iter().filter_map(State::input).collect(),
             op: Some(pb::op::Op::Exec(pb::ExecOp {
@@ -156,11 +167,7 @@ impl State {
                     remove_mount_stubs_recursive: false,
                 }),
                 mounts: pb_mounts,
-                network: if opts.network_none {
-                    pb::NetMode::None as i32
-                } else {
-                    pb::NetMode::Unset as i32
-                },
+                network: network(opts) as i32,
                 security: pb::SecurityMode::Sandbox as i32,
             })),
             ..Default::default()
@@ -175,5 +182,52 @@ impl State {
             .map(|i| State::from_op(&op, &refs, metadata.clone(), i))
             .collect();
         ExecState { outputs }
+    }
+}
+
+/// The caps an exec with these options and mounts needs.
+fn exec_caps(opts: &ExecOptions, selected: bool, secret: bool) -> BTreeMap<String, bool> {
+    let mut caps = BTreeMap::from([
+        (caps::EXEC_META_BASE.to_string(), true),
+        (caps::EXEC_MOUNT_BIND.to_string(), true),
+    ]);
+    if opts.network_none || opts.network_host {
+        caps.insert(caps::EXEC_META_NETWORK.to_string(), true);
+    }
+    if selected {
+        caps.insert(caps::EXEC_MOUNT_SELECTOR.to_string(), true);
+    }
+    if secret {
+        caps.insert(caps::EXEC_MOUNT_SECRET.to_string(), true);
+    }
+    caps
+}
+
+/// The exec's network mode.
+fn network(opts: &ExecOptions) -> pb::NetMode {
+    if opts.network_host {
+        pb::NetMode::Host
+    } else if opts.network_none {
+        pb::NetMode::None
+    } else {
+        pb::NetMode::Unset
+    }
+}
+
+/// Secret `id` as a file at `dest`, root's alone.
+fn secret_mount(dest: &str, id: &str, optional: bool) -> pb::Mount {
+    pb::Mount {
+        input: -1,
+        dest: dest.to_string(),
+        output: -1,
+        mount_type: pb::MountType::Secret as i32,
+        secret_opt: Some(pb::SecretOpt {
+            id: id.to_string(),
+            uid: 0,
+            gid: 0,
+            mode: 0o400,
+            optional,
+        }),
+        ..Default::default()
     }
 }

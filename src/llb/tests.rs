@@ -316,3 +316,43 @@ fn ignore_cache_marks_only_the_exec() {
     assert_eq!(marked(&run(true)), 1);
     assert_eq!(marked(&run(false)), 0);
 }
+
+#[test]
+fn secret_mounts_and_host_network_are_marked_and_capped() {
+    let e = State::scratch().run(
+        &ExecOptions {
+            args: vec!["/x".into()],
+            cwd: "/".into(),
+            network_host: true,
+            ..Default::default()
+        },
+        &[
+            Mount::Secret {
+                dest: "/run/secrets/registry".into(),
+                id: "registry".into(),
+                optional: true,
+            },
+            Mount::Output { dest: "/r".into() },
+        ],
+    );
+    let def = e.output(0).unwrap().marshal();
+    let exec = assert_exec_mounts(
+        &def,
+        &[
+            ("/", -1, 0, false),
+            ("/run/secrets/registry", -1, -1, false),
+            ("/r", -1, 1, false),
+        ],
+    );
+    let m = &exec.mounts[1];
+    assert_eq!(m.mount_type, pb::MountType::Secret as i32);
+    let opt = m.secret_opt.as_ref().unwrap();
+    assert_eq!(
+        (opt.id.as_str(), opt.mode, opt.optional),
+        ("registry", 0o400, true)
+    );
+    assert_eq!(exec.network, pb::NetMode::Host as i32);
+    let caps = def.required_caps();
+    assert!(caps.contains(caps::EXEC_MOUNT_SECRET), "{caps:?}");
+    assert!(caps.contains(caps::EXEC_META_NETWORK), "{caps:?}");
+}

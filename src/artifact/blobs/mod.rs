@@ -19,6 +19,8 @@ mod missing;
 mod units;
 mod worker;
 
+pub use worker::{TOOL_MOUNT, Worker, find as find_worker};
+
 use std::collections::BTreeMap;
 
 use crate::blobtool::BlobReport;

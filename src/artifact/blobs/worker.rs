@@ -39,6 +39,23 @@ pub struct Worker {
     tool: State,
 }
 
+impl Worker {
+    /// The scratch filesystem holding our binary, for an exec of another
+    /// subcommand (the registry push): mount it at [`SELF_MOUNT`] and run
+    /// [`Worker::binary`].
+    pub fn tool(&self) -> &State {
+        &self.tool
+    }
+
+    /// Where the binary is, with the tool mounted at [`SELF_MOUNT`].
+    pub fn binary() -> String {
+        format!("{SELF_MOUNT}/{SELF_NAME}")
+    }
+}
+
+/// Where [`Worker::tool`] is mounted.
+pub const TOOL_MOUNT: &str = SELF_MOUNT;
+
 /// The worker, when the daemon can run processes and we can tell which
 /// image we run from; `None` sends the build through the gateway.
 pub async fn find<G: Gateway>(gw: &G, cfg: &Config) -> Result<Option<Worker>> {
@@ -223,6 +240,7 @@ impl Worker {
                 network_none: true,
                 ignore_cache,
                 custom_name: run.name,
+                ..Default::default()
             },
             &mounts,
         );

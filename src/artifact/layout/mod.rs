@@ -8,7 +8,7 @@ mod documents;
 mod modelpack;
 
 use crate::gateway::{Gateway, SolvedRef};
-use crate::llb::caps;
+use crate::llb::{State, caps};
 
 use super::blobs::{BlobsAt, Produced};
 use super::error::Result;
@@ -22,6 +22,15 @@ use documents::Documents;
 /// Writes the layout of `plan`'s artifact around the blobs `produced`
 /// gave, and solves it.
 pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Result<SolvedRef> {
+    Ok(write_state(gw, plan, produced).await?.1)
+}
+
+/// [`write`], with the LLB of the layout too (a later step mounts it).
+pub async fn write_state<G: Gateway>(
+    gw: &G,
+    plan: &Plan,
+    produced: &Produced,
+) -> Result<(State, SolvedRef)> {
     let docs = Documents::of(plan, &produced.blobs)?;
     let (layout, inline) = (&docs.layout, &docs.inline);
     let mtime_ns = plan.epoch.map(epoch::nanos);
@@ -49,7 +58,7 @@ pub async fn write<G: Gateway>(gw: &G, plan: &Plan, produced: &Produced) -> Resu
     )
     .await?;
     tracing::info!(manifests = layout.manifests.len(), "artifact layout ready");
-    Ok(layout_ref)
+    Ok((state, layout_ref))
 }
 
 /// Where BuildKit copies blob `b` from: its input, at the path it was

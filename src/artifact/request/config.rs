@@ -117,6 +117,8 @@ pub struct Config {
     pub epoch: Option<i64>,
     /// `artifact.tag`: tags for the output's one entry.
     pub tags: Vec<String>,
+    /// `artifact.push` and its options: where the layout goes.
+    pub push: Option<super::push::PushRequest>,
     /// Our own image's definition (`frontend.bin`, BuildKit 0.10+).
     pub own_definition: Option<Vec<u8>>,
     /// The `source` option: our own image, on daemons without
@@ -175,6 +177,7 @@ impl Config {
                 .is_some_and(|(v, _)| v.is_empty()),
             epoch: epoch::source_date_epoch(opts)?,
             tags: tags(opts)?,
+            push: super::push::from_options(opts)?,
             own_definition: opts.frontend_bin.clone(),
             own_image: opts
                 .get(SOURCE_KEY)
@@ -191,9 +194,13 @@ impl Config {
 
 /// Every option in our namespaces (`artifact.*`, and the contract's
 /// `containerimage.artifact.*`), for "did you mean".
-const OURS: [&str; 9] = [
+const OURS: [&str; 13] = [
     HASH_MODE_KEY,
     TAG_KEY,
+    super::push::PUSH_KEY,
+    super::push::NETWORK_KEY,
+    super::push::INSECURE_KEY,
+    super::push::MOUNT_FROM_KEY,
     WRAP_FRONTEND_KEY,
     WRAP_SOURCE_KEY,
     PACKING_KEY,

@@ -9,6 +9,7 @@ mod config;
 mod contract_options;
 mod dialect;
 pub mod epoch;
+mod push;
 pub mod subrequest;
 
 pub use config::{
@@ -20,3 +21,4 @@ pub use contract_options::{
     parse_layers,
 };
 pub use dialect::{DIALECT_KEY, Dialect, of as dialect_of};
+pub use push::{INSECURE_KEY, MOUNT_FROM_KEY, NETWORK_KEY, PUSH_KEY, PushRequest};

@@ -1,0 +1,192 @@
+//! Stage six: the push (`artifact.push`). The layout the build assembled
+//! goes to a registry from the worker, where its bytes are: our own binary
+//! runs as an ExecOp (`artifact-frontend push`, see [`crate::registry`])
+//! with the layout mounted read-only, the BuildKit secrets `registry` (a
+//! Docker `config.json`) and `registry-ca` (a PEM CA) as optional secret
+//! mounts, and the network a build step gets (the host's with
+//! `artifact.network=host`, which the client allows with `--allow
+//! network.host`).
+//!
+//! The exec is marked `ignore_cache`, so it runs on every build that asks
+//! for it (the registry may have lost the tag since) while everything
+//! under it stays cached: an unchanged rebuild with a push costs the push's
+//! HEAD requests. The frontend solves it before `Return`, so a failed push
+//! fails the build; the result is still the layout.
+
+use crate::gateway::{Gateway, UserError};
+use crate::llb::{ExecOptions, Mount, State, caps};
+use crate::registry::{self, Job, Report};
+
+use super::blobs::{TOOL_MOUNT, Worker, find_worker};
+use super::error::{Context as _, Error, Result};
+use super::inputs::solve;
+use super::request::{Config, PushRequest};
+
+/// Largest push report we read back.
+const MAX_REPORT: u64 = 16 << 20;
+
+/// Pushes `layout` as `req` says; fails the build when the push fails.
+pub async fn run<G: Gateway>(
+    gw: &G,
+    cfg: &Config,
+    req: &PushRequest,
+    layout: &State,
+) -> Result<Report> {
+    let purpose = "push the layout to a registry from the worker (artifact.push)";
+    let needs = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
+    gw.caps().require_llb(&needs, purpose)?;
+    gw.caps().require_llb(
+        &[caps::EXEC_MOUNT_SECRET.to_string()],
+        "pass the registry credentials (the secret \"registry\") to the push",
+    )?;
+    let worker = find_worker(gw, cfg).await?.ok_or_else(|| {
+        Error::from(UserError::new(format!(
+            "{} runs this frontend's image in the worker, and this daemon does not say which \
+             image that is (no frontend.bin, no source option); push the layout with skopeo or \
+             oras instead (see the README's Pushing)",
+            super::request::PUSH_KEY
+        )))
+    })?;
+    let state = exec(worker.tool(), req, layout)?;
+    let doing = if req.network_host {
+        format!(
+            "pushing to {} with host networking ({}=host needs the client's \
+             --allow network.host, and on the daemon the network.host entitlement)",
+            req.target,
+            super::request::NETWORK_KEY
+        )
+    } else {
+        format!("pushing to {}", req.target)
+    };
+    let report_ref = solve::checked(gw, &state, "push the layout to the registry", &doing).await?;
+    let raw = gw
+        .read_all(&report_ref, registry::REPORT_FILE, MAX_REPORT)
+        .await
+        .context("reading the push's report")?;
+    let report: Report = serde_json::from_slice(&raw)
+        .map_err(Error::internal)
+        .context("reading the push's report")?;
+    if let Some(e) = &report.error {
+        return Err(UserError::new(format!("{}: {e}", super::request::PUSH_KEY)).into());
+    }
+    for p in &report.outcome.pushed {
+        tracing::info!(reference = %p.reference, digest = %p.digest, "pushed");
+    }
+    Ok(report)
+}
+
+/// The push's exec; its output is the report.
+fn exec(tool: &State, req: &PushRequest, layout: &State) -> Result<State> {
+    let job = Job {
+        target: req.raw.clone(),
+        insecure: req.insecure.clone(),
+        mount_from: req.mount_from.clone(),
+    };
+    let job = serde_json::to_string(&job).map_err(Error::internal)?;
+    let secret = |id: &str| Mount::Secret {
+        dest: format!("{}/{id}", registry::SECRETS_DIR),
+        id: id.to_string(),
+        optional: true,
+    };
+    let mounts = [
+        Mount::ReadOnly {
+            dest: registry::LAYOUT_DIR.into(),
+            state: layout.clone(),
+        },
+        Mount::ReadOnly {
+            dest: TOOL_MOUNT.into(),
+            state: tool.clone(),
+        },
+        secret(registry::SECRET_ID),
+        secret(registry::CA_SECRET_ID),
+        Mount::Output {
+            dest: registry::REPORT_DIR.into(),
+        },
+    ];
+    let run = State::scratch().run(
+        &ExecOptions {
+            args: vec![Worker::binary(), registry::SUBCOMMAND.to_string(), job],
+            env: vec![format!("PATH={TOOL_MOUNT}")],
+            cwd: "/".to_string(),
+            network_host: req.network_host,
+            // Every build that asks pushes: the registry may have lost the
+            // tag since. Only this step runs again; its inputs stay cached.
+            ignore_cache: true,
+            custom_name: format!("[artifact] push to {}", req.target),
+            ..Default::default()
+        },
+        &mounts,
+    );
+    run.output(0)
+        .cloned()
+        .ok_or_else(|| Error::bug("the push's exec has no report output"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::pb;
+    use crate::registry::Target;
+
+    fn request(network_host: bool) -> PushRequest {
+        PushRequest {
+            target: Target::parse("artifact.push", "127.0.0.1:5000/m:v1").unwrap(),
+            raw: "127.0.0.1:5000/m:v1".into(),
+            network_host,
+            insecure: vec!["10.0.0.1:5000".into()],
+            mount_from: Vec::new(),
+        }
+    }
+
+    fn the_exec(def: &crate::llb::Definition) -> (pb::ExecOp, bool) {
+        use prost::Message as _;
+        let p = def.to_pb();
+        p.def
+            .iter()
+            .find_map(|b| {
+                let op = pb::Op::decode(b.as_slice()).ok()?;
+                let Some(pb::op::Op::Exec(e)) = op.op else {
+                    return None;
+                };
+                let digest = crate::digest::Digest::of(b).to_string();
+                Some((e, p.metadata.get(&digest)?.ignore_cache))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_push_runs_every_time_over_the_layout_with_optional_secrets() {
+        let layout = crate::llb::State::scratch();
+        let tool = crate::llb::State::scratch();
+        let def = exec(&tool, &request(true), &layout).unwrap().marshal();
+        let (e, ignore_cache) = the_exec(&def);
+        assert!(ignore_cache, "the push must run on every build");
+        assert_eq!(e.network, pb::NetMode::Host as i32);
+        let meta = e.meta.unwrap();
+        assert_eq!(meta.args[1], registry::SUBCOMMAND);
+        let job: Job = serde_json::from_str(&meta.args[2]).unwrap();
+        assert_eq!(job.target, "127.0.0.1:5000/m:v1");
+        assert_eq!(job.insecure, ["10.0.0.1:5000"]);
+        let secrets: Vec<(String, bool)> = e
+            .mounts
+            .iter()
+            .filter_map(|m| Some((m.secret_opt.clone()?.id, m.secret_opt.clone()?.optional)))
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                ("registry".to_string(), true),
+                ("registry-ca".to_string(), true)
+            ]
+        );
+        let layout_mount = e
+            .mounts
+            .iter()
+            .find(|m| m.dest == registry::LAYOUT_DIR)
+            .unwrap();
+        assert!(layout_mount.readonly);
+        // The default network otherwise.
+        let (e, _) = the_exec(&exec(&tool, &request(false), &layout).unwrap().marshal());
+        assert_eq!(e.network, pb::NetMode::Unset as i32);
+    }
+}

@@ -1,0 +1,165 @@
+//! Pushing the built layout to a registry, from inside BuildKit's worker.
+//!
+//! The bytes of a build are in the worker, next to the daemon; sending a
+//! 140 GB layout back to the client only to push it from there doubles the
+//! transfer through the slowest link. So, like the blob writer
+//! ([`crate::blobtool`]), the push is our own binary run as an ExecOp
+//! (`artifact-frontend push <job>`), with the assembled layout mounted
+//! read-only, the Docker `config.json` as the BuildKit secret `registry`
+//! and a private CA as the secret `registry-ca` (both optional).
+//!
+//! The client is oci-client's (the ORAS project's), on rustls with `ring`
+//! and the public roots the binary carries; what it lacks is added here,
+//! each with its reason: a chunked upload that resumes where the registry
+//! says it stands (`upload`), the referrers tag fallback and manifests put
+//! by digest (`push`), and the identity-token exchange (`session`).
+//!
+//! Problems go in the report, not in the exit code: the frontend reads it
+//! and fails the build with the message, which then names the registry,
+//! the repository and what to pass, never a secret.
+
+mod auth;
+mod push;
+mod reference;
+mod session;
+mod transport;
+mod upload;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use auth::{AuthConfig, Credentials, SECRET_HINT, normalize_host};
+pub use push::{Outcome, Pushed};
+pub use reference::{OCI_SCHEME, Target};
+pub use session::{Options, Session};
+pub use transport::plain_http;
+
+/// Subcommand name that selects this tool in `main`.
+pub const SUBCOMMAND: &str = "push";
+/// Where the layout is mounted.
+pub const LAYOUT_DIR: &str = "/layout";
+/// Output mount: holds [`REPORT_FILE`].
+pub const REPORT_DIR: &str = "/report";
+/// The report, inside [`REPORT_DIR`].
+pub const REPORT_FILE: &str = "push.json";
+/// The secret holding a Docker `config.json`.
+pub const SECRET_ID: &str = "registry";
+/// The secret holding a private CA (PEM).
+pub const CA_SECRET_ID: &str = "registry-ca";
+/// Where BuildKit mounts secrets by default.
+pub const SECRETS_DIR: &str = "/run/secrets";
+
+/// What the frontend asks the worker to do (its one argument, as JSON).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Job {
+    /// `registry/repository[:tag]`, as `artifact.push` gave it.
+    pub target: String,
+    /// `artifact.insecure-registries`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insecure: Vec<String>,
+    /// `artifact.push.mount-from`: repositories of the same registry to
+    /// mount blobs from rather than send them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mount_from: Vec<String>,
+}
+
+/// What the push did, or why it could not.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Report {
+    /// What was pushed.
+    #[serde(default)]
+    pub outcome: Outcome,
+    /// Why the push failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Pushes the layout at `layout` as `job` says, with the `config.json`
+/// and CA bytes given (read from the secrets by the caller).
+pub async fn push(
+    job: &Job,
+    layout: &Path,
+    config_json: Option<&[u8]>,
+    ca_pem: Option<&[u8]>,
+) -> Result<Outcome, String> {
+    let target = Target::parse("artifact.push", &job.target)?;
+    let credentials = match config_json {
+        None => None,
+        Some(bytes) => {
+            AuthConfig::parse("the secret \"registry\"", bytes)?.for_registry(target.api_host())?
+        }
+    };
+    eprintln!(
+        "pushing to {target} ({}, {})",
+        if transport::plain_http(target.api_host(), &job.insecure) {
+            "plain HTTP"
+        } else {
+            "TLS"
+        },
+        match &credentials {
+            None => "no credentials".to_string(),
+            Some(Credentials::Basic { username, .. }) => format!("as {username}"),
+            Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
+        }
+    );
+    let session = Session::new(
+        target,
+        Options {
+            insecure: &job.insecure,
+            credentials,
+            ca_pem,
+        },
+    )
+    .await?;
+    let outcome = push::layout(&session, layout, &job.mount_from).await?;
+    eprintln!(
+        "{} blob(s) sent ({:.1} MiB), {} present, {} mounted; {}",
+        outcome.sent,
+        outcome.bytes as f64 / 1048576.0,
+        outcome.present,
+        outcome.mounted,
+        outcome
+            .pushed
+            .iter()
+            .map(|p| format!("{} = {}", p.reference, p.digest))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(outcome)
+}
+
+/// Runs the push the frontend asked for (`argv[2]` is the job) and writes
+/// the report. Only a broken setup is an error here.
+pub fn run_in_worker(job_json: &str) -> Result<(), String> {
+    let job: Job = serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
+    let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
+    let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
+    transport::provide_system_roots()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    let result = runtime.block_on(push(
+        &job,
+        Path::new(LAYOUT_DIR),
+        config.as_deref(),
+        ca.as_deref(),
+    ));
+    let report = match result {
+        Ok(outcome) => Report {
+            outcome,
+            error: None,
+        },
+        Err(e) => {
+            eprintln!("push failed: {e}");
+            Report {
+                outcome: Outcome::default(),
+                error: Some(e),
+            }
+        }
+    };
+    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
+    let json = serde_json::to_vec(&report).unwrap_or_default();
+    std::fs::write(&path, json).map_err(|e| format!("writing {}: {e}", path.display()))
+}

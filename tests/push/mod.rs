@@ -1,0 +1,232 @@
+//! End-to-end pushes (`artifact.push`): the build pushes what it built
+//! from the worker, over the host's network (the fixtures' dockerds run
+//! with `--bridge=none`, so a build step reaches a registry on 127.0.0.1
+//! through `artifact.network=host`, allowed by the client), to the
+//! fixtures' open registry and to one with htpasswd auth started here
+//! (credentials as the BuildKit secret `registry`). What the registry
+//! holds is read back with skopeo and compared with the layout exported
+//! by the same command, byte for byte; a rebuild after a card edit sends
+//! the card and nothing else of the model.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::support::skopeo;
+use crate::{Case, Ctx, IMAGE};
+
+/// The cases of this file.
+pub const CASES: &[(&str, Case)] = &[(
+    "push_to_open_and_htpasswd_registries",
+    push_to_open_and_htpasswd_registries,
+)];
+
+/// A docker-registry with htpasswd auth, stopped by PID when dropped.
+struct AuthRegistry {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for AuthRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_auth_registry(dir: &Path, user: &str, password: &str) -> Result<AuthRegistry> {
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = Command::new("htpasswd")
+        .args(["-Bbn", user, password])
+        .output()
+        .context("running htpasswd (apt-get install -y apache2-utils)")?;
+    ensure!(out.status.success(), "htpasswd failed");
+    std::fs::write(dir.join("htpasswd"), &out.stdout)?;
+    let config = format!(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\nauth:\n  htpasswd:\n    realm: e2e\n    path: {}\n",
+        dir.join("data").display(),
+        dir.join("htpasswd").display()
+    );
+    std::fs::write(dir.join("config.yml"), config)?;
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.join("config.yml"))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(dir.join("access.log"))?)
+        .stderr(std::fs::File::create(dir.join("registry.err"))?)
+        .spawn()
+        .context("starting docker-registry")?;
+    let r = AuthRegistry { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&r.addr).is_err() {
+        ensure!(
+            Instant::now() < deadline,
+            "docker-registry did not start on {}",
+            r.addr
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(r)
+}
+
+/// `docker build` of `dir`'s Artifactfile into `out`, pushing to `push`,
+/// with host networking allowed the way this daemon's client allows it,
+/// and `secret` as the secret `registry`.
+fn build_push(
+    ctx: &Ctx,
+    dir: &Path,
+    out: &Path,
+    push: &str,
+    secret: Option<&Path>,
+) -> Result<Output> {
+    build_push_allowed(ctx, dir, out, push, secret, true)
+}
+
+/// [`build_push`], with host networking allowed by the client or not.
+fn build_push_allowed(
+    ctx: &Ctx,
+    dir: &Path,
+    out: &Path,
+    push: &str,
+    secret: Option<&Path>,
+    allow_host: bool,
+) -> Result<Output> {
+    let mut cmd = ctx.docker_build();
+    cmd.args(["--progress=plain", "-f"])
+        .arg(dir.join("Artifactfile"))
+        .args(["--build-arg", &format!("artifact.push={push}")])
+        .args(["--build-arg", "artifact.network=host"]);
+    if allow_host && ctx.daemon().buildx.is_some() {
+        cmd.args(["--allow", "network.host"]);
+    } else if allow_host {
+        // `docker build` 20.10 has no --allow: --network host grants it.
+        cmd.args(["--network", "host"]);
+    }
+    if let Some(s) = secret {
+        cmd.arg("--secret")
+            .arg(format!("id=registry,src={}", s.display()));
+    }
+    cmd.arg("--output")
+        .arg(format!("type=local,dest={}", out.display()))
+        .arg(dir);
+    cmd.output().context("running docker build")
+}
+
+/// The manifest `index.json` of `layout` tags `tag`, as bytes.
+fn tagged_manifest(layout: &Path, tag: &str) -> Result<Vec<u8>> {
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
+    let entry = index["manifests"]
+        .as_array()
+        .context("manifests")?
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .with_context(|| format!("no entry tagged {tag}"))?;
+    let digest = entry["digest"].as_str().context("digest")?;
+    let hex = digest.strip_prefix("sha256:").context("sha256")?;
+    Ok(std::fs::read(layout.join("blobs/sha256").join(hex))?)
+}
+
+fn registry_manifest(reference: &str, creds: Option<&str>) -> Result<Vec<u8>> {
+    let r = format!("docker://{reference}");
+    let mut args = vec!["inspect", "--raw", "--tls-verify=false"];
+    if let Some(c) = creds {
+        args.extend(["--creds", c]);
+    }
+    args.push(&r);
+    Ok(skopeo(&args)?.stdout)
+}
+
+fn push_to_open_and_htpasswd_registries(ctx: &Ctx) -> Result<()> {
+    let dir = ctx.dir("push");
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.model.v1\n\
+             LAYER application/octet-stream model.bin\nLAYER text/markdown CARD.md\nTAG v1\n"
+        ),
+    )?;
+    let weights: Vec<u8> = (0..(4u32 << 20)).map(|i| (i * 31 % 253) as u8).collect();
+    std::fs::write(dir.join("model.bin"), &weights)?;
+    std::fs::write(dir.join("CARD.md"), "# tiny\n")?;
+
+    // The open registry, no tag given: the file's TAG is pushed.
+    let repo = format!("{}/e2e/push-{}", ctx.fx.registry, ctx.daemon().name);
+    let out = ctx.dir("push-out");
+    let o = build_push(ctx, &dir, &out, &repo, None)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(o.status.success(), "build with push failed:\n{log}");
+    ensure!(
+        log.contains("[artifact] push to"),
+        "no push step in the log:\n{log}"
+    );
+    let want = tagged_manifest(&out, "v1")?;
+    ensure!(
+        registry_manifest(&format!("{repo}:v1"), None)? == want,
+        "the registry's manifest differs from the exported layout's"
+    );
+
+    // The card edited: the weights are present and not sent again.
+    std::fs::write(dir.join("CARD.md"), "# tiny, edited\n")?;
+    let out2 = ctx.dir("push-out2");
+    let o = build_push(ctx, &dir, &out2, &repo, None)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(o.status.success(), "second build with push failed:\n{log}");
+    ensure!(
+        log.contains("(4.0 MiB): present, not sent") && log.contains("1 blob(s) sent"),
+        "the second push did not send only the card:\n{log}"
+    );
+    ensure!(registry_manifest(&format!("{repo}:v1"), None)? == tagged_manifest(&out2, "v1")?);
+
+    // Host networking the client did not allow: the error says what to add.
+    let o = build_push_allowed(ctx, &dir, &ctx.dir("push-out-denied"), &repo, None, false)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(
+        !o.status.success(),
+        "a push over a host network nobody allowed succeeded:\n{log}"
+    );
+    ensure!(
+        log.contains("--allow network.host"),
+        "the error does not say to allow network.host:\n{log}"
+    );
+
+    // A registry with htpasswd: without the secret, a 401 that says what
+    // to pass; with it, the push.
+    let regdir = ctx.dir("push-auth-registry");
+    let reg = start_auth_registry(&regdir, "e2e", "e2e-pw-9")?;
+    let target = format!("{}/e2e/model:v2", reg.addr);
+    let out3 = ctx.dir("push-out3");
+    let o = build_push(ctx, &dir, &out3, &target, None)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(
+        !o.status.success(),
+        "push without credentials succeeded:\n{log}"
+    );
+    ensure!(
+        log.contains("401") && log.contains("--secret id=registry") && log.contains(&reg.addr),
+        "the error does not say what to pass:\n{log}"
+    );
+    let secret = ctx.tmp.path().join("push-config.json");
+    let auth = base64::engine::general_purpose::STANDARD.encode("e2e:e2e-pw-9");
+    std::fs::write(
+        &secret,
+        serde_json::to_vec(&serde_json::json!({"auths": {reg.addr.clone(): {"auth": auth}}}))?,
+    )?;
+    let o = build_push(ctx, &dir, &out3, &target, Some(&secret))?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(o.status.success(), "push with credentials failed:\n{log}");
+    ensure!(
+        !log.contains("e2e-pw-9"),
+        "the password is in the build log"
+    );
+    ensure!(
+        registry_manifest(&target, Some("e2e:e2e-pw-9"))? == tagged_manifest(&out3, "v1")?,
+        "the authenticated registry's manifest differs from the layout's"
+    );
+    Ok(())
+}
