@@ -8,6 +8,8 @@ use std::fs;
 use std::path::Path;
 
 use artifact_frontend::artifact::inputs::transfer::{MAX_FOLLOW_PATHS, MAX_PATTERN_BYTES};
+use artifact_frontend::proto::pb;
+use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
 use super::solver::Solver;
@@ -135,6 +137,44 @@ async fn the_gateway_path_stacks_no_deeper_than_overlay2_allows() {
     let layers = layers_of(&solver, &contract("gateway"), Own::Unknown).await;
     assert_eq!(layers, 2_000);
     assert_eq!(solver.calls().execs, 0);
+}
+
+/// The copy parts (their op digests) each Solve request holds that no
+/// earlier one did: what the daemon runs at once for it, since it reuses
+/// what it built for an earlier request of the same build.
+fn new_copy_parts_per_solve(solver: &Solver) -> Vec<usize> {
+    let mut seen = std::collections::BTreeSet::new();
+    let definitions = solver.calls().definitions;
+    definitions
+        .iter()
+        .map(|wire| {
+            let def = pb::Definition::decode(wire.as_slice()).unwrap();
+            let parts = def.metadata.iter().filter(|(_, m)| {
+                m.description
+                    .get("llb.customname")
+                    .is_some_and(|n| n.starts_with("[artifact] copying layer blobs, part"))
+            });
+            parts.filter(|(d, _)| seen.insert(d.to_string())).count()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_gateway_path_copies_a_group_of_parts_at_a_time() {
+    // 10,000 copies are ~670 parts, all ready at once: Docker 28.5's
+    // dockerd ran them all together and grew ninefold. Solved a group of
+    // 16 at a time (ACTIONS_PER_OP), before the layout that reuses them.
+    let dir = listed_at_the_top(10_000);
+    let solver = serving(dir.path());
+    let layers = layers_of(&solver, &contract("gateway"), Own::Unknown).await;
+    assert_eq!(layers, 10_000);
+    let widths = new_copy_parts_per_solve(&solver);
+    assert_eq!(widths.iter().sum::<usize>(), 10_000_usize.div_ceil(15));
+    let widest = widths.iter().max().copied().unwrap_or(0);
+    assert!(
+        widest <= 16,
+        "one Solve request held {widest} new copy parts"
+    );
 }
 
 #[tokio::test]

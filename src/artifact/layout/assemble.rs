@@ -20,7 +20,8 @@
 //! Copies from the inputs come in parts of at most [`ACTIONS_PER_OP`]
 //! actions, each its own op on scratch: the BuildKit in Docker 20.10 fails
 //! long chains copying from one input with "flightcontrol: exceeded retry
-//! timeout" (every time near 450 actions, now and then at 64).
+//! timeout" (every time near 450 actions, now and then at 64). Many
+//! parts are built a group at a time before the whole ([`super::batches`]).
 
 use std::collections::BTreeSet;
 
@@ -84,13 +85,16 @@ fn distinct<'a>(copies: &'a [Copy], inline: &[Blob]) -> Vec<&'a Copy> {
 /// input, then the manifests, `index.json` and `oci-layout`. `mtime_ns`
 /// pins file times (SOURCE_DATE_EPOCH) so a `type=tar` export is
 /// reproducible too. A small artifact is one op.
+///
+/// With it come the batches to build first, one after another (see
+/// [`super::batches`]): none unless the parts are more than one batch.
 pub fn layout_state(
     copies: &[Copy],
     inline: &[Blob],
     layout: &Layout,
     merge: bool,
     mtime_ns: Option<i64>,
-) -> State {
+) -> (State, Vec<State>) {
     let copies = distinct(copies, inline);
     // mkdir, inline blobs, manifests, index.json, oci-layout.
     let fixed = 3 + inline.len() + layout.manifests.len();
@@ -101,10 +105,11 @@ pub fn layout_state(
                 copy_blob(a, c, mtime_ns)
             });
         let actions = write_inline(actions, inline, mtime_ns);
-        return State::scratch().file(
+        let state = State::scratch().file(
             documents(actions, layout, mtime_ns),
             "[artifact] assembling OCI layout",
         );
+        return (state, Vec::new());
     }
     let parts: Parts = copies
         .chunks(ACTIONS_PER_OP - 1)
@@ -119,7 +124,8 @@ pub fn layout_state(
             (State::scratch().file(actions, &name), chunk.len() as u64)
         })
         .collect();
-    layout_on_blobs(parts, inline, layout, merge, mtime_ns)
+    let (base, batches) = combine_in_batches(parts, merge, mtime_ns);
+    (on_base(base, inline, layout, mtime_ns), batches)
 }
 
 /// The layout from blobs already in `blobs/sha256/` of `parts`: the parts
@@ -131,7 +137,11 @@ pub fn layout_on_blobs(
     merge: bool,
     mtime_ns: Option<i64>,
 ) -> State {
-    let base = combine(parts, merge, mtime_ns);
+    on_base(combine(parts, merge, mtime_ns), inline, layout, mtime_ns)
+}
+
+/// The inline blobs and the documents on `base`, the blobs made one.
+fn on_base(base: State, inline: &[Blob], layout: &Layout, mtime_ns: Option<i64>) -> State {
     // Nothing was written (a model whose globs matched nothing, say): the
     // blob directory is ours to make.
     let start = match base.is_scratch() {
@@ -151,24 +161,49 @@ pub fn layout_on_blobs(
 /// small files' (a model card, a config), the part that changes most, and
 /// its change then re-runs a copy of small files, not of the weights, whose
 /// gathering BuildKit keeps.
-pub fn combine(mut parts: Parts, merge: bool, mtime_ns: Option<i64>) -> State {
+pub fn combine(parts: Parts, merge: bool, mtime_ns: Option<i64>) -> State {
+    combine_in_batches(parts, merge, mtime_ns).0
+}
+
+/// [`combine`], with the batches that build `parts` a group at a time
+/// when there are more than one group: gathered, the first level's groups,
+/// which the whole reuses; merged, a merge of each group, which leaves the
+/// whole as it is.
+fn combine_in_batches(mut parts: Parts, merge: bool, mtime_ns: Option<i64>) -> (State, Vec<State>) {
+    let mut batches = Vec::new();
     if merge {
         let states: Vec<State> = parts.into_iter().map(|(s, _)| s).collect();
-        return State::merge(&states, "[artifact] merging the blobs");
+        if states.len() > ACTIONS_PER_OP {
+            batches = (states.chunks(ACTIONS_PER_OP))
+                .enumerate()
+                .map(|(i, group)| {
+                    let name = format!("[artifact] merging blobs (group {})", i + 1);
+                    State::merge(group, &name)
+                })
+                .collect();
+        }
+        return (
+            State::merge(&states, "[artifact] merging the blobs"),
+            batches,
+        );
     }
     if parts.len() > 2 {
         let smallest = (0..parts.len())
             .min_by_key(|&i| (parts[i].1, std::cmp::Reverse(i)))
             .unwrap_or(0);
         let last = parts.remove(smallest);
-        let rest = gather_all(parts, mtime_ns);
-        return gather(&[rest, last], mtime_ns, "the smallest part").0;
+        let rest = gather_all(parts, mtime_ns, &mut batches);
+        return (
+            gather(&[rest, last], mtime_ns, "the smallest part").0,
+            batches,
+        );
     }
-    gather_all(parts, mtime_ns).0
+    (gather_all(parts, mtime_ns, &mut batches).0, batches)
 }
 
-/// `parts` gathered in groups, groups of groups, until one is left.
-fn gather_all(mut parts: Parts, mtime_ns: Option<i64>) -> (State, u64) {
+/// `parts` gathered in groups, groups of groups, until one is left; the
+/// first level's groups go to `batches` when there are more than one.
+fn gather_all(mut parts: Parts, mtime_ns: Option<i64>, batches: &mut Vec<State>) -> (State, u64) {
     let mut level = 1;
     while parts.len() > 1 {
         parts = parts
@@ -176,6 +211,9 @@ fn gather_all(mut parts: Parts, mtime_ns: Option<i64>) -> (State, u64) {
             .enumerate()
             .map(|(i, group)| gather(group, mtime_ns, &format!("level {level}, group {}", i + 1)))
             .collect();
+        if level == 1 && parts.len() > 1 {
+            batches.extend(parts.iter().map(|(s, _)| s.clone()));
+        }
         level += 1;
     }
     parts.pop().unwrap_or_else(|| (State::scratch(), 0))

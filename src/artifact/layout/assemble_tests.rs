@@ -82,7 +82,7 @@ fn depth(ops: &std::collections::BTreeMap<String, pb::Op>, digest: &str) -> usiz
 
 #[test]
 fn ten_thousand_blobs_through_the_gateway_stay_shallow_and_small() {
-    let state = layout_state(&copies(10_000), &[], &layout(), false, None);
+    let (state, _) = layout_state(&copies(10_000), &[], &layout(), false, None);
     let (ops, end) = graph(&state);
     let deepest = depth(&ops, &end);
     assert!(deepest <= 6, "{deepest} ops stacked");
@@ -109,9 +109,51 @@ fn ten_thousand_blobs_through_the_gateway_stay_shallow_and_small() {
     assert_eq!(copied, 10_000, "every blob copied from its input once");
 }
 
+/// The copy parts in `ops`: FileOps whose copies are not wildcards.
+fn copy_parts(ops: &std::collections::BTreeMap<String, pb::Op>) -> Vec<String> {
+    ops.iter()
+        .filter(|(_, op)| {
+            match &op.op {
+            Some(pb::op::Op::File(f)) => f.actions.iter().any(|a| {
+                matches!(&a.action, Some(pb::file_action::Action::Copy(c)) if !c.allow_wildcard)
+            }),
+            _ => false,
+        }
+        })
+        .map(|(d, _)| d.clone())
+        .collect()
+}
+
+#[test]
+fn many_parts_come_in_batches_the_whole_reuses() {
+    for merge in [false, true] {
+        let (state, batches) = layout_state(&copies(10_000), &[], &layout(), merge, None);
+        let (whole, _) = graph(&state);
+        let mut parts = std::collections::BTreeSet::new();
+        for batch in &batches {
+            let (ops, _) = graph(batch);
+            let these = copy_parts(&ops);
+            assert!(
+                these.len() <= ACTIONS_PER_OP,
+                "{} parts in a batch",
+                these.len()
+            );
+            parts.extend(these);
+        }
+        // Every copy part but the smallest (gathered last, on its own) is
+        // built in some batch, under the digest the whole has (so BuildKit
+        // reuses it).
+        let all = copy_parts(&whole);
+        assert_eq!(all.len(), 10_000_usize.div_ceil(ACTIONS_PER_OP - 1));
+        let left = all.iter().filter(|d| !parts.contains(*d)).count();
+        assert!(left <= 1, "{left} parts left to the whole, merge: {merge}");
+    }
+}
+
 #[test]
 fn small_artifacts_are_one_op() {
-    let state = layout_state(&copies(5), &[], &layout(), false, None);
+    let (state, batches) = layout_state(&copies(5), &[], &layout(), false, None);
+    assert!(batches.is_empty(), "a small artifact is built in one solve");
     let (ops, end) = graph(&state);
     assert_eq!(ops.len(), 2, "the input and one FileOp");
     assert_eq!(depth(&ops, &end), 1);
@@ -119,7 +161,7 @@ fn small_artifacts_are_one_op() {
 
 #[test]
 fn parts_merge_without_copies_where_the_daemon_can() {
-    let state = layout_state(&copies(100), &[], &layout(), true, None);
+    let (state, _) = layout_state(&copies(100), &[], &layout(), true, None);
     let (ops, end) = graph(&state);
     let merges: Vec<&pb::MergeOp> = ops
         .values()

@@ -4,6 +4,7 @@
 //! that puts them and the blobs into one OCI image layout.
 
 mod assemble;
+mod batches;
 mod documents;
 mod modelpack;
 
@@ -35,10 +36,11 @@ pub async fn write_state<G: Gateway>(
     let (layout, inline) = (&docs.layout, &docs.inline);
     let mtime_ns = plan.epoch.map(epoch::nanos);
     let merge = gw.caps().has_llb(caps::MERGE_OP);
-    let state = match &produced.at {
-        BlobsAt::Written(parts) => {
-            assemble::layout_on_blobs(parts.clone(), inline, layout, merge, mtime_ns)
-        }
+    let (state, batches) = match &produced.at {
+        BlobsAt::Written(parts) => (
+            assemble::layout_on_blobs(parts.clone(), inline, layout, merge, mtime_ns),
+            Vec::new(),
+        ),
         BlobsAt::Inputs => {
             // Every blob is copied from its input.
             let copies: Vec<assemble::Copy> = plan
@@ -50,6 +52,7 @@ pub async fn write_state<G: Gateway>(
             assemble::layout_state(&copies, inline, layout, merge, mtime_ns)
         }
     };
+    let _built = batches::build(gw, &batches).await?;
     let layout_ref = solve::checked(
         gw,
         &state,
