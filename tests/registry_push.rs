@@ -409,3 +409,31 @@ fn the_worker_binary_needs_no_system_ca_store() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.contains("cannot reach registry 127.0.0.1:9"), "{err}");
 }
+
+/// No registry where the target says, or no such host: the error names the
+/// registry and says it can't be reached, and comes back (no hang), before
+/// anything else is tried.
+#[tokio::test]
+async fn an_unreachable_registry_or_an_unknown_host_is_named() {
+    let (dir, _, _) = layout("# card\n");
+    // A port nothing listens on: bound, then let go.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for registry in [format!("127.0.0.1:{port}"), "no-such-host.invalid".into()] {
+        let e = registry::push(
+            &job(format!("{registry}/models/tiny:v1")),
+            dir.path(),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.contains(&format!("cannot reach registry {registry}")),
+            "{e}"
+        );
+    }
+}
