@@ -57,13 +57,23 @@ fn have_tools() -> bool {
 impl Registry {
     /// Starts one; `htpasswd` is `(user, password)` for an authenticated one.
     fn start(htpasswd: Option<(&str, &str)>) -> Registry {
+        Registry::start_on("127.0.0.1", htpasswd, None)
+    }
+
+    /// Starts one on `host` (an address of this machine), serving TLS with
+    /// `tls` (a certificate and its key, PEM files) when given.
+    fn start_on(
+        host: &str,
+        htpasswd: Option<(&str, &str)>,
+        tls: Option<(&Path, &Path)>,
+    ) -> Registry {
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
+        let port = TcpListener::bind(format!("{host}:0"))
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = format!("{host}:{port}");
         let auth = match htpasswd {
             None => String::new(),
             Some((u, p)) => {
@@ -79,8 +89,16 @@ impl Registry {
                 )
             }
         };
+        let tls = match tls {
+            None => String::new(),
+            Some((cert, key)) => format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ),
+        };
         let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{auth}",
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{tls}{auth}",
             dir.path().join("data").display()
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
@@ -436,4 +454,137 @@ async fn an_unreachable_registry_or_an_unknown_host_is_named() {
             "{e}"
         );
     }
+}
+
+/// An address of this machine that is not loopback (loopback registries are
+/// spoken to over plain HTTP, as Docker does), from `hostname -I`.
+fn outside_address() -> Option<String> {
+    let out = Command::new("hostname").arg("-I").output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|a| {
+            a.parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| !ip.is_loopback())
+        })
+        .map(String::from)
+}
+
+/// Runs openssl with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA made here (`ca.pem`) and a server certificate it signed for `ip`
+/// (`server.pem`, `server.key`), in `dir`.
+fn make_ca_and_server_cert(dir: &Path, ip: &str) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=artifact test CA",
+    ]);
+    openssl(dir, &ca);
+    let mut csr = vec!["req"];
+    csr.extend(ec);
+    csr.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=registry",
+    ]);
+    openssl(dir, &csr);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+}
+
+/// A registry serving TLS with a certificate from a CA the test made: the
+/// push is refused without the CA, saying the certificate is not trusted
+/// and naming the secret that trusts it; with the CA (the secret
+/// `registry-ca`) it goes through, verified.
+#[tokio::test]
+async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
+    if !have_tools() {
+        return;
+    }
+    let Some(ip) = outside_address() else {
+        assert!(
+            std::env::var("ARTIFACT_E2E").as_deref() != Ok("require"),
+            "this machine has no address but loopback for a TLS registry"
+        );
+        eprintln!("skipped: no address but loopback for a TLS registry");
+        return;
+    };
+    let certs = tempfile::tempdir().unwrap();
+    make_ca_and_server_cert(certs.path(), &ip);
+    let reg = Registry::start_on(
+        &ip,
+        None,
+        Some((
+            &certs.path().join("server.pem"),
+            &certs.path().join("server.key"),
+        )),
+    );
+    let (dir, manifest, _) = layout("# card\n");
+    let target = format!("{}/models/tls:v1", reg.addr);
+    let e = registry::push(&job(target.clone()), dir.path(), None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        e.contains(&reg.addr) && e.contains("not trusted") && e.contains("--secret id=registry-ca"),
+        "{e}"
+    );
+    assert_eq!(reg.requests("POST", "/blobs/uploads/"), 0);
+    let ca = std::fs::read(certs.path().join("ca.pem")).unwrap();
+    let out = registry::push(&job(target), dir.path(), None, Some(&ca))
+        .await
+        .unwrap();
+    assert_eq!(out.sent, 5, "{out:?}");
+    assert_eq!(reg.skopeo_raw("models/tls:v1", None), manifest);
 }
