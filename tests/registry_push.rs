@@ -11,30 +11,17 @@
 
 use std::io::Write as _;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use artifact_frontend::digest::Digest;
 use artifact_frontend::registry::{self, Job};
 use base64::Engine as _;
 use serde_json::json;
 
-/// A registry this test started.
-struct Registry {
-    child: Child,
-    addr: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        // Ours, by PID.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/registry.rs"]
+mod test_registry;
+use test_registry::{Options, TestRegistry, make_ca_and_server_cert, outside_address};
 
 fn have_tools() -> bool {
     let found = |p: &str| {
@@ -54,107 +41,33 @@ fn have_tools() -> bool {
     ok
 }
 
-impl Registry {
-    /// Starts one; `htpasswd` is `(user, password)` for an authenticated one.
-    fn start(htpasswd: Option<(&str, &str)>) -> Registry {
-        Registry::start_on("127.0.0.1", htpasswd, None)
-    }
+/// Starts a registry on 127.0.0.1; `htpasswd` is `(user, password)` for an
+/// authenticated one.
+fn start(htpasswd: Option<(&str, &str)>) -> TestRegistry {
+    TestRegistry::start(&Options {
+        htpasswd,
+        ..Options::default()
+    })
+    .unwrap()
+}
 
-    /// Starts one on `host` (an address of this machine), serving TLS with
-    /// `tls` (a certificate and its key, PEM files) when given.
-    fn start_on(
-        host: &str,
-        htpasswd: Option<(&str, &str)>,
-        tls: Option<(&Path, &Path)>,
-    ) -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind(format!("{host}:0"))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("{host}:{port}");
-        let auth = match htpasswd {
-            None => String::new(),
-            Some((u, p)) => {
-                let out = Command::new("htpasswd")
-                    .args(["-Bbn", u, p])
-                    .output()
-                    .unwrap();
-                assert!(out.status.success());
-                std::fs::write(dir.path().join("htpasswd"), &out.stdout).unwrap();
-                format!(
-                    "auth:\n  htpasswd:\n    realm: test\n    path: {}\n",
-                    dir.path().join("htpasswd").display()
-                )
-            }
-        };
-        let tls = match tls {
-            None => String::new(),
-            Some((cert, key)) => format!(
-                "  tls:\n    certificate: {}\n    key: {}\n",
-                cert.display(),
-                key.display()
-            ),
-        };
-        let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{tls}{auth}",
-            dir.path().join("data").display()
-        );
-        std::fs::write(dir.path().join("config.yml"), config).unwrap();
-        let log = dir.path().join("access.log");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(dir.path().join("config.yml"))
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(dir.path().join("registry.err")).unwrap())
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        let r = Registry {
-            child,
-            addr,
-            log,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&r.addr).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not start on {}",
-                r.addr
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        r
+/// The manifest `reference` names in `reg`, as skopeo reads it.
+fn skopeo_raw(reg: &TestRegistry, reference: &str, creds: Option<&str>) -> Vec<u8> {
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["inspect", "--raw", "--tls-verify=false"]);
+    if let Some(c) = creds {
+        cmd.args(["--creds", c]);
     }
-
-    /// Lines of the access log (the registry writes one per request).
-    fn requests(&self, method: &str, path_part: &str) -> usize {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let m = format!("\"{method} ");
-        log.lines()
-            .filter(|l| l.contains(&m) && l.contains(path_part))
-            .count()
-    }
-
-    fn skopeo_raw(&self, reference: &str, creds: Option<&str>) -> Vec<u8> {
-        let mut cmd = Command::new("skopeo");
-        cmd.args(["inspect", "--raw", "--tls-verify=false"]);
-        if let Some(c) = creds {
-            cmd.args(["--creds", c]);
-        }
-        let out = cmd
-            .arg(format!("docker://{}/{reference}", self.addr))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "skopeo inspect {reference}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    }
+    let out = cmd
+        .arg(format!("docker://{}/{reference}", reg.addr))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo inspect {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 /// Writes `bytes` as a blob of `layout`; its descriptor.
@@ -236,7 +149,7 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     if !have_tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     let (dir, manifest, referrer) = layout("# card v1\n");
     let out = registry::push(
         &job(format!("{}/models/tiny", reg.addr)),
@@ -248,10 +161,11 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     .unwrap();
     // config, weights, card; the signature's layer and the empty config.
     assert_eq!((out.sent, out.present), (5, 0), "{out:?}");
-    assert_eq!(reg.skopeo_raw("models/tiny:v1", None), manifest);
+    assert_eq!(skopeo_raw(&reg, "models/tiny:v1", None), manifest);
     assert_eq!(reg.requests("POST", "/v2/models/tiny/blobs/uploads/"), 5);
     // The referrer is findable on a registry without the referrers API.
-    let fallback = reg.skopeo_raw(
+    let fallback = skopeo_raw(
+        &reg,
         &format!("models/tiny:sha256-{}", Digest::of(&manifest).hex()),
         None,
     );
@@ -275,9 +189,10 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     .unwrap();
     assert_eq!(out.sent, 1, "{out:?}");
     assert_eq!(reg.requests("POST", "/v2/models/tiny/blobs/uploads/"), 6);
-    assert_eq!(reg.skopeo_raw("models/tiny:v1", None), manifest2);
+    assert_eq!(skopeo_raw(&reg, "models/tiny:v1", None), manifest2);
     // Both signatures are listed under their own subjects' tags.
-    let fallback2 = reg.skopeo_raw(
+    let fallback2 = skopeo_raw(
+        &reg,
         &format!("models/tiny:sha256-{}", Digest::of(&manifest2).hex()),
         None,
     );
@@ -298,7 +213,7 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
         reg.requests("PATCH", "/v2/models/tiny/blobs/uploads/"),
         before
     );
-    assert_eq!(reg.skopeo_raw("models/tiny:again", None), manifest2);
+    assert_eq!(skopeo_raw(&reg, "models/tiny:again", None), manifest2);
 }
 
 #[tokio::test]
@@ -306,7 +221,7 @@ async fn htpasswd_registry_wants_credentials_and_says_how_to_pass_them() {
     if !have_tools() {
         return;
     }
-    let reg = Registry::start(Some(("alice", "s3cret-pw")));
+    let reg = start(Some(("alice", "s3cret-pw")));
     let (dir, manifest, _) = layout("# card\n");
     let target = format!("{}/models/tiny:v1", reg.addr);
 
@@ -332,7 +247,7 @@ async fn htpasswd_registry_wants_credentials_and_says_how_to_pass_them() {
         .unwrap();
     assert_eq!(out.sent, 5, "{out:?}");
     assert_eq!(
-        reg.skopeo_raw("models/tiny:v1", Some("alice:s3cret-pw")),
+        skopeo_raw(&reg, "models/tiny:v1", Some("alice:s3cret-pw")),
         manifest
     );
 }
@@ -344,7 +259,7 @@ async fn a_tag_with_several_top_level_entries_is_refused_listing_them() {
     if !have_tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     let (dir, _, _) = layout("# card\n");
     // A second, untagged top-level entry.
     let root = dir.path();
@@ -373,7 +288,7 @@ async fn blobs_of_another_repository_are_mounted_not_sent() {
     if !have_tools() {
         return;
     }
-    let reg = Registry::start(None);
+    let reg = start(None);
     let (dir, _, _) = layout("# base\n");
     registry::push(
         &job(format!("{}/models/base", reg.addr)),
@@ -393,7 +308,7 @@ async fn blobs_of_another_repository_are_mounted_not_sent() {
     assert_eq!((out.mounted, out.sent, out.present), (4, 1, 0), "{out:?}");
     assert_eq!(reg.requests("PATCH", "/blobs/uploads/"), uploads + 1);
     assert!(reg.requests("POST", "/v2/models/adapter/blobs/uploads/?mount=") >= 4);
-    assert_eq!(reg.skopeo_raw("models/adapter:v1", None), manifest2);
+    assert_eq!(skopeo_raw(&reg, "models/adapter:v1", None), manifest2);
 }
 
 /// Our image has no CA store: the push must not need one (oci-client makes
@@ -456,94 +371,6 @@ async fn an_unreachable_registry_or_an_unknown_host_is_named() {
     }
 }
 
-/// An address of this machine that is not loopback (loopback registries are
-/// spoken to over plain HTTP, as Docker does), from `hostname -I`.
-fn outside_address() -> Option<String> {
-    let out = Command::new("hostname").arg("-I").output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find(|a| {
-            a.parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| !ip.is_loopback())
-        })
-        .map(String::from)
-}
-
-/// Runs openssl with `args` in `dir`.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA made here (`ca.pem`) and a server certificate it signed for `ip`
-/// (`server.pem`, `server.key`), in `dir`.
-fn make_ca_and_server_cert(dir: &Path, ip: &str) {
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    let mut ca = vec!["req", "-x509"];
-    ca.extend(ec);
-    ca.extend([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=artifact test CA",
-    ]);
-    openssl(dir, &ca);
-    let mut csr = vec!["req"];
-    csr.extend(ec);
-    csr.extend([
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=registry",
-    ]);
-    openssl(dir, &csr);
-    std::fs::write(
-        dir.join("ext.cnf"),
-        format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ],
-    );
-}
-
 /// A registry serving TLS with a certificate from a CA the test made: the
 /// push is refused without the CA, saying the certificate is not trusted
 /// and naming the secret that trusts it; with the CA (the secret
@@ -562,15 +389,17 @@ async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
         return;
     };
     let certs = tempfile::tempdir().unwrap();
-    make_ca_and_server_cert(certs.path(), &ip);
-    let reg = Registry::start_on(
-        &ip,
-        None,
-        Some((
-            &certs.path().join("server.pem"),
-            &certs.path().join("server.key"),
-        )),
+    make_ca_and_server_cert(certs.path(), &ip).unwrap();
+    let (cert, key) = (
+        certs.path().join("server.pem"),
+        certs.path().join("server.key"),
     );
+    let reg = TestRegistry::start(&Options {
+        host: Some(&ip),
+        tls: Some((&cert, &key)),
+        ..Options::default()
+    })
+    .unwrap();
     let (dir, manifest, _) = layout("# card\n");
     let target = format!("{}/models/tls:v1", reg.addr);
     let e = registry::push(&job(target.clone()), dir.path(), None, None)
@@ -586,5 +415,5 @@ async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
         .await
         .unwrap();
     assert_eq!(out.sent, 5, "{out:?}");
-    assert_eq!(reg.skopeo_raw("models/tls:v1", None), manifest);
+    assert_eq!(skopeo_raw(&reg, "models/tls:v1", None), manifest);
 }

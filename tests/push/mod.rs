@@ -2,78 +2,36 @@
 //! from the worker, over the host's network (the fixtures' dockerds run
 //! with `--bridge=none`, so a build step reaches a registry on 127.0.0.1
 //! through `artifact.network=host`, allowed by the client), to the
-//! fixtures' open registry and to one with htpasswd auth started here
-//! (credentials as the BuildKit secret `registry`). What the registry
+//! fixtures' open registry, to one with htpasswd auth started here
+//! (credentials as the BuildKit secret `registry`), and to one serving TLS
+//! with a certificate from a CA made here (trusted through the secret
+//! `registry-ca`, refused without it). What the registry
 //! holds is read back with skopeo and compared with the layout exported
 //! by the same command, byte for byte; a rebuild after a card edit sends
 //! the card and nothing else of the model.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use anyhow::{Context, Result, ensure};
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::support::registry::{Options, TestRegistry, make_ca_and_server_cert, outside_address};
 use crate::support::skopeo;
 use crate::{Case, Ctx, IMAGE};
 
 /// The cases of this file.
-pub const CASES: &[(&str, Case)] = &[(
-    "push_to_open_and_htpasswd_registries",
-    push_to_open_and_htpasswd_registries,
-)];
-
-/// A docker-registry with htpasswd auth, stopped by PID when dropped.
-struct AuthRegistry {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for AuthRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_auth_registry(dir: &Path, user: &str, password: &str) -> Result<AuthRegistry> {
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let addr = format!("127.0.0.1:{port}");
-    let out = Command::new("htpasswd")
-        .args(["-Bbn", user, password])
-        .output()
-        .context("running htpasswd (apt-get install -y apache2-utils)")?;
-    ensure!(out.status.success(), "htpasswd failed");
-    std::fs::write(dir.join("htpasswd"), &out.stdout)?;
-    let config = format!(
-        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\nauth:\n  htpasswd:\n    realm: e2e\n    path: {}\n",
-        dir.join("data").display(),
-        dir.join("htpasswd").display()
-    );
-    std::fs::write(dir.join("config.yml"), config)?;
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(dir.join("config.yml"))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join("access.log"))?)
-        .stderr(std::fs::File::create(dir.join("registry.err"))?)
-        .spawn()
-        .context("starting docker-registry")?;
-    let r = AuthRegistry { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&r.addr).is_err() {
-        ensure!(
-            Instant::now() < deadline,
-            "docker-registry did not start on {}",
-            r.addr
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(r)
-}
+pub const CASES: &[(&str, Case)] = &[
+    (
+        "push_to_open_and_htpasswd_registries",
+        push_to_open_and_htpasswd_registries,
+    ),
+    (
+        "push_to_a_registry_with_a_private_ca",
+        push_to_a_registry_with_a_private_ca,
+    ),
+];
 
 /// `docker build` of `dir`'s Artifactfile into `out`, pushing to `push`,
 /// with host networking allowed the way this daemon's client allows it,
@@ -85,7 +43,8 @@ fn build_push(
     push: &str,
     secret: Option<&Path>,
 ) -> Result<Output> {
-    build_push_allowed(ctx, dir, out, push, secret, true)
+    let secrets: Vec<(&str, &Path)> = secret.map(|s| ("registry", s)).into_iter().collect();
+    build_push_allowed(ctx, dir, out, push, &secrets, true)
 }
 
 /// [`build_push`], with host networking allowed by the client or not.
@@ -94,7 +53,7 @@ fn build_push_allowed(
     dir: &Path,
     out: &Path,
     push: &str,
-    secret: Option<&Path>,
+    secrets: &[(&str, &Path)],
     allow_host: bool,
 ) -> Result<Output> {
     let mut cmd = ctx.docker_build();
@@ -108,9 +67,9 @@ fn build_push_allowed(
         // `docker build` 20.10 has no --allow: --network host grants it.
         cmd.args(["--network", "host"]);
     }
-    if let Some(s) = secret {
+    for (id, src) in secrets {
         cmd.arg("--secret")
-            .arg(format!("id=registry,src={}", s.display()));
+            .arg(format!("id={id},src={}", src.display()));
     }
     cmd.arg("--output")
         .arg(format!("type=local,dest={}", out.display()))
@@ -184,7 +143,7 @@ fn push_to_open_and_htpasswd_registries(ctx: &Ctx) -> Result<()> {
     ensure!(registry_manifest(&format!("{repo}:v1"), None)? == tagged_manifest(&out2, "v1")?);
 
     // Host networking the client did not allow: the error says what to add.
-    let o = build_push_allowed(ctx, &dir, &ctx.dir("push-out-denied"), &repo, None, false)?;
+    let o = build_push_allowed(ctx, &dir, &ctx.dir("push-out-denied"), &repo, &[], false)?;
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     ensure!(
         !o.status.success(),
@@ -197,8 +156,10 @@ fn push_to_open_and_htpasswd_registries(ctx: &Ctx) -> Result<()> {
 
     // A registry with htpasswd: without the secret, a 401 that says what
     // to pass; with it, the push.
-    let regdir = ctx.dir("push-auth-registry");
-    let reg = start_auth_registry(&regdir, "e2e", "e2e-pw-9")?;
+    let reg = TestRegistry::start(&Options {
+        htpasswd: Some(("e2e", "e2e-pw-9")),
+        ..Options::default()
+    })?;
     let target = format!("{}/e2e/model:v2", reg.addr);
     let out3 = ctx.dir("push-out3");
     let o = build_push(ctx, &dir, &out3, &target, None)?;
@@ -227,6 +188,75 @@ fn push_to_open_and_htpasswd_registries(ctx: &Ctx) -> Result<()> {
     ensure!(
         registry_manifest(&target, Some("e2e:e2e-pw-9"))? == tagged_manifest(&out3, "v1")?,
         "the authenticated registry's manifest differs from the layout's"
+    );
+    Ok(())
+}
+
+/// A registry serving TLS (on an address of this machine that is not
+/// loopback, which would be plain HTTP) with a certificate from a CA the
+/// test makes: refused without the CA, the error naming the secret that
+/// trusts it; pushed to with the CA passed as the secret `registry-ca`.
+fn push_to_a_registry_with_a_private_ca(ctx: &Ctx) -> Result<()> {
+    let Some(ip) = outside_address() else {
+        anyhow::bail!("this machine has no address but loopback for a TLS registry");
+    };
+    let certs = ctx.dir("push-tls-certs");
+    make_ca_and_server_cert(&certs, &ip)?;
+    let (cert, key) = (certs.join("server.pem"), certs.join("server.key"));
+    let reg = TestRegistry::start(&Options {
+        host: Some(&ip),
+        tls: Some((&cert, &key)),
+        ..Options::default()
+    })?;
+    let dir = ctx.dir("push-tls");
+    std::fs::write(
+        dir.join("Artifactfile"),
+        format!(
+            "# syntax={IMAGE}\nARTIFACT application/vnd.example.model.v1\n\
+             LAYER text/markdown CARD.md\nTAG v1\n"
+        ),
+    )?;
+    std::fs::write(dir.join("CARD.md"), "# served over TLS\n")?;
+    let target = format!("{}/e2e/tls", reg.addr);
+
+    let o = build_push(ctx, &dir, &ctx.dir("push-tls-out0"), &target, None)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(
+        !o.status.success(),
+        "a push to an untrusted registry succeeded:\n{log}"
+    );
+    ensure!(
+        log.contains("not trusted")
+            && log.contains("--secret id=registry-ca")
+            && log.contains(&reg.addr),
+        "the error does not say the certificate is not trusted and how to trust it:\n{log}"
+    );
+    ensure!(
+        reg.requests("POST", "/blobs/uploads/") == 0,
+        "something was uploaded to the untrusted registry"
+    );
+
+    let out = ctx.dir("push-tls-out");
+    let ca = certs.join("ca.pem");
+    let o = build_push_allowed(ctx, &dir, &out, &target, &[("registry-ca", &ca)], true)?;
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    ensure!(o.status.success(), "push with registry-ca failed:\n{log}");
+    let cert_dir = ctx.dir("push-tls-skopeo");
+    std::fs::copy(&ca, cert_dir.join("ca.crt"))?;
+    let read = Command::new("skopeo")
+        .args(["inspect", "--raw", "--cert-dir"])
+        .arg(&cert_dir)
+        .arg(format!("docker://{target}:v1"))
+        .output()
+        .context("running skopeo")?;
+    ensure!(
+        read.status.success(),
+        "skopeo, trusting the CA, can't read the pushed manifest: {}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    ensure!(
+        read.stdout == tagged_manifest(&out, "v1")?,
+        "the registry's manifest differs from the layout's"
     );
     Ok(())
 }

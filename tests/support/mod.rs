@@ -21,6 +21,7 @@
 
 pub mod daemon;
 pub mod images;
+pub mod registry;
 pub mod tally;
 
 pub use daemon::Daemon;
