@@ -81,6 +81,11 @@ fn blob(layout: &Path, media_type: &str, bytes: &[u8]) -> serde_json::Value {
 /// and a referrer (a signature) of it. Returns (the layout, the
 /// artifact's manifest bytes, the referrer's digest).
 fn layout(card: &str) -> (tempfile::TempDir, Vec<u8>, String) {
+    layout_with(card, 3 << 20)
+}
+
+/// [`layout`] with weights of `weights` bytes.
+fn layout_with(card: &str, weights: u32) -> (tempfile::TempDir, Vec<u8>, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("blobs/sha256")).unwrap();
@@ -90,7 +95,7 @@ fn layout(card: &str) -> (tempfile::TempDir, Vec<u8>, String) {
         "application/vnd.example.config.v1+json",
         b"{\"name\":\"tiny\"}",
     );
-    let weights: Vec<u8> = (0..3 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
+    let weights: Vec<u8> = (0..weights).map(|i: u32| (i * 7 % 251) as u8).collect();
     let layers = vec![
         blob(root, "application/octet-stream", &weights),
         blob(root, "text/markdown", card.as_bytes()),
@@ -416,4 +421,111 @@ async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
         .unwrap();
     assert_eq!(out.sent, 5, "{out:?}");
     assert_eq!(skopeo_raw(&reg, "models/tls:v1", None), manifest);
+}
+
+/// A TCP proxy in front of a registry that "goes away" once it has passed
+/// `budget` bytes from the client on: it cuts every connection and stops
+/// listening (connections are then refused, as to a registry that is down).
+struct Proxy {
+    addr: String,
+}
+
+impl Proxy {
+    fn start(addr: &str, upstream: &str, budget: Option<u64>) -> Proxy {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let listener = TcpListener::bind(addr).unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let passed = Arc::new(AtomicU64::new(0));
+        let cut = Arc::new(AtomicBool::new(false));
+        let (upstream, me) = (upstream.to_string(), addr.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if cut.load(Ordering::SeqCst) {
+                    // Dropping the listener: from now on, refused.
+                    return;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                // Answers flow back untouched.
+                std::thread::spawn(move || {
+                    let (mut from, mut to) = (s2, c2);
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+                let (passed, cut, me) = (passed.clone(), cut.clone(), me.clone());
+                std::thread::spawn(move || {
+                    use std::io::Read as _;
+                    let (mut from, mut to) = (client, server);
+                    let mut buf = vec![0u8; 64 << 10];
+                    loop {
+                        let n = match from.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let before = passed.fetch_add(n as u64, Ordering::SeqCst);
+                        if budget.is_some_and(|b| before + n as u64 > b) {
+                            cut.store(true, Ordering::SeqCst);
+                            let _ = from.shutdown(std::net::Shutdown::Both);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                            // Wakes the accept loop, which then stops.
+                            let _ = std::net::TcpStream::connect(&me);
+                            return;
+                        }
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Proxy { addr }
+    }
+}
+
+/// The registry goes away in the middle of a 80 MiB blob: the push fails
+/// naming that blob (after its bounded retries, not a hang); once it is
+/// back, the same push succeeds and sends only what did not get there.
+#[tokio::test]
+async fn a_registry_that_goes_away_mid_push_fails_naming_the_blob_and_the_next_push_finishes() {
+    if !have_tools() {
+        return;
+    }
+    let reg = start(None);
+    let (dir, manifest, _) = layout_with("# card\n", 80 << 20);
+    let cutting = Proxy::start("127.0.0.1:0", &reg.addr, Some(40 << 20));
+    let target = format!("{}/models/flaky:v1", cutting.addr);
+    let e = registry::push(&job(target.clone()), dir.path(), None, None)
+        .await
+        .unwrap_err();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let big = m["layers"][0]["digest"].as_str().unwrap();
+    assert!(e.contains(big) && e.contains(&cutting.addr), "{e}");
+    assert!(
+        e.contains("stopped answering") && !e.contains("_state="),
+        "{e}"
+    );
+    assert!(index["manifests"].is_array());
+    let first_uploads = reg.requests("PUT", "/v2/models/flaky/blobs/uploads/");
+    assert!(first_uploads >= 1, "nothing got through before the cut");
+
+    let back = Proxy::start(&cutting.addr, &reg.addr, None);
+    let out = registry::push(&job(target), dir.path(), None, None)
+        .await
+        .unwrap();
+    // What was complete before the cut is present, not sent again.
+    assert!(out.present >= first_uploads as u32, "{out:?}");
+    assert_eq!(out.present + out.sent, 5, "{out:?}");
+    assert_eq!(
+        skopeo_raw(&reg, "models/flaky:v1", None),
+        manifest,
+        "via {}",
+        back.addr
+    );
 }

@@ -34,6 +34,10 @@ pub struct Session {
     has_credentials: bool,
     /// The `Authorization` our own requests carry, once known.
     header: Mutex<Option<HeaderValue>>,
+    /// Whether the registry has answered: after that, a connection that
+    /// fails is a registry gone away, not a network a build step can't
+    /// leave.
+    reached: std::sync::atomic::AtomicBool,
 }
 
 /// What `Session::new` needs.
@@ -77,8 +81,10 @@ impl Session {
             auth,
             has_credentials,
             header: Mutex::new(None),
+            reached: std::sync::atomic::AtomicBool::new(false),
         };
         s.authorize().await?;
+        s.reached.store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(s)
     }
 
@@ -225,7 +231,13 @@ impl Session {
     /// The error for a request that got no answer.
     pub fn explain_http(&self, e: &reqwest::Error, what: &str) -> String {
         let reg = &self.target.registry;
-        let cause = chain(e);
+        let cause = without_url(&chain(e));
+        if self.reached.load(std::sync::atomic::Ordering::Relaxed) {
+            return format!(
+                "registry {reg} stopped answering during {what}: {cause} (what it has \
+                 completed is kept: the next push sends only the rest)"
+            );
+        }
         if e.is_connect() || e.is_timeout() {
             let tls = cause.contains("certificate") || cause.contains("UnknownIssuer");
             let hint = if tls {
@@ -278,6 +290,21 @@ pub async fn backoff(attempt: u32) {
 }
 
 /// An error with its causes (reqwest's top line alone says little).
+/// `cause` without the URL reqwest names in it (`for url (…)`): an
+/// upload's URL carries the registry's session state, long and of no use
+/// to the reader, who has the registry and the blob named already.
+fn without_url(cause: &str) -> String {
+    let Some(at) = cause.find(" for url (") else {
+        return cause.to_string();
+    };
+    let rest = &cause[at..];
+    match rest.find("): ") {
+        Some(end) => format!("{}{}", &cause[..at], &rest[end + 1..]),
+        None if rest.ends_with(')') => cause[..at].to_string(),
+        None => cause.to_string(),
+    }
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -396,5 +423,17 @@ mod tests {
             ))
         );
         assert_eq!(bearer_challenge(r#"Basic realm="Registry Realm""#), None);
+    }
+
+    #[test]
+    fn the_url_an_error_names_is_left_out() {
+        let long = "error sending request for url (http://r:5000/v2/m/blobs/uploads/u?_state=abc): \
+                    client error (Connect): Connection refused";
+        assert_eq!(
+            without_url(long),
+            "error sending request: client error (Connect): Connection refused"
+        );
+        assert_eq!(without_url("error for url (http://x/)"), "error");
+        assert_eq!(without_url("no url here"), "no url here");
     }
 }
