@@ -19,7 +19,7 @@ use crate::registry::{self, Job, Report};
 
 use super::blobs::{TOOL_MOUNT, Worker, find_worker};
 use super::error::{Context as _, Error, Result};
-use super::inputs::solve;
+use super::inputs::{lookup, solve};
 use super::request::{Config, PushRequest};
 
 /// Largest push report we read back.
@@ -59,6 +59,9 @@ pub async fn run<G: Gateway>(
         format!("pushing to {}", req.target)
     };
     let report_ref = solve::checked(gw, &state, "push the layout to the registry", &doing).await?;
+    // A daemon that solves lazily (BuildKit 0.8) runs the step, and refuses
+    // a network the client did not allow, only when its result is read.
+    lookup::built(gw, &report_ref).await.context(doing)?;
     let raw = gw
         .read_all(&report_ref, registry::REPORT_FILE, MAX_REPORT)
         .await
