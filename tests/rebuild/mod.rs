@@ -168,11 +168,13 @@ fn weights_cached(log: &str, after: &str) -> Result<()> {
 /// weights' steps are answered from the cache every time.
 fn adding_a_file_or_a_line_leaves_the_weights_cached(ctx: &Ctx) -> Result<()> {
     let d = model_dir(ctx, "added")?;
-    // Weights of their own: the daemon's cache holds the other cases'.
+    // Weights and a card of their own: the daemon's cache holds the other
+    // cases' (their small files' step would be CACHED on the first build).
     for (i, seed) in [(1, 11), (2, 12)] {
         let shard = d.join(format!("model-0000{i}-of-00002.safetensors"));
         std::fs::write(shard, noise(70 << 20, seed))?;
     }
+    std::fs::write(d.join("README.md"), b"# tiny\n\nThe card of the added case.\n")?;
     let first = build_model(ctx, &d, &ctx.dir("added-a"))?;
     ensure!(
         hashed(&first).len() == 3,
