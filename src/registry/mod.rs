@@ -1,4 +1,5 @@
-//! Pushing the built layout to a registry, from inside BuildKit's worker.
+//! Pushing the built layout to a registry, and pulling a layout from one
+//! (`FROM oci://…`, see `pull`), from inside BuildKit's worker.
 //!
 //! The bytes of a build are in the worker, next to the daemon; sending a
 //! 140 GB layout back to the client only to push it from there doubles the
@@ -19,8 +20,11 @@
 //! the repository and what to pass, never a secret.
 
 mod auth;
+mod fetch;
+pub mod pull;
 mod push;
 mod reference;
+mod resolve;
 mod session;
 mod transport;
 mod upload;
@@ -30,8 +34,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use auth::{AuthConfig, Credentials, SECRET_HINT, normalize_host};
+pub use fetch::Fetched;
+pub use pull::{PullJob, PullReport};
 pub use push::{Outcome, Pushed};
-pub use reference::{OCI_SCHEME, Target};
+pub use reference::{OCI_SCHEME, Origin, Target};
+pub use resolve::Resolved;
 pub use session::{Options, Session};
 pub use transport::plain_http;
 
@@ -109,6 +116,7 @@ pub async fn push(
             insecure: &job.insecure,
             credentials,
             ca_pem,
+            read_only: false,
         },
     )
     .await?;
@@ -133,19 +141,16 @@ pub async fn push(
 /// the report. Only a broken setup is an error here.
 pub fn run_in_worker(job_json: &str) -> Result<(), String> {
     let job: Job = serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
-    let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
-    let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
-    transport::provide_system_roots()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))?;
-    let result = runtime.block_on(push(
-        &job,
-        Path::new(LAYOUT_DIR),
-        config.as_deref(),
-        ca.as_deref(),
-    ));
+    let asked = &job;
+    let result = in_worker(|config, ca| async move {
+        push(
+            asked,
+            Path::new(LAYOUT_DIR),
+            config.as_deref(),
+            ca.as_deref(),
+        )
+        .await
+    })?;
     let report = match result {
         Ok(outcome) => Report {
             outcome,
@@ -159,7 +164,28 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
             }
         }
     };
-    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
-    let json = serde_json::to_vec(&report).unwrap_or_default();
+    write_report(REPORT_FILE, &report)
+}
+
+/// Runs `work` in the worker, given the secrets `registry` and
+/// `registry-ca` (when mounted), on a runtime of its own.
+fn in_worker<T, F>(work: impl FnOnce(Option<Vec<u8>>, Option<Vec<u8>>) -> F) -> Result<T, String>
+where
+    F: std::future::Future<Output = T>,
+{
+    let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
+    let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
+    transport::provide_system_roots()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    Ok(runtime.block_on(work(config, ca)))
+}
+
+/// Writes `report` as `file` in [`REPORT_DIR`].
+fn write_report(file: &str, report: &impl Serialize) -> Result<(), String> {
+    let path = Path::new(REPORT_DIR).join(file);
+    let json = serde_json::to_vec(report).unwrap_or_default();
     std::fs::write(&path, json).map_err(|e| format!("writing {}: {e}", path.display()))
 }

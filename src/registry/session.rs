@@ -32,6 +32,9 @@ pub struct Session {
     auth: RegistryAuth,
     /// Whether the build passed credentials for this registry.
     has_credentials: bool,
+    /// Whether only reads are asked for (a pull): the token asked for is
+    /// scoped to pulling, which read-only credentials get.
+    read_only: bool,
     /// The `Authorization` our own requests carry, once known.
     header: Mutex<Option<HeaderValue>>,
 }
@@ -44,10 +47,13 @@ pub struct Options<'a> {
     pub credentials: Option<Credentials>,
     /// A private CA (PEM), from the secret `registry-ca`.
     pub ca_pem: Option<&'a [u8]>,
+    /// Only reading (a pull), not pushing.
+    pub read_only: bool,
 }
 
 impl Session {
-    /// Connects: checks the registry answers and gets a token for pushing.
+    /// Connects: checks the registry answers and gets a token for pushing
+    /// (or only pulling, with `read_only`).
     pub async fn new(target: Target, opts: Options<'_>) -> Result<Session, String> {
         let host = target.api_host().to_string();
         let ca = match opts.ca_pem {
@@ -66,7 +72,10 @@ impl Session {
                 RegistryAuth::Basic(username, password)
             }
             Some(Credentials::IdentityToken(t)) => {
-                RegistryAuth::Bearer(exchange_identity_token(&http, &base, &target, &t).await?)
+                let scope = if opts.read_only { "pull" } else { "pull,push" };
+                RegistryAuth::Bearer(
+                    exchange_identity_token(&http, &base, &target, &t, scope).await?,
+                )
             }
         };
         let s = Session {
@@ -76,6 +85,7 @@ impl Session {
             http,
             auth,
             has_credentials,
+            read_only: opts.read_only,
             header: Mutex::new(None),
         };
         s.authorize().await?;
@@ -111,9 +121,13 @@ impl Session {
     /// Basic where the registry asks for that.
     async fn authorize(&self) -> Result<(), String> {
         let probe = self.target.with_tag("latest");
+        let operation = match self.read_only {
+            true => RegistryOperation::Pull,
+            false => RegistryOperation::Push,
+        };
         let token = self
             .oci
-            .auth(&probe, &self.auth, RegistryOperation::Push)
+            .auth(&probe, &self.auth, operation)
             .await
             .map_err(|e| self.explain_oci(&e, "signing in"))?;
         let header = match (token, &self.auth) {
@@ -208,7 +222,8 @@ impl Session {
             ),
             StatusCode::FORBIDDEN => format!(
                 "registry {reg} answered 403 Forbidden to {what} in repository {repo}: the \
-                 credentials may not push there{}",
+                 credentials may not {} there{}",
+                if self.read_only { "pull from" } else { "push" },
                 if self.has_credentials {
                     ""
                 } else {
@@ -297,6 +312,7 @@ async fn exchange_identity_token(
     base: &str,
     target: &Target,
     refresh: &str,
+    actions: &str,
 ) -> Result<String, String> {
     let reg = &target.registry;
     let v2 = http
@@ -315,7 +331,7 @@ async fn exchange_identity_token(
                  names no token service to exchange it at; pass a user and password instead"
             )
         })?;
-    let scope = format!("repository:{}:pull,push", target.repository);
+    let scope = format!("repository:{}:{actions}", target.repository);
     let mut form = vec![
         ("grant_type", "refresh_token"),
         ("client_id", "artifact-frontend"),

@@ -72,6 +72,7 @@ async fn a_redirect_to_another_host_carries_no_credentials() {
                 password: "secret-pw".into(),
             }),
             ca_pem: None,
+            read_only: false,
         },
     )
     .await

@@ -114,6 +114,7 @@ async fn a_failed_chunk_resumes_where_the_registry_stands() {
             insecure: &[],
             credentials: None,
             ca_pem: None,
+            read_only: false,
         },
     )
     .await
