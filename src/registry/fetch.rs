@@ -66,7 +66,9 @@ pub async fn layout(
     let top = f.manifest(digest, None, "the reference").await?;
     let mut entry = top;
     if let Some(tag) = tag {
-        entry.annotations.insert(REF_NAME.to_string(), tag.to_string());
+        entry
+            .annotations
+            .insert(REF_NAME.to_string(), tag.to_string());
     }
     let index = Index {
         schema_version: 2,
@@ -75,7 +77,10 @@ pub async fn layout(
     };
     let json = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
     write(&out.join("index.json"), &json)?;
-    write(&out.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    write(
+        &out.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
     f.out.digest = entry.digest.clone();
     f.out.media_type = entry.media_type.clone();
     Ok(f.out)
@@ -114,7 +119,9 @@ impl Fetcher<'_> {
         let hex = sha256_hex(digest)?;
         let (reg, repo) = (&self.s.target.registry, &self.s.target.repository);
         let m = resolve::manifest(self.s, digest).await?.ok_or_else(|| {
-            format!("registry {reg} has no manifest {digest} in repository {repo} ({parent} names it)")
+            format!(
+                "registry {reg} has no manifest {digest} in repository {repo} ({parent} names it)"
+            )
         })?;
         let got = crate::digest::Digest::of(&m.bytes).to_string();
         if got != digest {
@@ -264,3 +271,7 @@ fn sha256_hex(digest: &str) -> Result<&str, String> {
         .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         .ok_or_else(|| format!("{digest:?} is not a sha256 digest this pull can fetch"))
 }
+
+#[cfg(test)]
+#[path = "fetch_tests.rs"]
+mod tests;

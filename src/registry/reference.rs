@@ -130,7 +130,11 @@ impl Origin {
             None => (bare, None),
             Some((name, d)) => {
                 let hex = d.strip_prefix("sha256:").unwrap_or_default();
-                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                if hex.len() != 64
+                    || !hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
                     return Err(format!(
                         "{s:?}: {d:?} is not a digest (sha256:<64 lowercase hex digits>); {usage}"
                     ));
@@ -161,7 +165,11 @@ impl Origin {
             target: Target {
                 registry: r.registry().to_string(),
                 repository: r.repository().to_string(),
-                tag: if tagged { r.tag().map(str::to_string) } else { None },
+                tag: if tagged {
+                    r.tag().map(str::to_string)
+                } else {
+                    None
+                },
             },
             digest,
         })
@@ -177,7 +185,6 @@ impl fmt::Display for Origin {
         Ok(())
     }
 }
-
 
 #[cfg(test)]
 #[path = "reference_tests.rs"]

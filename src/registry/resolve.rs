@@ -92,7 +92,11 @@ pub(super) async fn manifest(s: &Session, reference: &str) -> Result<Option<Mani
 }
 
 /// The body of `r`, refused past [`MAX_MANIFEST`].
-async fn bounded_body(s: &Session, mut r: reqwest::Response, what: &str) -> Result<Vec<u8>, String> {
+async fn bounded_body(
+    s: &Session,
+    mut r: reqwest::Response,
+    what: &str,
+) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     while let Some(chunk) = r.chunk().await.map_err(|e| s.explain_http(&e, what))? {
         bytes.extend_from_slice(&chunk);

@@ -394,7 +394,7 @@ pub fn bearer_challenge(h: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 #[path = "session_tests.rs"]
-mod redirect_tests;
+pub(super) mod redirect_tests;
 
 #[cfg(test)]
 mod tests {
