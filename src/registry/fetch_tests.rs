@@ -5,11 +5,11 @@
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use super::super::reference::Target;
 use super::super::session::redirect_tests::serve;
 use super::super::session::{Options, Session};
 use super::*;
 use crate::digest::Digest;
+use crate::oci::reference::Target;
 
 fn ok(body: &[u8], content_type: &str) -> String {
     format!(

@@ -23,39 +23,32 @@ mod auth;
 mod fetch;
 pub mod pull;
 mod push;
-mod reference;
 mod resolve;
 mod session;
 mod transport;
 mod upload;
+mod worker;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::oci::reference::{OCI_SCHEME, Origin, Target};
 pub use auth::{AuthConfig, Credentials, SECRET_HINT, normalize_host};
 pub use fetch::Fetched;
 pub use pull::{PullJob, PullReport};
 pub use push::{Outcome, Pushed};
-pub use reference::{OCI_SCHEME, Origin, Target};
 pub use resolve::Resolved;
 pub use session::{Options, Session};
 pub use transport::plain_http;
+pub use worker::{CA_SECRET_ID, REPORT_DIR, SECRET_ID, SECRETS_DIR};
 
 /// Subcommand name that selects this tool in `main`.
 pub const SUBCOMMAND: &str = "push";
 /// Where the layout is mounted.
 pub const LAYOUT_DIR: &str = "/layout";
-/// Output mount: holds [`REPORT_FILE`].
-pub const REPORT_DIR: &str = "/report";
 /// The report, inside [`REPORT_DIR`].
 pub const REPORT_FILE: &str = "push.json";
-/// The secret holding a Docker `config.json`.
-pub const SECRET_ID: &str = "registry";
-/// The secret holding a private CA (PEM).
-pub const CA_SECRET_ID: &str = "registry-ca";
-/// Where BuildKit mounts secrets by default.
-pub const SECRETS_DIR: &str = "/run/secrets";
 
 /// What the frontend asks the worker to do (its one argument, as JSON).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -142,7 +135,7 @@ pub async fn push(
 pub fn run_in_worker(job_json: &str) -> Result<(), String> {
     let job: Job = serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
     let asked = &job;
-    let result = in_worker(|config, ca| async move {
+    let result = worker::in_worker(|config, ca| async move {
         push(
             asked,
             Path::new(LAYOUT_DIR),
@@ -164,28 +157,5 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
             }
         }
     };
-    write_report(REPORT_FILE, &report)
-}
-
-/// Runs `work` in the worker, given the secrets `registry` and
-/// `registry-ca` (when mounted), on a runtime of its own.
-fn in_worker<T, F>(work: impl FnOnce(Option<Vec<u8>>, Option<Vec<u8>>) -> F) -> Result<T, String>
-where
-    F: std::future::Future<Output = T>,
-{
-    let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
-    let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
-    transport::provide_system_roots()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))?;
-    Ok(runtime.block_on(work(config, ca)))
-}
-
-/// Writes `report` as `file` in [`REPORT_DIR`].
-fn write_report(file: &str, report: &impl Serialize) -> Result<(), String> {
-    let path = Path::new(REPORT_DIR).join(file);
-    let json = serde_json::to_vec(report).unwrap_or_default();
-    std::fs::write(&path, json).map_err(|e| format!("writing {}: {e}", path.display()))
+    worker::write_report(REPORT_FILE, &report)
 }

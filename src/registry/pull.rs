@@ -15,16 +15,16 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{AuthConfig, Credentials};
 use super::fetch::{self, Fetched};
-use super::reference::Origin;
 use super::resolve::{self, Resolved};
 use super::session::{Options, Session};
-use super::transport;
+use super::{transport, worker};
+use crate::oci::reference::Origin;
 
 /// Subcommand name that selects the pull in `main`.
 pub const SUBCOMMAND: &str = "pull";
 /// Output mount of the fetch: the OCI layout.
 pub const OUT_DIR: &str = "/out";
-/// The report, inside [`super::REPORT_DIR`].
+/// The report, inside [`worker::REPORT_DIR`].
 pub const REPORT_FILE: &str = "pull.json";
 
 /// What the frontend asks the worker to do (its one argument, as JSON).
@@ -127,7 +127,7 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
         serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
     let out = Path::new(OUT_DIR);
     let asked = &job;
-    let result = super::in_worker(|config, ca| async move {
+    let result = worker::in_worker(|config, ca| async move {
         pull(asked, out, config.as_deref(), ca.as_deref()).await
     })?;
     let report = match result {
@@ -143,5 +143,5 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
             }
         }
     };
-    super::write_report(REPORT_FILE, &report)
+    worker::write_report(REPORT_FILE, &report)
 }

@@ -14,8 +14,8 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use tokio::sync::Mutex;
 
 use super::auth::{Credentials, SECRET_HINT};
-use super::reference::Target;
 use super::transport;
+use crate::oci::reference::Target;
 
 /// Requests that fail for a reason that may pass (a 5xx, a reset, a
 /// timeout) are tried this many times in all.

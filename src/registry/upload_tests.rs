@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::registry::reference::Target;
+use crate::oci::reference::Target;
 use crate::registry::session::Options;
 
 /// What the fake registry saw and holds.

@@ -1,5 +1,11 @@
-//! Where `artifact.push` sends the layout: `<registry>/<repository>[:<tag>]`,
-//! with Helm's and Flux's `oci://` in front accepted. The name is read by
+//! Registry references, read by the distribution grammar. Where
+//! `artifact.push` sends the layout ([`Target`]):
+//! `<registry>/<repository>[:<tag>]`, with Helm's and Flux's `oci://` in
+//! front accepted; and what `FROM oci://…` pulls ([`Origin`]), a tag or a
+//! digest, read here so that the Artifactfile parser refuses a bad one at
+//! its line and the worker reads it the same way.
+//!
+//! For the push: The name is read by
 //! the distribution reference grammar oci-client uses (a first component
 //! without `.`, `:` or `localhost` is a Docker Hub repository, as Docker
 //! reads it), and a digest is refused: a push names where to put a tag, the
