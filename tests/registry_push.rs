@@ -10,10 +10,7 @@
 //! them the tests say so and pass, unless ARTIFACT_E2E=require (CI).
 
 use std::io::Write as _;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 mod registry_fixture;
 
