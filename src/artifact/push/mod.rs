@@ -17,10 +17,9 @@ use crate::gateway::{Gateway, UserError};
 use crate::llb::{Mount, State, caps};
 use crate::registry::{self, Job, Report};
 
-use super::blobs::find_worker;
 use super::error::{Context as _, Error, Result};
 use super::inputs::solve;
-use super::inputs::worker::{RegistryExec, Worker};
+use super::inputs::worker::{RegistryExec, Worker, find};
 use super::request::{Config, PushRequest};
 
 /// Largest push report we read back.
@@ -40,7 +39,7 @@ pub async fn run<G: Gateway>(
         &[caps::EXEC_MOUNT_SECRET.to_string()],
         "pass the registry credentials (the secret \"registry\") to the push",
     )?;
-    let worker = find_worker(gw, cfg).await?.ok_or_else(|| {
+    let worker = find(gw, cfg).await?.ok_or_else(|| {
         Error::from(UserError::new(format!(
             "{} runs this frontend's image in the worker, and this daemon does not say which \
              image that is (no frontend.bin, no source option); push the layout with skopeo or \
