@@ -220,20 +220,29 @@ impl Session {
                  the credentials of the secret \"registry\": check the user and password (or \
                  token) it holds for {reg}"
             ),
-            StatusCode::FORBIDDEN => format!(
+            StatusCode::FORBIDDEN if self.has_credentials => format!(
                 "registry {reg} answered 403 Forbidden to {what} in repository {repo}: the \
-                 credentials may not {} there{}",
-                if self.read_only { "pull from" } else { "push" },
-                if self.has_credentials {
-                    ""
-                } else {
-                    " (none were passed)"
-                }
+                 credentials of the secret \"registry\" may not {} it; pass ones that may",
+                self.verb()
+            ),
+            StatusCode::FORBIDDEN => format!(
+                "registry {reg} answered 403 Forbidden to {what} in repository {repo} (no \
+                 credentials were passed): pass credentials that may {} it as the secret \
+                 \"registry\": {SECRET_HINT}",
+                self.verb()
             ),
             _ => {
                 let body: String = body.chars().take(300).collect();
                 format!("registry {reg} answered {status} to {what} in repository {repo}: {body}")
             }
+        }
+    }
+
+    /// What this session does to the repository, for messages.
+    fn verb(&self) -> &'static str {
+        match self.read_only {
+            true => "pull from",
+            false => "push to",
         }
     }
 
