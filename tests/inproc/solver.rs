@@ -4,8 +4,10 @@
 //!
 //! It interprets what this frontend emits and nothing more: local and image
 //! sources (from directories the test registers), FileOps (mkdir, mkfile,
-//! copy) and one ExecOp, the blob writer, which it runs with
-//! [`blobtool::run`] over the exec's mounts as the worker would. Anything
+//! copy) and two ExecOps: the blob writer, which it runs with
+//! [`blobtool::run`] over the exec's mounts as the worker would, and the
+//! registry pull (`FROM oci://`), run with [`registry::pull::pull`] against
+//! whatever registry the test started. Anything
 //! else is an error, so a new kind of op can't pass unnoticed. It is no
 //! substitute for BuildKit (the end-to-end suite runs that); it is what
 //! lets the planning and producing logic be tested on every path without a
@@ -25,6 +27,7 @@ use artifact_frontend::gateway::{
 };
 use artifact_frontend::proto::fstypes::Stat;
 use artifact_frontend::proto::pb;
+use artifact_frontend::registry::{self, PullJob};
 use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
@@ -78,6 +81,7 @@ const LLB_CAPS: &[&str] = &[
     "exec.meta.network",
     "exec.mount.bind",
     "exec.mount.selector",
+    "exec.mount.secret",
     "constraints",
     "platform",
     "meta.description",
@@ -106,6 +110,9 @@ pub struct Calls {
     pub local_sent: Vec<Vec<String>>,
     /// Whether an exec asked to ignore the cache.
     pub execs_ignoring_cache: usize,
+    /// Registry pull steps run: the digest a fetch named (`None` for a
+    /// resolve), and whether it asked to ignore the cache.
+    pub pulls: Vec<(Option<String>, bool)>,
     /// StatFile calls.
     pub stats: usize,
     /// ReadFile calls.
@@ -576,6 +583,9 @@ impl Graph<'_> {
             .as_ref()
             .map(|m| m.args.clone())
             .unwrap_or_default();
+        if args.get(1).map(String::as_str) == Some(registry::pull::SUBCOMMAND) {
+            return self.pull(op, exec, &args, ignore_cache);
+        }
         if args.get(1).map(String::as_str) != Some(blobtool::SUBCOMMAND) {
             return Err(format!("exec {args:?} is not served by this fake"));
         }
@@ -657,6 +667,66 @@ impl Graph<'_> {
         fs::write(
             mounted(blobtool::REPORT_DIR)?.join(blobtool::REPORT_FILE),
             report.map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(outputs)
+    }
+}
+
+impl Graph<'_> {
+    /// The registry pull's exec: the job (its last argument) run on a
+    /// thread of its own (the pull is async, this fake is not), its
+    /// report and layout written where the exec mounts its outputs.
+    fn pull(
+        &mut self,
+        op: &pb::Op,
+        exec: &pb::ExecOp,
+        args: &[String],
+        ignore_cache: bool,
+    ) -> Result<Vec<Option<PathBuf>>, String> {
+        let job: PullJob =
+            serde_json::from_str(args.get(2).ok_or("no job")?).map_err(|e| e.to_string())?;
+        let mut outputs: Vec<Option<PathBuf>> = Vec::new();
+        let mut at: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for m in &exec.mounts {
+            let dir = self.input(op, m.input)?;
+            if m.output >= 0 {
+                let slot = m.output as usize;
+                outputs.resize(outputs.len().max(slot + 1), None);
+                outputs[slot] = Some(dir.clone());
+            }
+            at.insert(m.dest.clone(), dir);
+        }
+        let report_dir = at
+            .get(registry::REPORT_DIR)
+            .cloned()
+            .ok_or("no report mount")?;
+        let out = at
+            .get(registry::pull::OUT_DIR)
+            .cloned()
+            .unwrap_or_else(|| self.solver.scratch());
+        self.solver
+            .calls
+            .lock()
+            .unwrap()
+            .pulls
+            .push((job.digest.clone(), ignore_cache));
+        let report = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let r = rt.block_on(registry::pull::pull(&job, &out, None, None));
+            Ok::<_, String>(r.unwrap_or_else(|e| registry::PullReport {
+                error: Some(e),
+                ..Default::default()
+            }))
+        })
+        .join()
+        .map_err(|_| "the pull panicked".to_string())??;
+        fs::write(
+            report_dir.join(registry::pull::REPORT_FILE),
+            serde_json::to_vec(&report).map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
         Ok(outputs)

@@ -137,3 +137,52 @@ pub fn blob(layout: &Path, media_type: &str, bytes: &[u8]) -> serde_json::Value 
     std::fs::write(layout.join("blobs/sha256").join(d.hex()), bytes).unwrap();
     json!({"mediaType": media_type, "digest": d.to_string(), "size": bytes.len()})
 }
+
+const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// A layout holding an index (tagged v1) of two platforms' manifests that
+/// share a layer; gives it and the index's digest.
+pub fn index_layout() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("blobs/sha256")).unwrap();
+    std::fs::write(root.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let shared: Vec<u8> = (0..2 << 20).map(|i: u32| (i * 13 % 251) as u8).collect();
+    let shared = blob(root, "application/vnd.oci.image.layer.v1.tar", &shared);
+    let mut children = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let config = blob(
+            root,
+            "application/vnd.oci.image.config.v1+json",
+            format!(r#"{{"architecture":"{arch}","os":"linux"}}"#).as_bytes(),
+        );
+        let own = blob(
+            root,
+            "application/vnd.oci.image.layer.v1.tar",
+            format!("only {arch}").as_bytes(),
+        );
+        let m = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": MANIFEST,
+            "config": config, "layers": [shared.clone(), own],
+        }))
+        .unwrap();
+        let mut d = blob(root, MANIFEST, &m);
+        d["platform"] = json!({"architecture": arch, "os": "linux"});
+        children.push(d);
+    }
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": INDEX, "manifests": children,
+    }))
+    .unwrap();
+    let mut top = blob(root, INDEX, &index);
+    let digest = top["digest"].as_str().unwrap().to_string();
+    top["annotations"] = json!({"org.opencontainers.image.ref.name": "v1"});
+    let layout_index = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [top]});
+    std::fs::write(
+        root.join("index.json"),
+        serde_json::to_vec(&layout_index).unwrap(),
+    )
+    .unwrap();
+    (dir, digest)
+}
