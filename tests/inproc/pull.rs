@@ -3,7 +3,8 @@
 //! (see `registry_fixture`). A tag is resolved by a step that ignores the
 //! cache and the fetch is keyed by the digest; the included index keeps
 //! its digest and every blob; a missing tag fails at its line, listing the
-//! tags; a digest reference needs no resolve step.
+//! tags; a digest reference needs no resolve step; a fetch that reports
+//! an error runs once more ignoring the cache before the build fails.
 
 use std::fs;
 use std::path::Path;
@@ -92,5 +93,47 @@ async fn from_oci_includes_the_registrys_index_unchanged() {
             "no tag v2 in repository models/base; its tags: v1",
         ],
         &[],
+    );
+
+    // A blob the registry lost: the fetch reports it, and runs once more
+    // ignoring the cache (a failure BuildKit cached is never the answer)
+    // before the build fails, naming the blob.
+    let lost = artifact_frontend::digest::Digest::of(b"only amd64").to_string();
+    let url = format!("http://{}/v2/models/base/blobs/{lost}", reg.addr);
+    let deleted = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            reqwest::Client::new()
+                .delete(&url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(deleted, 202);
+    let file = format!(
+        "FROM oci://{}/models/base@{digest} AS base\nINCLUDE base\n",
+        reg.addr
+    );
+    let ctx = context(&[("Artifactfile", file.as_bytes())]);
+    let solver = serving(ctx.path());
+    let e = build(&solver, &[], Own::FrontendBin).await.unwrap_err();
+    assert_says(
+        &e,
+        &[
+            "Artifactfile:1",
+            &format!("has no blob {lost} in repository models/base"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        solver.calls().pulls,
+        [(Some(digest.clone()), false), (Some(digest), true)]
     );
 }

@@ -382,7 +382,27 @@ impl Graph<'_> {
     /// The directory of `edge`. Each op runs once per solver (outputs are
     /// never written after their op ran: later ops work on copies).
     fn output(&mut self, edge: &pb::Input) -> Result<PathBuf, String> {
-        let cached = self.solver.cache.lock().unwrap().get(&edge.digest).cloned();
+        // As BuildKit's solver loads vertices: one that ignores the cache
+        // is a vertex of its own (it runs again even when the same op ran
+        // in this build), and one that doesn't merges with it.
+        let ignore = self
+            .metadata
+            .get(&edge.digest)
+            .is_some_and(|m| m.ignore_cache);
+        let without_cache = format!("{}-ignorecache", edge.digest);
+        let cached = {
+            let cache = self.solver.cache.lock().unwrap();
+            match cache.get(&without_cache) {
+                Some(outputs) => Some(outputs.clone()),
+                None if ignore => None,
+                None => cache.get(&edge.digest).cloned(),
+            }
+        };
+        let key = if ignore {
+            without_cache
+        } else {
+            edge.digest.clone()
+        };
         let outputs = match cached {
             Some(outputs) => outputs,
             None => {
@@ -393,7 +413,7 @@ impl Graph<'_> {
                     .ok_or_else(|| format!("op {} is not in the definition", edge.digest))?;
                 let outputs = self.run(&edge.digest, &op)?;
                 let mut cache = self.solver.cache.lock().unwrap();
-                cache.insert(edge.digest.clone(), outputs.clone());
+                cache.insert(key, outputs.clone());
                 outputs
             }
         };
