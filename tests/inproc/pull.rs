@@ -7,11 +7,40 @@
 //! an error runs once more ignoring the cache before the build fails.
 
 use std::fs;
+use std::future::Future;
 use std::path::Path;
 
 use super::registry_fixture::{Registry, have_tools, index_layout};
 use super::{Own, assert_says, build, context, serving};
 use artifact_frontend::registry::{self, Job};
+
+/// `f`, run to its end on a thread and runtime of its own: the test's
+/// runtime is the fake solver's.
+fn on_a_thread<T: Send + 'static>(f: impl Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    })
+    .join()
+    .unwrap()
+}
+
+/// A registry holding the index of [`index_layout`] as `models/base:v1`;
+/// the layout pushed and the index's digest.
+fn registry_with_an_index() -> (Registry, tempfile::TempDir, String) {
+    let reg = Registry::start(None);
+    let (src, digest) = index_layout();
+    let job = Job {
+        target: format!("{}/models/base:v1", reg.addr),
+        ..Job::default()
+    };
+    let layout = src.path().to_path_buf();
+    on_a_thread(async move { registry::push(&job, &layout, None, None).await.unwrap() });
+    (reg, src, digest)
+}
 
 fn index(layout: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap()
@@ -22,25 +51,7 @@ async fn from_oci_includes_the_registrys_index_unchanged() {
     if !have_tools() {
         return;
     }
-    let reg = Registry::start(None);
-    let (src, digest) = index_layout();
-    let job = Job {
-        target: format!("{}/models/base:v1", reg.addr),
-        ..Job::default()
-    };
-    // A thread of its own: the test's runtime is the fake solver's.
-    let layout = src.path().to_path_buf();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(registry::push(&job, &layout, None, None))
-            .unwrap();
-    })
-    .join()
-    .unwrap();
-
+    let (reg, src, digest) = registry_with_an_index();
     let file = format!(
         "FROM oci://{}/models/base:v1 AS base\nINCLUDE base AS b\n",
         reg.addr
@@ -94,28 +105,23 @@ async fn from_oci_includes_the_registrys_index_unchanged() {
         ],
         &[],
     );
+}
 
-    // A blob the registry lost: the fetch reports it, and runs once more
-    // ignoring the cache (a failure BuildKit cached is never the answer)
-    // before the build fails, naming the blob.
+/// A blob the registry lost: the fetch reports it, and runs once more
+/// ignoring the cache (a failure BuildKit cached is never the answer)
+/// before the build fails, naming the blob.
+#[tokio::test]
+async fn a_failed_fetch_runs_once_more_ignoring_the_cache() {
+    if !have_tools() {
+        return;
+    }
+    let (reg, _src, digest) = registry_with_an_index();
     let lost = artifact_frontend::digest::Digest::of(b"only amd64").to_string();
     let url = format!("http://{}/v2/models/base/blobs/{lost}", reg.addr);
-    let deleted = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            reqwest::Client::new()
-                .delete(&url)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-    })
-    .join()
-    .unwrap();
+    let deleted = on_a_thread(async move {
+        let r = reqwest::Client::new().delete(&url).send().await.unwrap();
+        r.status()
+    });
     assert_eq!(deleted, 202);
     let file = format!(
         "FROM oci://{}/models/base@{digest} AS base\nINCLUDE base\n",
