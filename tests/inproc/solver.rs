@@ -136,7 +136,8 @@ pub struct Solver {
     /// Solved results, by ref id.
     refs: Mutex<Vec<PathBuf>>,
     /// Outputs of every op solved, by op digest: BuildKit's cache, which
-    /// makes a vertex solved twice in one build run once.
+    /// makes a vertex solved twice in one build run once (an op that
+    /// ignores the cache under `<digest>-ignorecache`, apart).
     cache: Mutex<BTreeMap<String, Vec<Option<PathBuf>>>>,
     /// How many layers each FileOp output stacks: each one on a base adds
     /// one, as on Docker's overlay2, which refuses more than 128 lower
