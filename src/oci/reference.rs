@@ -135,12 +135,7 @@ impl Origin {
         let (name, digest) = match bare.split_once('@') {
             None => (bare, None),
             Some((name, d)) => {
-                let hex = d.strip_prefix("sha256:").unwrap_or_default();
-                if hex.len() != 64
-                    || !hex
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                {
+                if d.parse::<crate::digest::Digest>().is_err() {
                     return Err(format!(
                         "{s:?}: {d:?} is not a digest (sha256:<64 lowercase hex digits>); {usage}"
                     ));

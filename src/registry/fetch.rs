@@ -168,7 +168,7 @@ impl Fetcher<'_> {
         let hex = sha256_hex(&d.digest)?;
         let mut attempt = 1;
         loop {
-            match self.try_blob(d, hex, parent).await {
+            match self.try_blob(d, &hex, parent).await {
                 Ok(()) => break,
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Passing(e)) if attempt >= ATTEMPTS => return Err(e),
@@ -263,13 +263,13 @@ enum Failure {
     Final(String),
 }
 
-/// The hex of a `sha256:` digest a document names; other algorithms are
+/// The file name of a digest a document names; other algorithms are
 /// refused (an OCI layout names its blobs by sha256 here).
-fn sha256_hex(digest: &str) -> Result<&str, String> {
-    digest
-        .strip_prefix("sha256:")
-        .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        .ok_or_else(|| format!("{digest:?} is not a sha256 digest this pull can fetch"))
+fn sha256_hex(digest: &str) -> Result<String, String> {
+    let d: crate::digest::Digest = digest
+        .parse()
+        .map_err(|_| format!("{digest:?} is not a sha256 digest this pull can fetch"))?;
+    Ok(d.hex().to_string())
 }
 
 #[cfg(test)]

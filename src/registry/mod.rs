@@ -39,7 +39,7 @@ pub use fetch::Fetched;
 pub use pull::{PullJob, PullReport};
 pub use push::{Outcome, Pushed};
 pub use resolve::Resolved;
-pub use session::{Options, Session};
+pub use session::{Options, Secrets, Session};
 pub use transport::plain_http;
 pub use worker::{CA_SECRET_ID, REPORT_DIR, SECRET_ID, SECRETS_DIR};
 
@@ -84,35 +84,12 @@ pub async fn push(
     ca_pem: Option<&[u8]>,
 ) -> Result<Outcome, String> {
     let target = Target::parse("artifact.push", &job.target)?;
-    let credentials = match config_json {
-        None => None,
-        Some(bytes) => {
-            AuthConfig::parse("the secret \"registry\"", bytes)?.for_registry(target.api_host())?
-        }
+    let doing = format!("pushing to {target}");
+    let secrets = Secrets {
+        config_json,
+        ca_pem,
     };
-    eprintln!(
-        "pushing to {target} ({}, {})",
-        if transport::plain_http(target.api_host(), &job.insecure) {
-            "plain HTTP"
-        } else {
-            "TLS"
-        },
-        match &credentials {
-            None => "no credentials".to_string(),
-            Some(Credentials::Basic { username, .. }) => format!("as {username}"),
-            Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
-        }
-    );
-    let session = Session::new(
-        target,
-        Options {
-            insecure: &job.insecure,
-            credentials,
-            ca_pem,
-            read_only: false,
-        },
-    )
-    .await?;
+    let session = Session::open(target, &doing, secrets, &job.insecure, false).await?;
     let outcome = push::layout(&session, layout, &job.mount_from).await?;
     eprintln!(
         "{} blob(s) sent ({:.1} MiB), {} present, {} mounted; {}",

@@ -13,11 +13,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::auth::{AuthConfig, Credentials};
 use super::fetch::{self, Fetched};
 use super::resolve::{self, Resolved};
-use super::session::{Options, Session};
-use super::{transport, worker};
+use super::session::{Secrets, Session};
+use super::worker;
 use crate::oci::reference::Origin;
 
 /// Subcommand name that selects the pull in `main`.
@@ -63,36 +62,13 @@ pub async fn pull(
     ca_pem: Option<&[u8]>,
 ) -> Result<PullReport, String> {
     let origin = Origin::parse(&job.reference)?;
-    let target = origin.target.clone();
-    let credentials = match config_json {
-        None => None,
-        Some(bytes) => {
-            AuthConfig::parse("the secret \"registry\"", bytes)?.for_registry(target.api_host())?
-        }
+    let doing = format!("pulling {origin}");
+    let secrets = Secrets {
+        config_json,
+        ca_pem,
     };
-    eprintln!(
-        "pulling {origin} ({}, {})",
-        if transport::plain_http(target.api_host(), &job.insecure) {
-            "plain HTTP"
-        } else {
-            "TLS"
-        },
-        match &credentials {
-            None => "no credentials".to_string(),
-            Some(Credentials::Basic { username, .. }) => format!("as {username}"),
-            Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
-        }
-    );
-    let session = Session::new(
-        target,
-        Options {
-            insecure: &job.insecure,
-            credentials,
-            ca_pem,
-            read_only: true,
-        },
-    )
-    .await?;
+    let session =
+        Session::open(origin.target.clone(), &doing, secrets, &job.insecure, true).await?;
     match (&job.digest, &origin.target.tag) {
         (Some(digest), tag) => {
             let fetched = fetch::layout(&session, digest, tag.as_deref(), out).await?;

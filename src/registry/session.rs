@@ -13,7 +13,7 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use tokio::sync::Mutex;
 
-use super::auth::{Credentials, SECRET_HINT};
+use super::auth::{AuthConfig, Credentials, SECRET_HINT};
 use super::transport;
 use crate::oci::reference::Target;
 
@@ -51,7 +51,52 @@ pub struct Options<'a> {
     pub read_only: bool,
 }
 
+/// The secrets a worker step was given (both optional).
+#[derive(Clone, Copy, Default)]
+pub struct Secrets<'a> {
+    /// The secret `registry`: a Docker `config.json`.
+    pub config_json: Option<&'a [u8]>,
+    /// The secret `registry-ca`: a PEM CA.
+    pub ca_pem: Option<&'a [u8]>,
+}
+
 impl Session {
+    /// Connects as a worker step does: with the credentials the secret
+    /// holds for the target's registry, after a log line saying what it is
+    /// `doing` and how (plain HTTP or TLS, as whom; never a secret).
+    pub async fn open(
+        target: Target,
+        doing: &str,
+        secrets: Secrets<'_>,
+        insecure: &[String],
+        read_only: bool,
+    ) -> Result<Session, String> {
+        let credentials = match secrets.config_json {
+            None => None,
+            Some(bytes) => AuthConfig::parse("the secret \"registry\"", bytes)?
+                .for_registry(target.api_host())?,
+        };
+        eprintln!(
+            "{doing} ({}, {})",
+            match transport::plain_http(target.api_host(), insecure) {
+                true => "plain HTTP",
+                false => "TLS",
+            },
+            match &credentials {
+                None => "no credentials".to_string(),
+                Some(Credentials::Basic { username, .. }) => format!("as {username}"),
+                Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
+            }
+        );
+        let opts = Options {
+            insecure,
+            credentials,
+            ca_pem: secrets.ca_pem,
+            read_only,
+        };
+        Session::new(target, opts).await
+    }
+
     /// Connects: checks the registry answers and gets a token for pushing
     /// (or only pulling, with `read_only`).
     pub async fn new(target: Target, opts: Options<'_>) -> Result<Session, String> {
