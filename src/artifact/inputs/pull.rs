@@ -21,7 +21,7 @@ use crate::oci::reference::Origin;
 use crate::registry::{self, PullJob, PullReport};
 
 use crate::artifact::error::{Context as _, Error, Result};
-use crate::artifact::request::{Config, RegistryAccess};
+use crate::artifact::request::{Config, NETWORK_KEY, RegistryAccess};
 
 use super::Input;
 use super::solve;
@@ -137,7 +137,16 @@ impl<G: Gateway> Pull<'_, G> {
             None => ("resolve a tag in a registry", "resolving"),
             Some(_) => ("fetch a manifest from a registry", "fetching"),
         };
-        let doing = format!("{doing} oci://{}", self.reference);
+        // With host networking, the likeliest failure of the step: the
+        // client did not allow it.
+        let how = match self.cfg.registry.network_host {
+            true => format!(
+                " with host networking ({NETWORK_KEY}=host needs the client's --allow \
+                 network.host, and on the daemon the network.host entitlement)"
+            ),
+            false => String::new(),
+        };
+        let doing = format!("{doing} oci://{}{how}", self.reference);
         let report_ref = solve::checked(self.gw, &report_state, to, &doing).await?;
         let raw = self
             .gw
