@@ -20,7 +20,8 @@
 //!   out).
 //! - [`blobtool`]: the blob writer the frontend runs inside BuildKit's
 //!   worker, as an ExecOp of its own image.
-//! - [`registry`]: pushing a layout to a registry (oci-client with what it
+//! - [`registry`]: pushing a layout to a registry and pulling one from it
+//!   (`FROM oci://`; oci-client with what it
 //!   lacks on top), run inside the worker as another subcommand.
 //! - [`artifact`]: the frontend's logic, using all of the above.
 

@@ -34,6 +34,18 @@ fn main() {
         }
         return;
     }
+    // And as the registry pull of `FROM oci://` (see `registry::pull`).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == registry::pull::SUBCOMMAND)
+    {
+        let job = std::env::args().nth(2).unwrap_or_default();
+        if let Err(e) = registry::pull::run_in_worker(&job) {
+            eprintln!("artifact-frontend {}: {e}", registry::pull::SUBCOMMAND);
+            std::process::exit(1);
+        }
+        return;
+    }
     // Asked by a person (or a smoke test), not by buildkitd: say what this
     // is, on stderr like everything else. buildkitd passes no arguments;
     // any other argument (UTF-8 or not) gets the usage and exit code 2.
@@ -88,6 +100,11 @@ fn usage() -> String {
             "       artifact-frontend {} <job>         the in-worker registry push ({}/...)",
             registry::SUBCOMMAND,
             registry::LAYOUT_DIR
+        ),
+        format!(
+            "       artifact-frontend {} <job>         the in-worker registry pull ({}/...)",
+            registry::pull::SUBCOMMAND,
+            registry::pull::OUT_DIR
         ),
         "       artifact-frontend --help | --version".into(),
     ]

@@ -21,11 +21,14 @@ mod compose;
 mod correctness;
 mod modelpack;
 mod newcomer;
+mod pull;
 mod push;
 #[path = "support/readme.rs"]
 mod readme;
 mod readme_run;
 mod rebuild;
+#[path = "registry_fixture/mod.rs"]
+mod registry_fixture;
 mod support;
 #[path = "util/mod.rs"]
 mod util;
@@ -413,13 +416,18 @@ fn hashing_cached(log: &str) -> Result<bool> {
 /// hashed (its name after "hashing and writing") and whether BuildKit had
 /// it cached.
 fn hashing_steps(log: &str) -> Vec<(String, bool)> {
-    const STEP: &str = "[artifact] hashing and writing ";
+    steps_named(log, "[artifact] hashing and writing ")
+}
+
+/// The steps of a `--progress=plain` log whose names start with `prefix`:
+/// the rest of each name, and whether BuildKit had the step cached.
+fn steps_named(log: &str, prefix: &str) -> Vec<(String, bool)> {
     let mut steps: Vec<(String, String)> = Vec::new();
     for l in log.lines() {
-        let Some(at) = l.find(STEP) else { continue };
+        let Some(at) = l.find(prefix) else { continue };
         let id = l.split_whitespace().next().unwrap_or_default().to_string();
         if !steps.iter().any(|(i, _)| *i == id) {
-            steps.push((id, l[at + STEP.len()..].to_string()));
+            steps.push((id, l[at + prefix.len()..].to_string()));
         }
     }
     steps
@@ -1108,6 +1116,7 @@ fn run_all(ctx: &mut Ctx) -> Tally {
         .chain(buildx::CASES)
         .chain(compose::CASES)
         .chain(push::CASES)
+        .chain(pull::CASES)
         .chain(rebuild::CASES)
         .chain(newcomer::CASES)
         .chain(readme_run::CASES)

@@ -13,6 +13,10 @@ mod hand_layout;
 mod naming;
 #[path = "inproc/newcomer.rs"]
 mod newcomer;
+#[path = "inproc/pull.rs"]
+mod pull;
+#[path = "registry_fixture/mod.rs"]
+mod registry_fixture;
 #[path = "inproc/registry_inputs.rs"]
 mod registry_inputs;
 #[path = "inproc/scale.rs"]

@@ -56,3 +56,25 @@ fn continuations_join_and_comments_go() {
     .unwrap();
     assert_eq!(commands(&p), ["scripts/demo", "docker build -o out ."]);
 }
+
+#[test]
+fn the_air_gap_bundle_parses_with_its_registry_source() {
+    use artifact_frontend::artifactfile::{ParseOptions, Source, parse};
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rest = text.split_once("builds an air-gap bundle").unwrap().1;
+    let block = rest.split_once("```Dockerfile\n").unwrap().1;
+    let block = block.split_once("```").unwrap().0;
+    let file = parse(
+        &block.replace("<hex>", &"ab".repeat(32)),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {block}", e.message));
+    assert!(
+        file.sources
+            .iter()
+            .any(|s| matches!(&s.source, Source::Registry(r) if r.starts_with("registry.example.com/library/busybox@sha256:"))),
+        "{:?}",
+        file.sources
+    );
+}

@@ -11,71 +11,17 @@
 
 use std::io::Write as _;
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::Command;
+
+mod registry_fixture;
 
 use artifact_frontend::digest::Digest;
 use artifact_frontend::registry::{self, Job};
 use base64::Engine as _;
+use registry_fixture::{
+    Options, Registry, blob, have_tools, make_ca_and_server_cert, outside_address,
+};
 use serde_json::json;
-
-#[path = "support/registry.rs"]
-mod test_registry;
-use test_registry::{Options, TestRegistry, make_ca_and_server_cert, outside_address};
-
-fn have_tools() -> bool {
-    let found = |p: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
-    };
-    let ok = ["docker-registry", "htpasswd", "skopeo"]
-        .iter()
-        .all(|p| found(p));
-    if !ok {
-        assert!(
-            std::env::var("ARTIFACT_E2E").as_deref() != Ok("require"),
-            "docker-registry, htpasswd and skopeo are needed: apt-get install -y docker-registry apache2-utils skopeo"
-        );
-        eprintln!("skipped: docker-registry, htpasswd or skopeo not installed");
-    }
-    ok
-}
-
-/// Starts a registry on 127.0.0.1; `htpasswd` is `(user, password)` for an
-/// authenticated one.
-fn start(htpasswd: Option<(&str, &str)>) -> TestRegistry {
-    TestRegistry::start(&Options {
-        htpasswd,
-        ..Options::default()
-    })
-    .unwrap()
-}
-
-/// The manifest `reference` names in `reg`, as skopeo reads it.
-fn skopeo_raw(reg: &TestRegistry, reference: &str, creds: Option<&str>) -> Vec<u8> {
-    let mut cmd = Command::new("skopeo");
-    cmd.args(["inspect", "--raw", "--tls-verify=false"]);
-    if let Some(c) = creds {
-        cmd.args(["--creds", c]);
-    }
-    let out = cmd
-        .arg(format!("docker://{}/{reference}", reg.addr))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "skopeo inspect {reference}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-/// Writes `bytes` as a blob of `layout`; its descriptor.
-fn blob(layout: &Path, media_type: &str, bytes: &[u8]) -> serde_json::Value {
-    let d = Digest::of(bytes);
-    std::fs::write(layout.join("blobs/sha256").join(d.hex()), bytes).unwrap();
-    json!({"mediaType": media_type, "digest": d.to_string(), "size": bytes.len()})
-}
 
 /// A layout: an artifact of `card` and a 3 MiB weights layer, tagged v1,
 /// and a referrer (a signature) of it. Returns (the layout, the
@@ -154,7 +100,7 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     if !have_tools() {
         return;
     }
-    let reg = start(None);
+    let reg = Registry::start(None);
     let (dir, manifest, referrer) = layout("# card v1\n");
     let out = registry::push(
         &job(format!("{}/models/tiny", reg.addr)),
@@ -166,11 +112,10 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     .unwrap();
     // config, weights, card; the signature's layer and the empty config.
     assert_eq!((out.sent, out.present), (5, 0), "{out:?}");
-    assert_eq!(skopeo_raw(&reg, "models/tiny:v1", None), manifest);
+    assert_eq!(reg.skopeo_raw("models/tiny:v1", None), manifest);
     assert_eq!(reg.requests("POST", "/v2/models/tiny/blobs/uploads/"), 5);
     // The referrer is findable on a registry without the referrers API.
-    let fallback = skopeo_raw(
-        &reg,
+    let fallback = reg.skopeo_raw(
         &format!("models/tiny:sha256-{}", Digest::of(&manifest).hex()),
         None,
     );
@@ -194,10 +139,9 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
     .unwrap();
     assert_eq!(out.sent, 1, "{out:?}");
     assert_eq!(reg.requests("POST", "/v2/models/tiny/blobs/uploads/"), 6);
-    assert_eq!(skopeo_raw(&reg, "models/tiny:v1", None), manifest2);
+    assert_eq!(reg.skopeo_raw("models/tiny:v1", None), manifest2);
     // Both signatures are listed under their own subjects' tags.
-    let fallback2 = skopeo_raw(
-        &reg,
+    let fallback2 = reg.skopeo_raw(
         &format!("models/tiny:sha256-{}", Digest::of(&manifest2).hex()),
         None,
     );
@@ -218,7 +162,7 @@ async fn push_reads_back_byte_for_byte_and_a_repush_sends_only_new_blobs() {
         reg.requests("PATCH", "/v2/models/tiny/blobs/uploads/"),
         before
     );
-    assert_eq!(skopeo_raw(&reg, "models/tiny:again", None), manifest2);
+    assert_eq!(reg.skopeo_raw("models/tiny:again", None), manifest2);
 }
 
 #[tokio::test]
@@ -226,7 +170,7 @@ async fn htpasswd_registry_wants_credentials_and_says_how_to_pass_them() {
     if !have_tools() {
         return;
     }
-    let reg = start(Some(("alice", "s3cret-pw")));
+    let reg = Registry::start(Some(("alice", "s3cret-pw")));
     let (dir, manifest, _) = layout("# card\n");
     let target = format!("{}/models/tiny:v1", reg.addr);
 
@@ -252,7 +196,7 @@ async fn htpasswd_registry_wants_credentials_and_says_how_to_pass_them() {
         .unwrap();
     assert_eq!(out.sent, 5, "{out:?}");
     assert_eq!(
-        skopeo_raw(&reg, "models/tiny:v1", Some("alice:s3cret-pw")),
+        reg.skopeo_raw("models/tiny:v1", Some("alice:s3cret-pw")),
         manifest
     );
 }
@@ -264,7 +208,7 @@ async fn a_tag_with_several_top_level_entries_is_refused_listing_them() {
     if !have_tools() {
         return;
     }
-    let reg = start(None);
+    let reg = Registry::start(None);
     let (dir, _, _) = layout("# card\n");
     // A second, untagged top-level entry.
     let root = dir.path();
@@ -293,7 +237,7 @@ async fn blobs_of_another_repository_are_mounted_not_sent() {
     if !have_tools() {
         return;
     }
-    let reg = start(None);
+    let reg = Registry::start(None);
     let (dir, _, _) = layout("# base\n");
     registry::push(
         &job(format!("{}/models/base", reg.addr)),
@@ -313,7 +257,7 @@ async fn blobs_of_another_repository_are_mounted_not_sent() {
     assert_eq!((out.mounted, out.sent, out.present), (4, 1, 0), "{out:?}");
     assert_eq!(reg.requests("PATCH", "/blobs/uploads/"), uploads + 1);
     assert!(reg.requests("POST", "/v2/models/adapter/blobs/uploads/?mount=") >= 4);
-    assert_eq!(skopeo_raw(&reg, "models/adapter:v1", None), manifest2);
+    assert_eq!(reg.skopeo_raw("models/adapter:v1", None), manifest2);
 }
 
 /// Our image has no CA store: the push must not need one (oci-client makes
@@ -399,12 +343,11 @@ async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
         certs.path().join("server.pem"),
         certs.path().join("server.key"),
     );
-    let reg = TestRegistry::start(&Options {
+    let reg = Registry::start_with(&Options {
         host: Some(&ip),
         tls: Some((&cert, &key)),
         ..Options::default()
-    })
-    .unwrap();
+    });
     let (dir, manifest, _) = layout("# card\n");
     let target = format!("{}/models/tls:v1", reg.addr);
     let e = registry::push(&job(target.clone()), dir.path(), None, None)
@@ -420,7 +363,7 @@ async fn a_registry_with_a_private_ca_is_trusted_through_registry_ca_only() {
         .await
         .unwrap();
     assert_eq!(out.sent, 5, "{out:?}");
-    assert_eq!(skopeo_raw(&reg, "models/tls:v1", None), manifest);
+    assert_eq!(reg.skopeo_raw("models/tls:v1", None), manifest);
 }
 
 /// A TCP proxy in front of a registry that "goes away" once it has passed
@@ -495,7 +438,7 @@ async fn a_registry_that_goes_away_mid_push_fails_naming_the_blob_and_the_next_p
     if !have_tools() {
         return;
     }
-    let reg = start(None);
+    let reg = Registry::start(None);
     let (dir, manifest, _) = layout_with("# card\n", 80 << 20);
     let cutting = Proxy::start("127.0.0.1:0", &reg.addr, Some(40 << 20));
     let target = format!("{}/models/flaky:v1", cutting.addr);
@@ -523,7 +466,7 @@ async fn a_registry_that_goes_away_mid_push_fails_naming_the_blob_and_the_next_p
     assert!(out.present >= first_uploads as u32, "{out:?}");
     assert_eq!(out.present + out.sent, 5, "{out:?}");
     assert_eq!(
-        skopeo_raw(&reg, "models/flaky:v1", None),
+        reg.skopeo_raw("models/flaky:v1", None),
         manifest,
         "via {}",
         back.addr

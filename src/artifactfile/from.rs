@@ -1,9 +1,11 @@
 //! What the word after `FROM` names: the build context, a named context, a
-//! build's result (`dockerfile:`, `frontend:`) or an image.
+//! build's result (`dockerfile:`, `frontend:`), a manifest in a registry
+//! (`oci://`) or an image.
 
 use std::collections::BTreeMap;
 
 use crate::llb::{ImageRef, LlbError};
+use crate::oci::reference::{OCI_SCHEME, Origin};
 use crate::suggest::MAX_CANDIDATES;
 
 use super::model::{BuildBy, Source};
@@ -11,10 +13,11 @@ use super::{did_you_mean, quote, suggest};
 
 /// The prefixes a FROM word may start with: the word before the colon,
 /// which a misspelling is compared with, and the prefix as written.
-const PREFIXES: [(&str, &str); 3] = [
+const PREFIXES: [(&str, &str); 4] = [
     ("dockerfile", "dockerfile:"),
     ("frontend", "frontend:"),
     ("docker-image", "docker-image://"),
+    ("oci", "oci://"),
 ];
 
 /// The source `word` names; `args` are the `key=value` options after it,
@@ -29,6 +32,9 @@ pub(super) fn source(
     }
     if let Some(image) = word.strip_prefix("frontend:") {
         return build(&word, BuildBy::Frontend(image.to_string()), args);
+    }
+    if word.starts_with(OCI_SCHEME) {
+        return registry(&word, &args);
     }
     let named = word == "context" || named_contexts.contains_key(&word);
     if let Some((given, meant)) = misspelled_prefix(&word)
@@ -67,6 +73,20 @@ pub(super) fn source(
         not_a_misspelled_context(&word, named_contexts)?;
         Source::Image(word)
     })
+}
+
+/// `FROM oci://…` (`word`): the reference, checked here so that a bad one
+/// fails at its line before anything is fetched.
+fn registry(word: &str, args: &[String]) -> Result<Source, String> {
+    if !args.is_empty() {
+        return Err(format!(
+            "FROM {} takes no options; key=value options are for builds \
+             (FROM dockerfile:<file> target=<stage>, FROM frontend:<image> ...)",
+            quote(word)
+        ));
+    }
+    let origin = Origin::parse(word).map_err(|e| format!("FROM {}: {e}", quote(word)))?;
+    Ok(Source::Registry(origin.to_string()))
 }
 
 /// A bare name (`weigths`, no registry, path or tag) close to a named

@@ -33,6 +33,12 @@ pub enum Source {
     /// `FROM <image reference>` (optionally written `docker-image://REF`):
     /// the image's root filesystem.
     Image(String),
+    /// `FROM oci://<registry>/<repository>(:<tag>|@sha256:<hex>)`: a
+    /// manifest or index in a registry, pulled into an OCI layout (its root
+    /// holds `oci-layout`, `index.json` and `blobs/`), read as a layout
+    /// named context is. The reference as [`crate::oci::reference::Origin`]
+    /// writes it, without `oci://`.
+    Registry(String),
     /// `FROM dockerfile:<file> [key=value]...` or `FROM frontend:<image>
     /// [key=value]...`: the result of a build, run with the build's own
     /// options plus these (e.g. `target=weights`).

@@ -1,5 +1,6 @@
 //! OCI artifacts: descriptors, the manifest, `index.json` and `oci-layout`,
-//! written, and a layout read back ([`reader`]).
+//! written, and a layout read back ([`reader`]); registry references
+//! ([`reference`]), which the Artifactfile and the registry client both read.
 //!
 //! The data model is oci-spec's. The bytes are our own: every JSON document
 //! is written the way Go's `encoding/json` writes the image-spec structs
@@ -12,6 +13,7 @@
 pub mod gojson;
 mod layout;
 pub mod reader;
+pub mod reference;
 
 pub use layout::{
     Blob, EMPTY_JSON_MEDIA_TYPE, IndexBuilder, IndexEntry, Layout, ManifestBuilder, REF_NAME,

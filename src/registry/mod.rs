@@ -1,4 +1,5 @@
-//! Pushing the built layout to a registry, from inside BuildKit's worker.
+//! Pushing the built layout to a registry, and pulling a layout from one
+//! (`FROM oci://…`, see `pull`), from inside BuildKit's worker.
 //!
 //! The bytes of a build are in the worker, next to the daemon; sending a
 //! 140 GB layout back to the client only to push it from there doubles the
@@ -19,36 +20,35 @@
 //! the repository and what to pass, never a secret.
 
 mod auth;
+mod fetch;
+pub mod pull;
 mod push;
-mod reference;
+mod resolve;
 mod session;
 mod transport;
 mod upload;
+mod worker;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::oci::reference::{OCI_SCHEME, Origin, Target};
 pub use auth::{AuthConfig, Credentials, SECRET_HINT, normalize_host};
+pub use fetch::Fetched;
+pub use pull::{PullJob, PullReport};
 pub use push::{Outcome, Pushed};
-pub use reference::{OCI_SCHEME, Target};
-pub use session::{Options, Session};
+pub use resolve::Resolved;
+pub use session::{Options, Secrets, Session};
 pub use transport::plain_http;
+pub use worker::{CA_SECRET_ID, REPORT_DIR, SECRET_ID, SECRETS_DIR};
 
 /// Subcommand name that selects this tool in `main`.
 pub const SUBCOMMAND: &str = "push";
 /// Where the layout is mounted.
 pub const LAYOUT_DIR: &str = "/layout";
-/// Output mount: holds [`REPORT_FILE`].
-pub const REPORT_DIR: &str = "/report";
 /// The report, inside [`REPORT_DIR`].
 pub const REPORT_FILE: &str = "push.json";
-/// The secret holding a Docker `config.json`.
-pub const SECRET_ID: &str = "registry";
-/// The secret holding a private CA (PEM).
-pub const CA_SECRET_ID: &str = "registry-ca";
-/// Where BuildKit mounts secrets by default.
-pub const SECRETS_DIR: &str = "/run/secrets";
 
 /// What the frontend asks the worker to do (its one argument, as JSON).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -84,34 +84,12 @@ pub async fn push(
     ca_pem: Option<&[u8]>,
 ) -> Result<Outcome, String> {
     let target = Target::parse("artifact.push", &job.target)?;
-    let credentials = match config_json {
-        None => None,
-        Some(bytes) => {
-            AuthConfig::parse("the secret \"registry\"", bytes)?.for_registry(target.api_host())?
-        }
+    let doing = format!("pushing to {target}");
+    let secrets = Secrets {
+        config_json,
+        ca_pem,
     };
-    eprintln!(
-        "pushing to {target} ({}, {})",
-        if transport::plain_http(target.api_host(), &job.insecure) {
-            "plain HTTP"
-        } else {
-            "TLS"
-        },
-        match &credentials {
-            None => "no credentials".to_string(),
-            Some(Credentials::Basic { username, .. }) => format!("as {username}"),
-            Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
-        }
-    );
-    let session = Session::new(
-        target,
-        Options {
-            insecure: &job.insecure,
-            credentials,
-            ca_pem,
-        },
-    )
-    .await?;
+    let session = Session::open(target, &doing, secrets, &job.insecure, false).await?;
     let outcome = push::layout(&session, layout, &job.mount_from).await?;
     eprintln!(
         "{} blob(s) sent ({:.1} MiB), {} present, {} mounted; {}",
@@ -133,19 +111,16 @@ pub async fn push(
 /// the report. Only a broken setup is an error here.
 pub fn run_in_worker(job_json: &str) -> Result<(), String> {
     let job: Job = serde_json::from_str(job_json).map_err(|e| format!("parsing the job: {e}"))?;
-    let secret = |id: &str| std::fs::read(Path::new(SECRETS_DIR).join(id)).ok();
-    let (config, ca) = (secret(SECRET_ID), secret(CA_SECRET_ID));
-    transport::provide_system_roots()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))?;
-    let result = runtime.block_on(push(
-        &job,
-        Path::new(LAYOUT_DIR),
-        config.as_deref(),
-        ca.as_deref(),
-    ));
+    let asked = &job;
+    let result = worker::in_worker(|config, ca| async move {
+        push(
+            asked,
+            Path::new(LAYOUT_DIR),
+            config.as_deref(),
+            ca.as_deref(),
+        )
+        .await
+    })?;
     let report = match result {
         Ok(outcome) => Report {
             outcome,
@@ -159,7 +134,5 @@ pub fn run_in_worker(job_json: &str) -> Result<(), String> {
             }
         }
     };
-    let path = Path::new(REPORT_DIR).join(REPORT_FILE);
-    let json = serde_json::to_vec(&report).unwrap_or_default();
-    std::fs::write(&path, json).map_err(|e| format!("writing {}: {e}", path.display()))
+    worker::write_report(REPORT_FILE, &report)
 }

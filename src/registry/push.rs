@@ -25,16 +25,16 @@ use super::session::Session;
 use super::upload;
 
 /// `index.json`'s tag annotation.
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub(super) const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// The OCI index media type.
 pub const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
 /// Media types a manifest GET accepts.
-const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+pub(super) const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.list.v2+json, \
      application/vnd.docker.distribution.manifest.v2+json";
 /// Largest manifest read from the layout (registries take 4 MiB).
-const MAX_MANIFEST: u64 = 4 << 20;
+pub(super) const MAX_MANIFEST: u64 = 4 << 20;
 
 /// An OCI descriptor, as much of it as a push needs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,18 +54,21 @@ pub struct Descriptor {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// A manifest or index of the layout, read.
+/// A manifest or index (of the layout, or pulled), read.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Doc {
+pub(super) struct Doc {
+    /// Its own media type, where it says.
     #[serde(default)]
-    manifests: Option<Vec<Descriptor>>,
+    pub(super) media_type: Option<String>,
     #[serde(default)]
-    config: Option<Descriptor>,
+    pub(super) manifests: Option<Vec<Descriptor>>,
     #[serde(default)]
-    layers: Vec<Descriptor>,
+    pub(super) config: Option<Descriptor>,
     #[serde(default)]
-    blobs: Vec<Descriptor>,
+    pub(super) layers: Vec<Descriptor>,
+    #[serde(default)]
+    pub(super) blobs: Vec<Descriptor>,
     #[serde(default)]
     subject: Option<Descriptor>,
     #[serde(default)]

@@ -13,9 +13,9 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use tokio::sync::Mutex;
 
-use super::auth::{Credentials, SECRET_HINT};
-use super::reference::Target;
+use super::auth::{AuthConfig, Credentials, SECRET_HINT};
 use super::transport;
+use crate::oci::reference::Target;
 
 /// Requests that fail for a reason that may pass (a 5xx, a reset, a
 /// timeout) are tried this many times in all.
@@ -32,6 +32,9 @@ pub struct Session {
     auth: RegistryAuth,
     /// Whether the build passed credentials for this registry.
     has_credentials: bool,
+    /// Whether only reads are asked for (a pull): the token asked for is
+    /// scoped to pulling, which read-only credentials get.
+    read_only: bool,
     /// The `Authorization` our own requests carry, once known.
     header: Mutex<Option<HeaderValue>>,
     /// Whether the registry has answered: after that, a connection that
@@ -48,10 +51,58 @@ pub struct Options<'a> {
     pub credentials: Option<Credentials>,
     /// A private CA (PEM), from the secret `registry-ca`.
     pub ca_pem: Option<&'a [u8]>,
+    /// Only reading (a pull), not pushing.
+    pub read_only: bool,
+}
+
+/// The secrets a worker step was given (both optional).
+#[derive(Clone, Copy, Default)]
+pub struct Secrets<'a> {
+    /// The secret `registry`: a Docker `config.json`.
+    pub config_json: Option<&'a [u8]>,
+    /// The secret `registry-ca`: a PEM CA.
+    pub ca_pem: Option<&'a [u8]>,
 }
 
 impl Session {
-    /// Connects: checks the registry answers and gets a token for pushing.
+    /// Connects as a worker step does: with the credentials the secret
+    /// holds for the target's registry, after a log line saying what it is
+    /// `doing` and how (plain HTTP or TLS, as whom; never a secret).
+    pub async fn open(
+        target: Target,
+        doing: &str,
+        secrets: Secrets<'_>,
+        insecure: &[String],
+        read_only: bool,
+    ) -> Result<Session, String> {
+        let credentials = match secrets.config_json {
+            None => None,
+            Some(bytes) => AuthConfig::parse("the secret \"registry\"", bytes)?
+                .for_registry(target.api_host())?,
+        };
+        eprintln!(
+            "{doing} ({}, {})",
+            match transport::plain_http(target.api_host(), insecure) {
+                true => "plain HTTP",
+                false => "TLS",
+            },
+            match &credentials {
+                None => "no credentials".to_string(),
+                Some(Credentials::Basic { username, .. }) => format!("as {username}"),
+                Some(Credentials::IdentityToken(_)) => "with an identity token".to_string(),
+            }
+        );
+        let opts = Options {
+            insecure,
+            credentials,
+            ca_pem: secrets.ca_pem,
+            read_only,
+        };
+        Session::new(target, opts).await
+    }
+
+    /// Connects: checks the registry answers and gets a token for pushing
+    /// (or only pulling, with `read_only`).
     pub async fn new(target: Target, opts: Options<'_>) -> Result<Session, String> {
         let host = target.api_host().to_string();
         let ca = match opts.ca_pem {
@@ -70,7 +121,10 @@ impl Session {
                 RegistryAuth::Basic(username, password)
             }
             Some(Credentials::IdentityToken(t)) => {
-                RegistryAuth::Bearer(exchange_identity_token(&http, &base, &target, &t).await?)
+                let scope = if opts.read_only { "pull" } else { "pull,push" };
+                RegistryAuth::Bearer(
+                    exchange_identity_token(&http, &base, &target, &t, scope).await?,
+                )
             }
         };
         let s = Session {
@@ -80,6 +134,7 @@ impl Session {
             http,
             auth,
             has_credentials,
+            read_only: opts.read_only,
             header: Mutex::new(None),
             reached: std::sync::atomic::AtomicBool::new(false),
         };
@@ -117,9 +172,13 @@ impl Session {
     /// Basic where the registry asks for that.
     async fn authorize(&self) -> Result<(), String> {
         let probe = self.target.with_tag("latest");
+        let operation = match self.read_only {
+            true => RegistryOperation::Pull,
+            false => RegistryOperation::Push,
+        };
         let token = self
             .oci
-            .auth(&probe, &self.auth, RegistryOperation::Push)
+            .auth(&probe, &self.auth, operation)
             .await
             .map_err(|e| self.explain_oci(&e, "signing in"))?;
         let header = match (token, &self.auth) {
@@ -212,19 +271,29 @@ impl Session {
                  the credentials of the secret \"registry\": check the user and password (or \
                  token) it holds for {reg}"
             ),
-            StatusCode::FORBIDDEN => format!(
+            StatusCode::FORBIDDEN if self.has_credentials => format!(
                 "registry {reg} answered 403 Forbidden to {what} in repository {repo}: the \
-                 credentials may not push there{}",
-                if self.has_credentials {
-                    ""
-                } else {
-                    " (none were passed)"
-                }
+                 credentials of the secret \"registry\" may not {} it; pass ones that may",
+                self.verb()
+            ),
+            StatusCode::FORBIDDEN => format!(
+                "registry {reg} answered 403 Forbidden to {what} in repository {repo} (no \
+                 credentials were passed): pass credentials that may {} it as the secret \
+                 \"registry\": {SECRET_HINT}",
+                self.verb()
             ),
             _ => {
                 let body: String = body.chars().take(300).collect();
                 format!("registry {reg} answered {status} to {what} in repository {repo}: {body}")
             }
+        }
+    }
+
+    /// What this session does to the repository, for messages.
+    fn verb(&self) -> &'static str {
+        match self.read_only {
+            true => "pull from",
+            false => "push to",
         }
     }
 
@@ -324,6 +393,7 @@ async fn exchange_identity_token(
     base: &str,
     target: &Target,
     refresh: &str,
+    actions: &str,
 ) -> Result<String, String> {
     let reg = &target.registry;
     let v2 = http
@@ -342,7 +412,7 @@ async fn exchange_identity_token(
                  names no token service to exchange it at; pass a user and password instead"
             )
         })?;
-    let scope = format!("repository:{}:pull,push", target.repository);
+    let scope = format!("repository:{}:{actions}", target.repository);
     let mut form = vec![
         ("grant_type", "refresh_token"),
         ("client_id", "artifact-frontend"),
@@ -405,7 +475,7 @@ pub fn bearer_challenge(h: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 #[path = "session_tests.rs"]
-mod redirect_tests;
+pub(super) mod redirect_tests;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use crate::registry::auth::Credentials;
 
 /// Serves every connection of `listener` with `answer(request line)`,
 /// recording each request's `Authorization` header (or "").
-fn serve(
+pub(in crate::registry) fn serve(
     listener: TcpListener,
     seen: Arc<Mutex<Vec<(String, String)>>>,
     answer: impl Fn(&str) -> String + Send + 'static,
@@ -72,6 +72,7 @@ async fn a_redirect_to_another_host_carries_no_credentials() {
                 password: "secret-pw".into(),
             }),
             ca_pem: None,
+            read_only: false,
         },
     )
     .await

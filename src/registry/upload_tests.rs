@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::registry::reference::Target;
+use crate::oci::reference::Target;
 use crate::registry::session::Options;
 
 /// What the fake registry saw and holds.
@@ -114,6 +114,7 @@ async fn a_failed_chunk_resumes_where_the_registry_stands() {
             insecure: &[],
             credentials: None,
             ca_pem: None,
+            read_only: false,
         },
     )
     .await

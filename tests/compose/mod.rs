@@ -89,14 +89,14 @@ fn build_args_ok(
     Ok(log)
 }
 
-fn index_entries(layout: &Path) -> Result<Vec<Value>> {
+pub fn index_entries(layout: &Path) -> Result<Vec<Value>> {
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
     Ok(index["manifests"].as_array().context("manifests")?.clone())
 }
 
 /// The `index.json` entries of `layout`, once it passes fsck and holds no
 /// blob nothing names.
-fn checked_entries(layout: &Path) -> Result<Vec<Value>> {
+pub fn checked_entries(layout: &Path) -> Result<Vec<Value>> {
     let summary = fsck_layout(layout)?;
     ensure!(
         summary.blob_count == summary.referenced_blob_count,
@@ -114,12 +114,12 @@ fn blob_bytes(layout: &Path, digest: &Value) -> Result<Vec<u8>> {
     Ok(std::fs::read(layout.join("blobs/sha256").join(hex))?)
 }
 
-fn blob_json(layout: &Path, digest: &Value) -> Result<Value> {
+pub fn blob_json(layout: &Path, digest: &Value) -> Result<Value> {
     Ok(serde_json::from_slice(&blob_bytes(layout, digest)?)?)
 }
 
 /// A base model built from a Modelfile, in `<name>-out`.
-fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
+pub fn base_model(ctx: &Ctx, name: &str) -> Result<(PathBuf, BTreeMap<String, Vec<u8>>)> {
     base_model_packed(ctx, name, "raw")
 }
 

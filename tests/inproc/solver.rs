@@ -4,8 +4,10 @@
 //!
 //! It interprets what this frontend emits and nothing more: local and image
 //! sources (from directories the test registers), FileOps (mkdir, mkfile,
-//! copy) and one ExecOp, the blob writer, which it runs with
-//! [`blobtool::run`] over the exec's mounts as the worker would. Anything
+//! copy) and two ExecOps: the blob writer, which it runs with
+//! [`blobtool::run`] over the exec's mounts as the worker would, and the
+//! registry pull (`FROM oci://`), run with [`registry::pull::pull`] against
+//! whatever registry the test started. Anything
 //! else is an error, so a new kind of op can't pass unnoticed. It is no
 //! substitute for BuildKit (the end-to-end suite runs that); it is what
 //! lets the planning and producing logic be tested on every path without a
@@ -25,6 +27,7 @@ use artifact_frontend::gateway::{
 };
 use artifact_frontend::proto::fstypes::Stat;
 use artifact_frontend::proto::pb;
+use artifact_frontend::registry::{self, PullJob};
 use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
@@ -78,6 +81,7 @@ const LLB_CAPS: &[&str] = &[
     "exec.meta.network",
     "exec.mount.bind",
     "exec.mount.selector",
+    "exec.mount.secret",
     "constraints",
     "platform",
     "meta.description",
@@ -106,6 +110,9 @@ pub struct Calls {
     pub local_sent: Vec<Vec<String>>,
     /// Whether an exec asked to ignore the cache.
     pub execs_ignoring_cache: usize,
+    /// Registry pull steps run: the digest a fetch named (`None` for a
+    /// resolve), and whether it asked to ignore the cache.
+    pub pulls: Vec<(Option<String>, bool)>,
     /// StatFile calls.
     pub stats: usize,
     /// ReadFile calls.
@@ -129,7 +136,8 @@ pub struct Solver {
     /// Solved results, by ref id.
     refs: Mutex<Vec<PathBuf>>,
     /// Outputs of every op solved, by op digest: BuildKit's cache, which
-    /// makes a vertex solved twice in one build run once.
+    /// makes a vertex solved twice in one build run once (an op that
+    /// ignores the cache under `<digest>-ignorecache`, apart).
     cache: Mutex<BTreeMap<String, Vec<Option<PathBuf>>>>,
     /// How many layers each FileOp output stacks: each one on a base adds
     /// one, as on Docker's overlay2, which refuses more than 128 lower
@@ -375,7 +383,27 @@ impl Graph<'_> {
     /// The directory of `edge`. Each op runs once per solver (outputs are
     /// never written after their op ran: later ops work on copies).
     fn output(&mut self, edge: &pb::Input) -> Result<PathBuf, String> {
-        let cached = self.solver.cache.lock().unwrap().get(&edge.digest).cloned();
+        // As BuildKit's solver loads vertices: one that ignores the cache
+        // is a vertex of its own (it runs again even when the same op ran
+        // in this build), and one that doesn't merges with it.
+        let ignore = self
+            .metadata
+            .get(&edge.digest)
+            .is_some_and(|m| m.ignore_cache);
+        let without_cache = format!("{}-ignorecache", edge.digest);
+        let cached = {
+            let cache = self.solver.cache.lock().unwrap();
+            match cache.get(&without_cache) {
+                Some(outputs) => Some(outputs.clone()),
+                None if ignore => None,
+                None => cache.get(&edge.digest).cloned(),
+            }
+        };
+        let key = if ignore {
+            without_cache
+        } else {
+            edge.digest.clone()
+        };
         let outputs = match cached {
             Some(outputs) => outputs,
             None => {
@@ -386,7 +414,7 @@ impl Graph<'_> {
                     .ok_or_else(|| format!("op {} is not in the definition", edge.digest))?;
                 let outputs = self.run(&edge.digest, &op)?;
                 let mut cache = self.solver.cache.lock().unwrap();
-                cache.insert(edge.digest.clone(), outputs.clone());
+                cache.insert(key, outputs.clone());
                 outputs
             }
         };
@@ -576,6 +604,9 @@ impl Graph<'_> {
             .as_ref()
             .map(|m| m.args.clone())
             .unwrap_or_default();
+        if args.get(1).map(String::as_str) == Some(registry::pull::SUBCOMMAND) {
+            return self.pull(op, exec, &args, ignore_cache);
+        }
         if args.get(1).map(String::as_str) != Some(blobtool::SUBCOMMAND) {
             return Err(format!("exec {args:?} is not served by this fake"));
         }
@@ -657,6 +688,66 @@ impl Graph<'_> {
         fs::write(
             mounted(blobtool::REPORT_DIR)?.join(blobtool::REPORT_FILE),
             report.map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(outputs)
+    }
+}
+
+impl Graph<'_> {
+    /// The registry pull's exec: the job (its last argument) run on a
+    /// thread of its own (the pull is async, this fake is not), its
+    /// report and layout written where the exec mounts its outputs.
+    fn pull(
+        &mut self,
+        op: &pb::Op,
+        exec: &pb::ExecOp,
+        args: &[String],
+        ignore_cache: bool,
+    ) -> Result<Vec<Option<PathBuf>>, String> {
+        let job: PullJob =
+            serde_json::from_str(args.get(2).ok_or("no job")?).map_err(|e| e.to_string())?;
+        let mut outputs: Vec<Option<PathBuf>> = Vec::new();
+        let mut at: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for m in &exec.mounts {
+            let dir = self.input(op, m.input)?;
+            if m.output >= 0 {
+                let slot = m.output as usize;
+                outputs.resize(outputs.len().max(slot + 1), None);
+                outputs[slot] = Some(dir.clone());
+            }
+            at.insert(m.dest.clone(), dir);
+        }
+        let report_dir = at
+            .get(registry::REPORT_DIR)
+            .cloned()
+            .ok_or("no report mount")?;
+        let out = at
+            .get(registry::pull::OUT_DIR)
+            .cloned()
+            .unwrap_or_else(|| self.solver.scratch());
+        self.solver
+            .calls
+            .lock()
+            .unwrap()
+            .pulls
+            .push((job.digest.clone(), ignore_cache));
+        let report = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let r = rt.block_on(registry::pull::pull(&job, &out, None, None));
+            Ok::<_, String>(r.unwrap_or_else(|e| registry::PullReport {
+                error: Some(e),
+                ..Default::default()
+            }))
+        })
+        .join()
+        .map_err(|_| "the pull panicked".to_string())??;
+        fs::write(
+            report_dir.join(registry::pull::REPORT_FILE),
+            serde_json::to_vec(&report).map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
         Ok(outputs)

@@ -17,7 +17,9 @@ use anyhow::{Context, Result, ensure};
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::support::registry::{Options, TestRegistry, make_ca_and_server_cert, outside_address};
+use crate::registry_fixture::server::{
+    Options, TestRegistry, make_ca_and_server_cert, outside_address,
+};
 use crate::support::skopeo;
 use crate::{Case, Ctx, IMAGE};
 
@@ -59,14 +61,8 @@ fn build_push_allowed(
     let mut cmd = ctx.docker_build();
     cmd.args(["--progress=plain", "-f"])
         .arg(dir.join("Artifactfile"))
-        .args(["--build-arg", &format!("artifact.push={push}")])
-        .args(["--build-arg", "artifact.network=host"]);
-    if allow_host && ctx.daemon().buildx.is_some() {
-        cmd.args(["--allow", "network.host"]);
-    } else if allow_host {
-        // `docker build` 20.10 has no --allow: --network host grants it.
-        cmd.args(["--network", "host"]);
-    }
+        .args(["--build-arg", &format!("artifact.push={push}")]);
+    host_network(ctx, &mut cmd, allow_host);
     for (id, src) in secrets {
         cmd.arg("--secret")
             .arg(format!("id={id},src={}", src.display()));
@@ -91,7 +87,19 @@ fn tagged_manifest(layout: &Path, tag: &str) -> Result<Vec<u8>> {
     Ok(std::fs::read(layout.join("blobs/sha256").join(hex))?)
 }
 
-fn registry_manifest(reference: &str, creds: Option<&str>) -> Result<Vec<u8>> {
+/// Asks for host networking (`artifact.network=host`), allowed by the
+/// client the way this daemon's client allows it when `allow`.
+pub fn host_network(ctx: &Ctx, cmd: &mut Command, allow: bool) {
+    cmd.args(["--build-arg", "artifact.network=host"]);
+    if allow && ctx.daemon().buildx.is_some() {
+        cmd.args(["--allow", "network.host"]);
+    } else if allow {
+        // `docker build` 20.10 has no --allow: --network host grants it.
+        cmd.args(["--network", "host"]);
+    }
+}
+
+pub fn registry_manifest(reference: &str, creds: Option<&str>) -> Result<Vec<u8>> {
     let r = format!("docker://{reference}");
     let mut args = vec!["inspect", "--raw", "--tls-verify=false"];
     if let Some(c) = creds {

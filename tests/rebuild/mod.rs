@@ -174,7 +174,10 @@ fn adding_a_file_or_a_line_leaves_the_weights_cached(ctx: &Ctx) -> Result<()> {
         let shard = d.join(format!("model-0000{i}-of-00002.safetensors"));
         std::fs::write(shard, noise(70 << 20, seed))?;
     }
-    std::fs::write(d.join("README.md"), b"# tiny\n\nThe card of the added case.\n")?;
+    std::fs::write(
+        d.join("README.md"),
+        b"# tiny\n\nThe card of the added case.\n",
+    )?;
     let first = build_model(ctx, &d, &ctx.dir("added-a"))?;
     ensure!(
         hashed(&first).len() == 3,

@@ -21,7 +21,6 @@
 
 pub mod daemon;
 pub mod images;
-pub mod registry;
 pub mod tally;
 
 pub use daemon::Daemon;

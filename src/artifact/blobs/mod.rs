@@ -19,7 +19,7 @@ mod missing;
 mod units;
 mod worker;
 
-pub use worker::{TOOL_MOUNT, Worker, find as find_worker};
+pub use worker::{Worker, find as find_worker};
 
 use std::collections::BTreeMap;
 

@@ -1,139 +1,23 @@
-//! Running the blob writer (see [`crate::blobtool`]) inside the worker.
-//!
-//! The frontend runs its own image as an ExecOp. The image is the exact
-//! one buildkitd started us from: `frontend.bin` (BuildKit 0.10+) holds
-//! its definition, and on older daemons the `source` option names it,
-//! which we pin to a digest so a moved tag can't swap binaries.
+//! Running the blob writer (see [`crate::blobtool`]) inside the worker,
+//! as an ExecOp of our own binary ([`Worker`], found by
+//! [`crate::artifact::inputs::worker`]).
 //!
 //! No mount of such an exec is an overlay with an upper directory: its
 //! unmount flushes everything the exec wrote to disk before the step ends
 //! (seen with strace on Docker 20.10: 0.8 s for 2 GiB). So the root is
-//! scratch, and our binary is copied out of our image onto scratch (once:
-//! BuildKit caches the copy by the image's digest) and mounted from there,
-//! because Docker mounts an image's layers with a writable layer on top.
-
-use prost::Message as _;
-use serde::Deserialize;
+//! scratch, and the outputs are mounts of their own.
 
 use crate::blobtool::{self, Job};
-use crate::gateway::{Gateway, cap};
-use crate::llb::{self, ExecOptions, ImageRef, Mount, State, caps};
-use crate::proto::pb;
+use crate::gateway::Gateway;
+use crate::llb::{self, ExecOptions, Mount, State};
 
 use crate::artifact::error::{Context as _, Error, Result};
 use crate::artifact::inputs::solve;
-use crate::artifact::request::Config;
 
-/// Where our binary is mounted in the exec, whose root is scratch.
-const SELF_MOUNT: &str = "/frontend";
-/// Its name there.
-const SELF_NAME: &str = "artifact-frontend";
-/// Where our image keeps the binary (its entrypoint).
-const DEFAULT_BINARY: &str = "/artifact-frontend";
+pub use crate::artifact::inputs::worker::{TOOL_MOUNT, Worker, find};
+
 /// Largest report we read back (about 150 bytes a blob).
 const MAX_REPORT: u64 = 256 << 20;
-
-/// Our binary, ready to run in the worker.
-pub struct Worker {
-    /// A scratch filesystem holding only the binary.
-    tool: State,
-}
-
-impl Worker {
-    /// The scratch filesystem holding our binary, for an exec of another
-    /// subcommand (the registry push): mount it at [`SELF_MOUNT`] and run
-    /// [`Worker::binary`].
-    pub fn tool(&self) -> &State {
-        &self.tool
-    }
-
-    /// Where the binary is, with the tool mounted at [`SELF_MOUNT`].
-    pub fn binary() -> String {
-        format!("{SELF_MOUNT}/{SELF_NAME}")
-    }
-}
-
-/// Where [`Worker::tool`] is mounted.
-pub const TOOL_MOUNT: &str = SELF_MOUNT;
-
-/// The worker, when the daemon can run processes and we can tell which
-/// image we run from; `None` sends the build through the gateway.
-pub async fn find<G: Gateway>(gw: &G, cfg: &Config) -> Result<Option<Worker>> {
-    let exec = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
-    if gw.caps().require_llb(&exec, "").is_err() {
-        return Ok(None);
-    }
-    let found = self_image(gw, cfg.own_definition.as_deref(), cfg.own_image.as_deref()).await?;
-    Ok(found.map(|(image, binary)| Worker {
-        tool: State::scratch().file(
-            llb::FileActions::new().copy(
-                &image,
-                &format!("/{}", binary.trim_start_matches('/')),
-                &format!("/{SELF_NAME}"),
-                llb::CopyOptions {
-                    follow_symlinks: true,
-                    ..Default::default()
-                },
-            ),
-            "[artifact] worker binary",
-        ),
-    }))
-}
-
-/// Our own image as a state, and the binary to run in it. `None` when we
-/// can't tell which image we run from.
-async fn self_image<G: Gateway>(
-    gw: &G,
-    definition: Option<&[u8]>,
-    source: Option<&str>,
-) -> Result<Option<(State, String)>> {
-    if let Some(bytes) = definition {
-        let def = pb::Definition::decode(bytes)
-            .map_err(Error::internal)
-            .context("decoding frontend.bin")?;
-        return Ok(Some((
-            State::from_definition(&def)?,
-            DEFAULT_BINARY.to_string(),
-        )));
-    }
-    let Some(source) = source else {
-        return Ok(None);
-    };
-    if !gw.caps().has_gateway(cap::RESOLVE_IMAGE) {
-        return Ok(None);
-    }
-    let reference = ImageRef::parse(source)?;
-    let (digest, config) = gw
-        .resolve_image_config(reference.as_str())
-        .await
-        .with_context(|| format!("resolving the frontend image {source}"))?;
-    let pinned = match reference.as_str().split_once('@') {
-        Some(_) => reference,
-        None => ImageRef::parse(&format!("{reference}@{digest}"))?,
-    };
-    Ok(Some((llb::image(&pinned, None), entrypoint(&config))))
-}
-
-/// The part of an image config we read: `config.Entrypoint`.
-#[derive(Deserialize)]
-struct ImageConfig {
-    #[serde(default)]
-    config: Option<ExecConfig>,
-}
-
-#[derive(Deserialize)]
-struct ExecConfig {
-    #[serde(rename = "Entrypoint", default)]
-    entrypoint: Option<Vec<String>>,
-}
-
-/// The image's entrypoint binary (the image config's `Entrypoint[0]`).
-fn entrypoint(config: &[u8]) -> String {
-    serde_json::from_slice::<ImageConfig>(config)
-        .ok()
-        .and_then(|c| c.config?.entrypoint?.into_iter().next())
-        .unwrap_or_else(|| DEFAULT_BINARY.to_string())
-}
 
 /// One run of the blob writer: its job, what it mounts, and its name in
 /// the progress output.
@@ -214,8 +98,8 @@ impl Worker {
         );
         let mut mounts = run.mounts;
         mounts.push(Mount::ReadOnly {
-            dest: SELF_MOUNT.into(),
-            state: self.tool.clone(),
+            dest: TOOL_MOUNT.into(),
+            state: self.tool().clone(),
         });
         mounts.push(Mount::ReadOnly {
             dest: blobtool::JOB_DIR.into(),
@@ -231,11 +115,8 @@ impl Worker {
         });
         let exec = State::scratch().run(
             &ExecOptions {
-                args: vec![
-                    format!("{SELF_MOUNT}/{SELF_NAME}"),
-                    blobtool::SUBCOMMAND.to_string(),
-                ],
-                env: vec![format!("PATH={SELF_MOUNT}")],
+                args: vec![Worker::binary(), blobtool::SUBCOMMAND.to_string()],
+                env: vec![format!("PATH={TOOL_MOUNT}")],
                 cwd: "/".to_string(),
                 network_none: true,
                 ignore_cache,
@@ -271,13 +152,5 @@ pub fn selected(input: usize, state: &State, path: &str) -> Mount {
         dest: format!("{}/{input}/{path}", blobtool::INPUT_DIR),
         state: state.clone(),
         path: format!("/{path}"),
-    }
-}
-
-#[cfg(test)]
-impl Worker {
-    /// A worker whose binary is in `tool`.
-    pub fn with_tool(tool: State) -> Worker {
-        Worker { tool }
     }
 }

@@ -17,6 +17,7 @@ use crate::artifact::request::Config;
 use super::context::{self, Filter};
 use super::inner_build::{self, InnerBuild};
 use super::oci_layout::LayoutInput;
+use super::pull;
 use super::solve;
 use super::sources::{self, transfer_paths};
 use super::spec_file::{SpecFile, at_line, located};
@@ -240,6 +241,10 @@ async fn from_input<G: Gateway>(
         Source::Image(r) => {
             sources::image(r).map_err(|e| at(format!("FROM {r}: {}", e.message)).into())
         }
+        Source::Registry(r) => pull::input(gw, cfg, r).await.map_err(|e| match e.kind() {
+            Kind::User(_) => at(format!("FROM oci://{r}: {e:#}")).into(),
+            _ => e,
+        }),
         Source::Build { by, opts } => {
             let build = InnerBuild::of_from_line(by, opts);
             built_input(gw, cfg, &build, at).await

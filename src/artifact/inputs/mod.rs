@@ -2,7 +2,8 @@
 //! found, solved and opened here, before anything is planned: the spec
 //! file (and its own ignore file), the client's local directories less
 //! what `.dockerignore` excludes, frontend inputs, images, named contexts,
-//! the results of inner builds, and OCI layouts among them, opened and
+//! the results of inner builds, manifests pulled from registries
+//! (`FROM oci://`), and OCI layouts among them, opened and
 //! their `index.json` read. The plan stage only decides from what was
 //! gathered; the later stages use the helpers for reading an input
 //! (`lookup`, `solve`).
@@ -13,11 +14,13 @@ pub mod ignore;
 pub mod inner_build;
 pub mod lookup;
 pub mod oci_layout;
+pub mod pull;
 pub mod read_spec_file;
 pub mod solve;
 pub mod sources;
 pub mod spec_file;
 pub mod transfer;
+pub mod worker;
 
 use crate::llb::{LocalOptions, State};
 

@@ -125,7 +125,7 @@ pub fn layout_state(
         })
         .collect();
     let (base, batches) = combine_in_batches(parts, merge, mtime_ns);
-    (on_base(base, inline, layout, mtime_ns), batches)
+    (on_base(&base, inline, layout, mtime_ns), batches)
 }
 
 /// The layout from blobs already in `blobs/sha256/` of `parts`: the parts
@@ -137,11 +137,11 @@ pub fn layout_on_blobs(
     merge: bool,
     mtime_ns: Option<i64>,
 ) -> State {
-    on_base(combine(parts, merge, mtime_ns), inline, layout, mtime_ns)
+    on_base(&combine(parts, merge, mtime_ns), inline, layout, mtime_ns)
 }
 
 /// The inline blobs and the documents on `base`, the blobs made one.
-fn on_base(base: State, inline: &[Blob], layout: &Layout, mtime_ns: Option<i64>) -> State {
+fn on_base(base: &State, inline: &[Blob], layout: &Layout, mtime_ns: Option<i64>) -> State {
     // Nothing was written (a model whose globs matched nothing, say): the
     // blob directory is ours to make.
     let start = match base.is_scratch() {

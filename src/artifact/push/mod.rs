@@ -14,11 +14,11 @@
 //! fails the build; the result is still the layout.
 
 use crate::gateway::{Gateway, UserError};
-use crate::llb::{ExecOptions, Mount, State, caps};
+use crate::llb::{Mount, State, caps};
 use crate::registry::{self, Job, Report};
 
-use super::blobs::{TOOL_MOUNT, Worker, find_worker};
 use super::error::{Context as _, Error, Result};
+use super::inputs::worker::{RegistryExec, Worker, find};
 use super::inputs::{lookup, solve};
 use super::request::{Config, PushRequest};
 
@@ -39,7 +39,7 @@ pub async fn run<G: Gateway>(
         &[caps::EXEC_MOUNT_SECRET.to_string()],
         "pass the registry credentials (the secret \"registry\") to the push",
     )?;
-    let worker = find_worker(gw, cfg).await?.ok_or_else(|| {
+    let worker = find(gw, cfg).await?.ok_or_else(|| {
         Error::from(UserError::new(format!(
             "{} runs this frontend's image in the worker, and this daemon does not say which \
              image that is (no frontend.bin, no source option); push the layout with skopeo or \
@@ -47,7 +47,7 @@ pub async fn run<G: Gateway>(
             super::request::PUSH_KEY
         )))
     })?;
-    let state = exec(worker.tool(), req, layout)?;
+    let state = exec(&worker, req, layout)?;
     let doing = if req.network_host {
         format!(
             "pushing to {} with host networking ({}=host needs the client's \
@@ -79,49 +79,29 @@ pub async fn run<G: Gateway>(
 }
 
 /// The push's exec; its output is the report.
-fn exec(tool: &State, req: &PushRequest, layout: &State) -> Result<State> {
+fn exec(worker: &Worker, req: &PushRequest, layout: &State) -> Result<State> {
     let job = Job {
         target: req.raw.clone(),
         insecure: req.insecure.clone(),
         mount_from: req.mount_from.clone(),
     };
-    let job = serde_json::to_string(&job).map_err(Error::internal)?;
-    let secret = |id: &str| Mount::Secret {
-        dest: format!("{}/{id}", registry::SECRETS_DIR),
-        id: id.to_string(),
-        optional: true,
-    };
-    let mounts = [
-        Mount::ReadOnly {
+    let outputs = worker.registry_exec(RegistryExec {
+        subcommand: registry::SUBCOMMAND,
+        job: serde_json::to_string(&job).map_err(Error::internal)?,
+        inputs: vec![Mount::ReadOnly {
             dest: registry::LAYOUT_DIR.into(),
             state: layout.clone(),
-        },
-        Mount::ReadOnly {
-            dest: TOOL_MOUNT.into(),
-            state: tool.clone(),
-        },
-        secret(registry::SECRET_ID),
-        secret(registry::CA_SECRET_ID),
-        Mount::Output {
-            dest: registry::REPORT_DIR.into(),
-        },
-    ];
-    let run = State::scratch().run(
-        &ExecOptions {
-            args: vec![Worker::binary(), registry::SUBCOMMAND.to_string(), job],
-            env: vec![format!("PATH={TOOL_MOUNT}")],
-            cwd: "/".to_string(),
-            network_host: req.network_host,
-            // Every build that asks pushes: the registry may have lost the
-            // tag since. Only this step runs again; its inputs stay cached.
-            ignore_cache: true,
-            custom_name: format!("[artifact] push to {}", req.target),
-            ..Default::default()
-        },
-        &mounts,
-    );
-    run.output(0)
-        .cloned()
+        }],
+        outputs: vec![registry::REPORT_DIR],
+        network_host: req.network_host,
+        // Every build that asks pushes: the registry may have lost the
+        // tag since. Only this step runs again; its inputs stay cached.
+        ignore_cache: true,
+        name: format!("[artifact] push to {}", req.target),
+    })?;
+    outputs
+        .into_iter()
+        .next()
         .ok_or_else(|| Error::bug("the push's exec has no report output"))
 }
 
@@ -160,7 +140,7 @@ mod tests {
     #[test]
     fn the_push_runs_every_time_over_the_layout_with_optional_secrets() {
         let layout = crate::llb::State::scratch();
-        let tool = crate::llb::State::scratch();
+        let tool = Worker::with_tool(crate::llb::State::scratch());
         let def = exec(&tool, &request(true), &layout).unwrap().marshal();
         let (e, ignore_cache) = the_exec(&def);
         assert!(ignore_cache, "the push must run on every build");

@@ -119,6 +119,8 @@ pub struct Config {
     pub tags: Vec<String>,
     /// `artifact.push` and its options: where the layout goes.
     pub push: Option<super::push::PushRequest>,
+    /// How build steps reach registries (the push, `FROM oci://`).
+    pub registry: super::push::RegistryAccess,
     /// Our own image's definition (`frontend.bin`, BuildKit 0.10+).
     pub own_definition: Option<Vec<u8>>,
     /// The `source` option: our own image, on daemons without
@@ -178,6 +180,7 @@ impl Config {
             epoch: epoch::source_date_epoch(opts)?,
             tags: tags(opts)?,
             push: super::push::from_options(opts)?,
+            registry: super::push::access(opts)?,
             own_definition: opts.frontend_bin.clone(),
             own_image: opts
                 .get(SOURCE_KEY)

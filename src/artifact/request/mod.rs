@@ -21,4 +21,4 @@ pub use contract_options::{
     parse_layers,
 };
 pub use dialect::{DIALECT_KEY, Dialect, of as dialect_of};
-pub use push::{INSECURE_KEY, MOUNT_FROM_KEY, NETWORK_KEY, PUSH_KEY, PushRequest};
+pub use push::{INSECURE_KEY, MOUNT_FROM_KEY, NETWORK_KEY, PUSH_KEY, PushRequest, RegistryAccess};

@@ -1,8 +1,9 @@
 //! The push options: `artifact.push=<registry>/<repository>[:<tag>]`
-//! (`oci://` in front accepted), `artifact.network=host` for a registry
-//! on the builder's loopback, and `artifact.insecure-registries=host:port,...`
-//! for registries spoken to over plain HTTP beyond loopback. Each also
-//! comes as `build-arg:<key>`.
+//! (`oci://` in front accepted), and how build steps reach registries, for
+//! the push and for `FROM oci://` pulls alike: `artifact.network=host` for
+//! a registry on the builder's loopback, and
+//! `artifact.insecure-registries=host:port,...` for registries spoken to
+//! over plain HTTP beyond loopback. Each also comes as `build-arg:<key>`.
 
 use crate::gateway::{Options, UserError};
 use crate::registry::Target;
@@ -32,9 +33,17 @@ pub struct PushRequest {
     pub mount_from: Vec<String>,
 }
 
-/// The push options, when `artifact.push` is given (the others alone are
-/// refused: they would do nothing).
-pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
+/// How the steps that speak to a registry (the push, the pulls) reach it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistryAccess {
+    /// Run them in the host's network namespace.
+    pub network_host: bool,
+    /// `artifact.insecure-registries`.
+    pub insecure: Vec<String>,
+}
+
+/// `artifact.network` and `artifact.insecure-registries`.
+pub fn access(opts: &Options) -> Result<RegistryAccess, UserError> {
     let get = |k: &str| {
         opts.get_or_build_arg(k)
             .filter(|(v, _)| !v.trim().is_empty())
@@ -46,8 +55,9 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
             "host" => true,
             other => {
                 return Err(UserError::new(format!(
-                    "{key}={other:?} is not a network for the push: use default, or host (for a \
-                     registry on the builder's loopback; it needs --allow network.host)"
+                    "{key}={other:?} is not a network for the push and pulls: use default, or \
+                     host (for a registry on the builder's loopback; it needs --allow \
+                     network.host)"
                 )));
             }
         }),
@@ -69,6 +79,20 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
             list
         }
     };
+    Ok(RegistryAccess {
+        network_host: network.unwrap_or(false),
+        insecure,
+    })
+}
+
+/// The push options, when `artifact.push` is given (`mount-from` alone is
+/// refused: it would do nothing).
+pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
+    let get = |k: &str| {
+        opts.get_or_build_arg(k)
+            .filter(|(v, _)| !v.trim().is_empty())
+    };
+    let access = access(opts)?;
     let mount_from = match get(MOUNT_FROM_KEY) {
         None => Vec::new(),
         Some((v, key)) => {
@@ -92,10 +116,7 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
         }
     };
     let Some((raw, key)) = get(PUSH_KEY) else {
-        let others = get(NETWORK_KEY)
-            .or_else(|| get(INSECURE_KEY))
-            .or_else(|| get(MOUNT_FROM_KEY));
-        if let Some((_, key)) = others {
+        if let Some((_, key)) = get(MOUNT_FROM_KEY) {
             return Err(UserError::new(format!(
                 "{key} is an option of the push, and no {PUSH_KEY}=<registry>/<repository>[:<tag>] \
                  is given"
@@ -107,8 +128,8 @@ pub fn from_options(opts: &Options) -> Result<Option<PushRequest>, UserError> {
     Ok(Some(PushRequest {
         target,
         raw: raw.trim().to_string(),
-        network_host: network.unwrap_or(false),
-        insecure,
+        network_host: access.network_host,
+        insecure: access.insecure,
         mount_from,
     }))
 }
@@ -156,8 +177,12 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(e.to_string().contains("artifact.network=\"bridge\""), "{e}");
-        let e = from_options(&opts(&[("artifact.network", "host")])).unwrap_err();
+        let e = from_options(&opts(&[("artifact.push.mount-from", "a/b")])).unwrap_err();
         assert!(e.to_string().contains("no artifact.push"), "{e}");
+        // The network and insecure registries alone are for pulls.
+        let pulls = opts(&[("artifact.network", "host")]);
+        assert_eq!(from_options(&pulls).unwrap(), None);
+        assert!(access(&pulls).unwrap().network_host);
         let e = from_options(&opts(&[("artifact.push", "r.example.com/a@sha256:0000000000000000000000000000000000000000000000000000000000000000")])).unwrap_err();
         assert!(e.to_string().contains("names a digest"), "{e}");
         let e = from_options(&opts(&[

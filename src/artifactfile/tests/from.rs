@@ -347,3 +347,71 @@ fn a_bare_name_close_to_a_named_context_is_a_typo() {
         parse(&format!("ARTIFACT a/b\n{ok}\n"), &named).unwrap();
     }
 }
+
+#[test]
+fn from_oci_names_a_registry_manifest_that_layouts_read() {
+    let text = format!(
+        "FROM oci://127.0.0.1:5000/e2e/busybox@sha256:{HEX} AS runtime\n\
+         FROM oci://registry.example.com/models/base:v1 AS base\n\
+         INCLUDE runtime\n\
+         INCLUDE base:v1 AS b\n"
+    );
+    let f = ok(&text);
+    assert_eq!(
+        f.sources[1],
+        FromLine {
+            source: Source::Registry(format!("127.0.0.1:5000/e2e/busybox@sha256:{HEX}")),
+            alias: Some("runtime".into()),
+            lines: Some(lines(1, 1)),
+        }
+    );
+    assert_eq!(
+        f.sources[2].source,
+        Source::Registry("registry.example.com/models/base:v1".into())
+    );
+    // The layouts read the pulled sources.
+    let froms: Vec<Option<usize>> = f
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Include(i) => i.from.source,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(froms, [Some(1), Some(2)]);
+}
+
+#[test]
+fn a_bad_oci_reference_fails_at_its_line() {
+    err(
+        "CONFIG c\nFROM oci://busybox:1 AS b",
+        "FROM \"oci://busybox:1\": \"oci://busybox:1\" names no registry",
+        lines(2, 2),
+    );
+    err(
+        "LAYER t a\nFROM \\\n  oci://r.example.com/m AS b",
+        "names neither a tag nor a digest",
+        lines(2, 3),
+    );
+    err(
+        "FROM oci://r.example.com/m@sha256:abc AS b",
+        "\"sha256:abc\" is not a digest",
+        lines(1, 1),
+    );
+    err(
+        "FROM oci://r.example.com/Models:v1 AS b",
+        "is not a registry reference",
+        lines(1, 1),
+    );
+    err(
+        "FROM oci://r.example.com/m:v1 target=x",
+        "takes no options",
+        lines(1, 1),
+    );
+    // A misspelled scheme is named.
+    err(
+        "FROM ocl://r.example.com/m:v1",
+        "unknown source prefix \"ocl:\" (did you mean \"oci://\"?)",
+        lines(1, 1),
+    );
+}

@@ -1,5 +1,11 @@
-//! Where `artifact.push` sends the layout: `<registry>/<repository>[:<tag>]`,
-//! with Helm's and Flux's `oci://` in front accepted. The name is read by
+//! Registry references, read by the distribution grammar. Where
+//! `artifact.push` sends the layout ([`Target`]):
+//! `<registry>/<repository>[:<tag>]`, with Helm's and Flux's `oci://` in
+//! front accepted; and what `FROM oci://…` pulls ([`Origin`]), a tag or a
+//! digest, read here so that the Artifactfile parser refuses a bad one at
+//! its line and the worker reads it the same way.
+//!
+//! For the push: The name is read by
 //! the distribution reference grammar oci-client uses (a first component
 //! without `.`, `:` or `localhost` is a Docker Hub repository, as Docker
 //! reads it), and a digest is refused: a push names where to put a tag, the
@@ -97,6 +103,85 @@ impl fmt::Display for Target {
         write!(f, "{}/{}", self.registry, self.repository)?;
         if let Some(t) = &self.tag {
             write!(f, ":{t}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a pull names (`FROM oci://…` in an Artifactfile): a repository of
+/// a registry and a tag, a digest, or both (the digest then decides and
+/// the tag only names the entry). The registry must be written: a bare
+/// `busybox` would silently mean Docker Hub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The repository, and the tag when one is written.
+    pub target: Target,
+    /// `sha256:<hex>`, when written.
+    pub digest: Option<String>,
+}
+
+impl Origin {
+    /// Reads `s`, with or without `oci://` in front.
+    pub fn parse(s: &str) -> Result<Origin, String> {
+        let bare = s.trim().strip_prefix(OCI_SCHEME).unwrap_or(s.trim());
+        let usage = "write oci://<registry>/<repository>(:<tag>|@sha256:<hex>), e.g. \
+                     oci://registry.example.com/models/base:v1";
+        if bare.is_empty() {
+            return Err(format!("{OCI_SCHEME} names no registry reference: {usage}"));
+        }
+        if bare.contains("://") {
+            return Err(format!("{s:?} is not a registry reference: {usage}"));
+        }
+        let (name, digest) = match bare.split_once('@') {
+            None => (bare, None),
+            Some((name, d)) => {
+                if d.parse::<crate::digest::Digest>().is_err() {
+                    return Err(format!(
+                        "{s:?}: {d:?} is not a digest (sha256:<64 lowercase hex digits>); {usage}"
+                    ));
+                }
+                (name, Some(d.to_string()))
+            }
+        };
+        let first = name.split('/').next().unwrap_or_default();
+        let has_registry = name.contains('/')
+            && (first.contains('.') || first.contains(':') || first == "localhost");
+        if !has_registry {
+            return Err(format!(
+                "{s:?} names no registry: {usage} (Docker Hub is docker.io/library/<name>)"
+            ));
+        }
+        let last = name.rsplit('/').next().unwrap_or(name);
+        let tagged = last.contains(':');
+        if !tagged && digest.is_none() {
+            return Err(format!(
+                "{s:?} names neither a tag nor a digest: {usage} (a missing tag is not taken to \
+                 mean latest: say which)"
+            ));
+        }
+        let r: Reference = name
+            .parse()
+            .map_err(|e| format!("{s:?} is not a registry reference ({e}); {usage}"))?;
+        Ok(Origin {
+            target: Target {
+                registry: r.registry().to_string(),
+                repository: r.repository().to_string(),
+                tag: if tagged {
+                    r.tag().map(str::to_string)
+                } else {
+                    None
+                },
+            },
+            digest,
+        })
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.target)?;
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
         }
         Ok(())
     }

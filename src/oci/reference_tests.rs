@@ -51,3 +51,34 @@ fn digests_schemes_and_garbage_are_refused() {
     assert!(err("R.example.com/UPPER:v1").contains("not a registry reference"));
     assert!(err("r.example.com/a:bad tag").contains("not a registry reference"));
 }
+
+#[test]
+fn a_pull_names_a_registry_and_a_tag_or_a_digest() {
+    let hex = "ab".repeat(32);
+    let o = Origin::parse("oci://127.0.0.1:5000/e2e/busybox:1.36").unwrap();
+    assert_eq!(o.target.registry, "127.0.0.1:5000");
+    assert_eq!(o.target.repository, "e2e/busybox");
+    assert_eq!(o.target.tag.as_deref(), Some("1.36"));
+    assert_eq!(o.digest, None);
+    let o = Origin::parse(&format!("localhost:5000/m@sha256:{hex}")).unwrap();
+    assert_eq!(o.target.tag, None);
+    assert_eq!(o.digest, Some(format!("sha256:{hex}")));
+    assert_eq!(o.to_string(), format!("localhost:5000/m@sha256:{hex}"));
+    let o = Origin::parse(&format!("r.example.com/m:v1@sha256:{hex}")).unwrap();
+    assert_eq!(o.target.tag.as_deref(), Some("v1"));
+    assert_eq!(o.to_string(), format!("r.example.com/m:v1@sha256:{hex}"));
+}
+
+#[test]
+fn a_bad_pull_reference_says_what_is_wrong() {
+    let e = Origin::parse("oci://busybox:1").unwrap_err();
+    assert!(e.contains("names no registry"), "{e}");
+    let e = Origin::parse("oci://r.example.com/m").unwrap_err();
+    assert!(e.contains("neither a tag nor a digest"), "{e}");
+    let e = Origin::parse("oci://r.example.com/m@sha256:abc").unwrap_err();
+    assert!(e.contains("is not a digest"), "{e}");
+    let e = Origin::parse("oci://r.example.com/M:v1").unwrap_err();
+    assert!(e.contains("not a registry reference"), "{e}");
+    let e = Origin::parse("oci://").unwrap_err();
+    assert!(e.contains("names no registry reference"), "{e}");
+}
