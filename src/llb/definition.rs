@@ -26,6 +26,21 @@ impl Definition {
         self.pb
     }
 
+    /// The first exec among the ops, and whether its metadata says to
+    /// ignore the cache: what the tests of a step of our own look at.
+    #[cfg(test)]
+    pub fn first_exec(&self) -> Option<(pb::ExecOp, bool)> {
+        use prost::Message as _;
+        self.pb.def.iter().find_map(|b| {
+            let op = pb::Op::decode(b.as_slice()).ok()?;
+            let Some(pb::op::Op::Exec(e)) = op.op else {
+                return None;
+            };
+            let digest = crate::digest::Digest::of(b).to_string();
+            Some((e, self.pb.metadata.get(&digest)?.ignore_cache))
+        })
+    }
+
     /// Number of ops, the terminal op included.
     pub fn len(&self) -> usize {
         self.pb.def.len()

@@ -1,12 +1,38 @@
 //! Credentials stay with the registry: a redirect to another host (blob
 //! storage) is followed without them.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::registry::auth::Credentials;
+
+/// The request line and headers a client sent on `r` (its body is left
+/// to read).
+pub(in crate::registry) fn read_head(r: &mut impl BufRead) -> (String, Vec<(String, String)>) {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        if h.trim().is_empty() {
+            return (line, headers);
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+}
+
+/// The value of header `name` (lower case) among `headers`.
+pub(in crate::registry) fn header(headers: &[(String, String)], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
 
 /// Serves every connection of `listener` with `answer(request line)`,
 /// recording each request's `Authorization` header (or "").
@@ -19,21 +45,8 @@ pub(in crate::registry) fn serve(
         for s in listener.incoming() {
             let Ok(s) = s else { break };
             let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut line = String::new();
-            r.read_line(&mut line).unwrap();
-            let mut auth = String::new();
-            loop {
-                let mut h = String::new();
-                r.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = h.split_once(':')
-                    && k.eq_ignore_ascii_case("authorization")
-                {
-                    auth = v.trim().to_string();
-                }
-            }
+            let (line, headers) = read_head(&mut r);
+            let auth = header(&headers, "authorization").unwrap_or_default();
             seen.lock().unwrap().push((line.trim().to_string(), auth));
             let mut w = s;
             let _ = w.write_all(answer(&line).as_bytes());

@@ -2,13 +2,14 @@
 //! upload asks where it stands and sends the rest, and what the registry
 //! ends up with is the blob.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::oci::reference::Target;
 use crate::registry::session::Options;
+use crate::registry::session::redirect_tests::{header, read_head};
 
 /// What the fake registry saw and holds.
 #[derive(Default)]
@@ -22,26 +23,13 @@ struct Fake {
 /// Serves one request on `stream` (each answered with `Connection: close`).
 fn serve(stream: std::net::TcpStream, fake: &Mutex<Fake>, lose_after: usize) {
     let mut r = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
+    let (line, headers) = read_head(&mut r);
     let mut parts = line.split_whitespace();
     let (method, path) = (
         parts.next().unwrap_or(""),
         parts.next().unwrap_or("").to_string(),
     );
-    let mut len = 0usize;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).unwrap();
-        if h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().unwrap();
-        }
-    }
+    let len: usize = header(&headers, "content-length").map_or(0, |v| v.parse().unwrap());
     let mut body = vec![0u8; len];
     r.read_exact(&mut body).unwrap();
     let mut f = fake.lock().unwrap();

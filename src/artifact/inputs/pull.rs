@@ -16,7 +16,7 @@
 //! (a registry down last time) is never the answer.
 
 use crate::gateway::{Gateway, UserError};
-use crate::llb::{State, caps};
+use crate::llb::State;
 use crate::oci::reference::Origin;
 use crate::registry::{self, PullJob, PullReport};
 
@@ -24,7 +24,7 @@ use crate::artifact::error::{Context as _, Error, Result};
 use crate::artifact::request::{Config, NETWORK_KEY, RegistryAccess};
 
 use super::Input;
-use super::worker::{RegistryExec, Worker, find};
+use super::worker::{RegistryExec, Worker, for_registry};
 use super::{lookup, solve};
 
 /// Largest pull report we read back.
@@ -33,21 +33,14 @@ const MAX_REPORT: u64 = 1 << 20;
 /// The layout `reference` (as the parser wrote it, without `oci://`)
 /// names, pulled; errors are the user's, for the FROM line.
 pub async fn input<G: Gateway>(gw: &G, cfg: &Config, reference: &str) -> Result<Input> {
-    let purpose = "pull an OCI layout from a registry in the worker (FROM oci://)";
-    let needs = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
-    gw.caps().require_llb(&needs, purpose)?;
-    gw.caps().require_llb(
-        &[caps::EXEC_MOUNT_SECRET.to_string()],
-        "pass the registry credentials (the secret \"registry\") to the pull",
-    )?;
-    let worker = find(gw, cfg).await?.ok_or_else(|| {
-        Error::from(UserError::new(
-            "FROM oci:// runs this frontend's image in the worker, and this daemon does not say \
-             which image that is (no frontend.bin, no source option); copy the manifest into an \
-             OCI layout (skopeo copy docker://<reference> oci:<dir>) and pass the directory as a \
-             named context instead: --build-context <name>=<dir>",
-        ))
-    })?;
+    let worker = for_registry(
+        gw,
+        cfg,
+        "FROM oci://",
+        "copy the manifest into an OCI layout (skopeo copy docker://<reference> oci:<dir>) and \
+         pass the directory as a named context instead: --build-context <name>=<dir>",
+    )
+    .await?;
     let origin = Origin::parse(reference).map_err(UserError::new)?;
     let pull = Pull {
         gw,

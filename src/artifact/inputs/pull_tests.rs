@@ -2,25 +2,12 @@
 //! cached by the digest its job names; both get the registry secrets as
 //! optional mounts and never in the job.
 
-use prost::Message as _;
-
 use super::*;
 use crate::proto::pb;
 
 /// The one exec of `state`'s definition, and whether it ignores the cache.
 fn the_exec(state: &State) -> (pb::ExecOp, bool) {
-    let p = state.marshal().to_pb();
-    p.def
-        .iter()
-        .find_map(|b| {
-            let op = pb::Op::decode(b.as_slice()).ok()?;
-            let Some(pb::op::Op::Exec(e)) = op.op else {
-                return None;
-            };
-            let digest = crate::digest::Digest::of(b).to_string();
-            Some((e, p.metadata.get(&digest)?.ignore_cache))
-        })
-        .unwrap()
+    state.marshal().first_exec().unwrap()
 }
 
 const HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

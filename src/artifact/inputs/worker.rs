@@ -17,7 +17,7 @@
 use prost::Message as _;
 use serde::Deserialize;
 
-use crate::gateway::{Gateway, cap};
+use crate::gateway::{Gateway, UserError, cap};
 use crate::llb::{self, ExecOptions, ImageRef, Mount, State, caps};
 use crate::proto::pb;
 use crate::registry;
@@ -52,6 +52,31 @@ impl Worker {
 
 /// Where [`Worker::tool`] is mounted.
 pub const TOOL_MOUNT: &str = SELF_MOUNT;
+
+/// The worker a registry step runs in, for `who` (`artifact.push`, `FROM
+/// oci://`): the caps it needs checked (running our binary, mounting the
+/// secrets), else a user's error saying what to do `instead` on a daemon
+/// that does not say which image we run from.
+pub async fn for_registry<G: Gateway>(
+    gw: &G,
+    cfg: &Config,
+    who: &str,
+    instead: &str,
+) -> Result<Worker> {
+    let needs = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
+    gw.caps()
+        .require_llb(&needs, &format!("run {who} in the worker"))?;
+    gw.caps().require_llb(
+        &[caps::EXEC_MOUNT_SECRET.to_string()],
+        &format!("pass the registry credentials (the secret \"registry\") to {who}"),
+    )?;
+    find(gw, cfg).await?.ok_or_else(|| {
+        Error::from(UserError::new(format!(
+            "{who} runs this frontend's image in the worker, and this daemon does not say \
+             which image that is (no frontend.bin, no source option); {instead}"
+        )))
+    })
+}
 
 /// The worker, when the daemon can run processes and we can tell which
 /// image we run from; `None` sends the build through the gateway.

@@ -14,11 +14,11 @@
 //! fails the build; the result is still the layout.
 
 use crate::gateway::{Gateway, UserError};
-use crate::llb::{Mount, State, caps};
+use crate::llb::{Mount, State};
 use crate::registry::{self, Job, Report};
 
 use super::error::{Context as _, Error, Result};
-use super::inputs::worker::{RegistryExec, Worker, find};
+use super::inputs::worker::{RegistryExec, Worker, for_registry};
 use super::inputs::{lookup, solve};
 use super::request::{Config, PushRequest};
 
@@ -32,21 +32,13 @@ pub async fn run<G: Gateway>(
     req: &PushRequest,
     layout: &State,
 ) -> Result<Report> {
-    let purpose = "push the layout to a registry from the worker (artifact.push)";
-    let needs = [caps::EXEC_META_BASE, caps::EXEC_MOUNT_BIND].map(String::from);
-    gw.caps().require_llb(&needs, purpose)?;
-    gw.caps().require_llb(
-        &[caps::EXEC_MOUNT_SECRET.to_string()],
-        "pass the registry credentials (the secret \"registry\") to the push",
-    )?;
-    let worker = find(gw, cfg).await?.ok_or_else(|| {
-        Error::from(UserError::new(format!(
-            "{} runs this frontend's image in the worker, and this daemon does not say which \
-             image that is (no frontend.bin, no source option); push the layout with skopeo or \
-             oras instead (see the README's Pushing)",
-            super::request::PUSH_KEY
-        )))
-    })?;
+    let worker = for_registry(
+        gw,
+        cfg,
+        super::request::PUSH_KEY,
+        "push the layout with skopeo or oras instead (see the README's Pushing)",
+    )
+    .await?;
     let state = exec(&worker, req, layout)?;
     let doing = if req.network_host {
         format!(
@@ -121,28 +113,12 @@ mod tests {
         }
     }
 
-    fn the_exec(def: &crate::llb::Definition) -> (pb::ExecOp, bool) {
-        use prost::Message as _;
-        let p = def.to_pb();
-        p.def
-            .iter()
-            .find_map(|b| {
-                let op = pb::Op::decode(b.as_slice()).ok()?;
-                let Some(pb::op::Op::Exec(e)) = op.op else {
-                    return None;
-                };
-                let digest = crate::digest::Digest::of(b).to_string();
-                Some((e, p.metadata.get(&digest)?.ignore_cache))
-            })
-            .unwrap()
-    }
-
     #[test]
     fn the_push_runs_every_time_over_the_layout_with_optional_secrets() {
         let layout = crate::llb::State::scratch();
         let tool = Worker::with_tool(crate::llb::State::scratch());
         let def = exec(&tool, &request(true), &layout).unwrap().marshal();
-        let (e, ignore_cache) = the_exec(&def);
+        let (e, ignore_cache) = def.first_exec().unwrap();
         assert!(ignore_cache, "the push must run on every build");
         assert_eq!(e.network, pb::NetMode::Host as i32);
         let meta = e.meta.unwrap();
@@ -169,7 +145,11 @@ mod tests {
             .unwrap();
         assert!(layout_mount.readonly);
         // The default network otherwise.
-        let (e, _) = the_exec(&exec(&tool, &request(false), &layout).unwrap().marshal());
+        let (e, _) = exec(&tool, &request(false), &layout)
+            .unwrap()
+            .marshal()
+            .first_exec()
+            .unwrap();
         assert_eq!(e.network, pb::NetMode::Unset as i32);
     }
 }
