@@ -499,18 +499,17 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
     for name in ["modelpack", "adapter", "bundle"] {
         copy_dir(&Path::new(ROOT).join("examples").join(name), &ex.join(name))?;
     }
-    // Builds example `dir` with named contexts `named` (`NAME=<dir>`).
-    let built = |dir: &str, named: &[String]| -> Result<PathBuf> {
+    // Builds example `dir` with named contexts `named` (`NAME=<dir>`) and
+    // `flags`.
+    let built = |dir: &str, named: &[String], flags: &[&str]| -> Result<PathBuf> {
         let d = ex.join(dir);
         let spec = if dir == "modelpack" {
             "Modelfile"
         } else {
             "Artifactfile"
         };
-        let flags: Vec<&str> = named
-            .iter()
-            .flat_map(|n| ["--build-context", n.as_str()])
-            .collect();
+        let mut flags: Vec<&str> = flags.to_vec();
+        flags.extend(named.iter().flat_map(|n| ["--build-context", n.as_str()]));
         let o = ctx.build_file_with(&d, spec, &[], &flags, &d.join("out"))?;
         ensure!(
             o.status.success(),
@@ -519,10 +518,10 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
         );
         Ok(d.join("out"))
     };
-    let model = built("modelpack", &[])?;
+    let model = built("modelpack", &[], &[])?;
     let model_entry = index_entries(&model)?[0].clone();
 
-    let adapter = built("adapter", &[format!("base={}", model.display())])?;
+    let adapter = built("adapter", &[format!("base={}", model.display())], &[])?;
     let mut files: BTreeMap<String, Vec<u8>> = tree(&ex.join("modelpack"))?
         .into_iter()
         .filter(|(p, _)| ["config.json", "model.safetensors", "README.md"].contains(&p.as_str()))
@@ -540,18 +539,22 @@ fn compose_examples_adapter_and_bundle(ctx: &Ctx) -> Result<()> {
         hex::encode(Sha256::digest(registry_manifest(BUSYBOX, None)?))
     );
     let repo = format!("{}/e2e/compose-release", ctx.fx.registry);
+    let (runtime, push) = (
+        format!("RUNTIME={BUSYBOX}"),
+        format!("artifact.push={repo}"),
+    );
     let out = built(
         "bundle",
+        &[format!("model={}", model.display())],
         &[
-            format!("model={}", model.display()),
-            "--build-arg".into(),
-            format!("RUNTIME={BUSYBOX}"),
-            "--build-arg".into(),
-            format!("artifact.push={repo}"),
-            "--build-arg".into(),
-            "artifact.network=host".into(),
-            "--allow".into(),
-            "network.host".into(),
+            "--build-arg",
+            &runtime,
+            "--build-arg",
+            &push,
+            "--build-arg",
+            "artifact.network=host",
+            "--allow",
+            "network.host",
         ],
     )?;
     let listed = checked_entries(&out)?;

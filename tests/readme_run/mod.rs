@@ -93,7 +93,7 @@ fn run(ctx: &Ctx, bin: &Path, dir: &Path, cmd: &str) -> Result<String> {
 }
 
 /// What each scenario has beside its commands.
-fn set_up(ctx: &Ctx, bin: &Path, s: Scenario) -> Result<PathBuf> {
+fn set_up(ctx: &Ctx, s: Scenario) -> Result<PathBuf> {
     let d = ctx.dir(&format!("readme-{s:?}"));
     let write = |p: &str, data: &[u8]| -> Result<()> {
         let path = d.join(p);
@@ -144,21 +144,6 @@ fn set_up(ctx: &Ctx, bin: &Path, s: Scenario) -> Result<PathBuf> {
                  FROM scratch AS weights\nCOPY --from=train /out/ /\n"
             );
             write("Dockerfile", df.as_bytes())?;
-        }
-        Scenario::Bundle => {
-            // The model the bundle reads, built as its README says.
-            for example in ["modelpack", "bundle"] {
-                support::copy_dir(
-                    &Path::new(ROOT).join("examples").join(example),
-                    &d.join(example),
-                )?;
-            }
-            let model = "docker buildx build -f Modelfile -o type=local,dest=out .";
-            run(ctx, bin, &d.join("modelpack"), model)?;
-            // The README's runtime image, from the test registry.
-            let runtime = d.join("bundle/runtime");
-            support::pull_image(BUSYBOX, &format!("oci:{}:1.36", runtime.display()))?;
-            return Ok(d.join("bundle"));
         }
     }
     Ok(d)
@@ -215,14 +200,7 @@ fn readme_commands_run_as_written(ctx: &Ctx) -> Result<()> {
             );
             continue;
         }
-        if s == Scenario::Bundle && ctx.daemon().buildx.is_none() {
-            eprintln!(
-                "    not run on {}: the bundle's --build-context needs buildx",
-                ctx.daemon().name
-            );
-            continue;
-        }
-        let dir = set_up(ctx, &bin, s)?;
+        let dir = set_up(ctx, s)?;
         for c in cmds {
             if c.starts_with("python3 -c 'import oras.client") {
                 push_for_the_pull(ctx, &dir)?;
