@@ -17,8 +17,10 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RAN
 
 use super::session::{ATTEMPTS, Session, backoff};
 
-/// Bytes a PATCH carries (registries on S3 need 5 MiB or more but the last).
-pub const CHUNK: u64 = 32 << 20;
+/// Bytes a PATCH carries (registries on S3 need 5 MiB or more but the
+/// last). Each PATCH costs the registry a round of bookkeeping, so fewer
+/// are faster; a failed one is resent whole, so smaller ones lose less.
+pub const CHUNK: u64 = 64 << 20;
 
 /// What an upload did, for the build log.
 pub struct Sent {
@@ -49,6 +51,8 @@ pub async fn blob(s: &Session, digest: &str, file: &Path, size: u64) -> Result<S
         f.seek(SeekFrom::Start(offset))
             .and_then(|_| f.read_exact(&mut chunk))
             .map_err(|e| format!("reading blob {digest} of the layout: {e}"))?;
+        // Shared, not copied, by the request (a retry builds another).
+        let chunk = bytes::Bytes::from(chunk);
         let url = s.absolute(&location);
         let range = format!("{offset}-{}", end - 1);
         let res = s
