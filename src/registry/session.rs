@@ -302,10 +302,11 @@ impl Session {
         let reg = &self.target.registry;
         let cause = without_url(&chain(e));
         if self.reached.load(std::sync::atomic::Ordering::Relaxed) {
-            return format!(
-                "registry {reg} stopped answering during {what}: {cause} (what it has \
-                 completed is kept: the next push sends only the rest)"
-            );
+            let next = match self.read_only {
+                true => "the next build fetches it again",
+                false => "what it has completed is kept: the next push sends only the rest",
+            };
+            return format!("registry {reg} stopped answering during {what}: {cause} ({next})");
         }
         if e.is_connect() || e.is_timeout() {
             let tls = cause.contains("certificate") || cause.contains("UnknownIssuer");
