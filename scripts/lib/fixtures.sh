@@ -55,11 +55,13 @@ fixtures_ensure_deps() {
   command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
   # htpasswd: the registries with auth that the push tests start.
   command -v htpasswd >/dev/null 2>&1 || missing+=(htpasswd)
+  # openssl: the CA and certificate of the TLS registry the push tests start.
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   [ -x /bin/busybox ] || missing+=(busybox)
   [ "${#missing[@]}" -eq 0 ] && return 0
 
-  local pkgs="docker.io docker-registry apache2-utils skopeo jq busybox-static"
+  local pkgs="docker.io docker-registry apache2-utils openssl skopeo jq busybox-static"
   if [ "$(id -u)" -ne 0 ]; then
     _fixtures_log "missing: ${missing[*]}"
     _fixtures_log "run as root: apt-get update && apt-get install -y $pkgs"
