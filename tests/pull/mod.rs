@@ -19,10 +19,16 @@ use crate::support::skopeo;
 use crate::{BUSYBOX, Case, Ctx, IMAGE, steps_named};
 
 /// The cases of this file.
-pub const CASES: &[(&str, Case)] = &[(
-    "pull_a_base_by_digest_and_an_image_by_tag_into_a_bundle",
-    pull_a_base_by_digest_and_an_image_by_tag_into_a_bundle,
-)];
+pub const CASES: &[(&str, Case)] = &[
+    (
+        "pull_a_base_by_digest_and_an_image_by_tag_into_a_bundle",
+        pull_a_base_by_digest_and_an_image_by_tag_into_a_bundle,
+    ),
+    (
+        "a_pull_that_cannot_be_done_says_why_at_its_line",
+        a_pull_that_cannot_be_done_says_why_at_its_line,
+    ),
+];
 
 /// `docker build` of `dir`'s Artifactfile into `out` with host networking;
 /// whether it succeeded, and its log.
@@ -154,5 +160,49 @@ fn pull_a_base_by_digest_and_an_image_by_tag_into_a_bundle(ctx: &Ctx) -> Result<
         log.contains("Artifactfile:2"),
         "the error has no line:\n{log}"
     );
+    Ok(())
+}
+
+/// What a user gets wrong naming a registry source, through the daemon:
+/// a registry that does not answer, a digest the repository lacks, a
+/// reference without a registry. Each fails at its FROM line, saying what
+/// is wrong, and the daemon builds the next one.
+fn a_pull_that_cannot_be_done_says_why_at_its_line(ctx: &Ctx) -> Result<()> {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let zeros = format!("sha256:{}", "0".repeat(64));
+    let repo = BUSYBOX.rsplit_once(':').context("BUSYBOX has a tag")?.0;
+    let cases = [
+        (
+            "down",
+            format!("127.0.0.1:{port}/e2e/x:v1"),
+            format!("cannot reach registry 127.0.0.1:{port}"),
+        ),
+        (
+            "no-such-digest",
+            format!("{repo}@{zeros}"),
+            format!("has no manifest {zeros} in repository e2e/busybox"),
+        ),
+        (
+            "no-registry",
+            "busybox:1.36".to_string(),
+            "names no registry".to_string(),
+        ),
+    ];
+    for (name, reference, says) in cases {
+        let dir = ctx.dir(&format!("pull-wrong-{name}"));
+        std::fs::write(
+            dir.join("Artifactfile"),
+            format!("# syntax={IMAGE}\nFROM oci://{reference} AS base\nINCLUDE base\n"),
+        )?;
+        let (ok, log) = build(ctx, &dir, &ctx.dir(&format!("pull-wrong-{name}-out")))?;
+        ensure!(!ok, "{name}: it built:\n{log}");
+        ensure!(
+            log.contains(&says) && log.contains("Artifactfile:2"),
+            "{name}: the error does not say {says:?} at line 2:\n{log}"
+        );
+    }
     Ok(())
 }
