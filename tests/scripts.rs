@@ -1,7 +1,8 @@
 //! The scripts wait for another apt-get instead of failing at once: a fresh
-//! cloud machine often runs one at boot. `scripts/lib/apt.sh`'s `apt_get`
+//! cloud machine often runs one at boot. `scripts/lib/apt.sh`'s `apt_wait`
 //! runs here against a stub `apt-get` that says what the real one says when
-//! a lock is held, and every script that installs packages goes through it.
+//! a lock is held, and every script that installs packages goes through it
+//! (`apt_wait apt-get ...`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,7 +30,7 @@ fn stub(fails: usize, error: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Runs `apt_get <args>` from `scripts/lib/apt.sh` with the stub first on
+/// Runs `apt_wait apt-get <args>` from `scripts/lib/apt.sh` with the stub first on
 /// `PATH`, polling without a pause; returns its output and the stub's calls.
 fn apt_get(stub: &Path, env: &[(&str, &str)], args: &str) -> (Output, Vec<String>) {
     let path = format!(
@@ -39,7 +40,7 @@ fn apt_get(stub: &Path, env: &[(&str, &str)], args: &str) -> (Output, Vec<String
     );
     let out = Command::new("bash")
         .arg("-c")
-        .arg(format!(". scripts/lib/apt.sh && apt_get {args}"))
+        .arg(format!(". scripts/lib/apt.sh && apt_wait apt-get {args}"))
         .current_dir(ROOT)
         .env("PATH", path)
         .env("APT_LOCK_POLL", "0")
@@ -110,14 +111,16 @@ fn scripts() -> Vec<PathBuf> {
     files
 }
 
-/// Lines that run `apt-get` itself (not in a comment, not inside a
-/// double-quoted message telling the user what to run).
+/// Lines that run `apt-get` itself, not through `apt_wait` (not in a
+/// comment, not inside a double-quoted message telling the user what to
+/// run).
 fn runs_apt_get(text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| !line.trim_start().starts_with('#'))
         .filter(|line| {
-            line.match_indices("apt-get")
-                .any(|(at, _)| line[..at].matches('"').count() % 2 == 0)
+            line.match_indices("apt-get").any(|(at, _)| {
+                line[..at].matches('"').count() % 2 == 0 && !line[..at].ends_with("apt_wait ")
+            })
         })
         .map(|line| line.trim().to_string())
         .collect()
@@ -142,14 +145,14 @@ fn every_script_that_installs_goes_through_apt_get_that_waits() {
     }
     assert!(
         direct.is_empty(),
-        "apt-get run directly (fails at once when another apt holds a lock; use apt_get from scripts/lib/apt.sh): {direct:#?}"
+        "apt-get run directly (fails at once when another apt holds a lock; put apt_wait from scripts/lib/apt.sh in front): {direct:#?}"
     );
     assert!(scripts().len() > 5, "found the scripts");
 }
 
 #[test]
 fn a_message_naming_apt_get_is_not_a_run() {
-    let text = "# apt-get update\n[ \"$(id -u)\" -eq 0 ] || die \"run as root: apt-get install -y x\"\n  DEBIAN_FRONTEND=noninteractive apt-get install -y x >&2\napt_get update\n";
+    let text = "# apt-get update\n[ \"$(id -u)\" -eq 0 ] || die \"run as root: apt-get install -y x\"\n  DEBIAN_FRONTEND=noninteractive apt-get install -y x >&2\napt_wait apt-get update\n";
     assert_eq!(
         runs_apt_get(text),
         ["DEBIAN_FRONTEND=noninteractive apt-get install -y x >&2"]

@@ -69,11 +69,11 @@ fixtures_ensure_deps() {
   fi
   _fixtures_log "missing: ${missing[*]}; installing $pkgs"
   if [ -z "${_FIXTURES_APT_UPDATED:-}" ]; then
-    apt_get update
+    apt_wait apt-get update
     _FIXTURES_APT_UPDATED=1
   fi
   # shellcheck disable=SC2086
-  apt_get install -y $pkgs
+  apt_wait apt-get install -y $pkgs
 }
 
 # _fixtures_registry_up: true when the registry at FIXTURES_REGISTRY_ADDR
