@@ -38,11 +38,7 @@ fn the_resolve_runs_every_time_and_the_fetch_is_keyed_by_the_digest() {
     assert!(!ignore_cache, "the fetch is cached by its digest");
     let job: PullJob = serde_json::from_str(&e.meta.as_ref().unwrap().args[2]).unwrap();
     assert_eq!(job.digest.as_deref(), Some(digest.as_str()));
-    let secrets: Vec<(String, bool)> = e
-        .mounts
-        .iter()
-        .filter_map(|m| Some((m.secret_opt.clone()?.id, m.secret_opt.clone()?.optional)))
-        .collect();
+    let secrets = crate::artifact::inputs::worker::secret_mounts(&e);
     assert_eq!(
         secrets,
         [

@@ -223,3 +223,13 @@ impl Worker {
         Worker { tool }
     }
 }
+
+/// The secret mounts of a registry exec, as (id, optional): what the push's
+/// and the pull's tests check.
+#[cfg(test)]
+pub fn secret_mounts(e: &pb::ExecOp) -> Vec<(String, bool)> {
+    e.mounts
+        .iter()
+        .filter_map(|m| m.secret_opt.as_ref().map(|s| (s.id.clone(), s.optional)))
+        .collect()
+}

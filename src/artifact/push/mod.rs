@@ -121,16 +121,12 @@ mod tests {
         let (e, ignore_cache) = def.first_exec().unwrap();
         assert!(ignore_cache, "the push must run on every build");
         assert_eq!(e.network, pb::NetMode::Host as i32);
-        let meta = e.meta.unwrap();
+        let meta = e.meta.clone().unwrap();
         assert_eq!(meta.args[1], registry::SUBCOMMAND);
         let job: Job = serde_json::from_str(&meta.args[2]).unwrap();
         assert_eq!(job.target, "127.0.0.1:5000/m:v1");
         assert_eq!(job.insecure, ["10.0.0.1:5000"]);
-        let secrets: Vec<(String, bool)> = e
-            .mounts
-            .iter()
-            .filter_map(|m| Some((m.secret_opt.clone()?.id, m.secret_opt.clone()?.optional)))
-            .collect();
+        let secrets = crate::artifact::inputs::worker::secret_mounts(&e);
         assert_eq!(
             secrets,
             [
