@@ -40,7 +40,7 @@ pub struct Session {
     /// Whether the registry has answered: after that, a connection that
     /// fails is a registry gone away, not a network a build step can't
     /// leave.
-    reached: std::sync::atomic::AtomicBool,
+    reached: bool,
 }
 
 /// What `Session::new` needs.
@@ -127,7 +127,7 @@ impl Session {
                 )
             }
         };
-        let s = Session {
+        let mut s = Session {
             target,
             base,
             oci,
@@ -136,10 +136,10 @@ impl Session {
             has_credentials,
             read_only: opts.read_only,
             header: Mutex::new(None),
-            reached: std::sync::atomic::AtomicBool::new(false),
+            reached: false,
         };
         s.authorize().await?;
-        s.reached.store(true, std::sync::atomic::Ordering::Relaxed);
+        s.reached = true;
         Ok(s)
     }
 
@@ -301,7 +301,7 @@ impl Session {
     pub fn explain_http(&self, e: &reqwest::Error, what: &str) -> String {
         let reg = &self.target.registry;
         let cause = without_url(&chain(e));
-        if self.reached.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.reached {
             let next = match self.read_only {
                 true => "the next build fetches it again",
                 false => "what it has completed is kept: the next push sends only the rest",
